@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# README command (b): set up everything the test suite needs on a fresh machine, then run it.
+# - Debian packages for the real-browser tests: chromium, chromium-driver, CJK fonts.
+# - The package itself with its test extras (editable install).
+# - pytest over tests/ (extra arguments are passed to pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+[ -d /usr/share/fonts/opentype/noto ] || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "==> apt-get install ${need_apt[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+PY=${PYTHON:-python3}
+echo "==> pip install -e .[test]"
+$PY -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+echo "==> pytest"
+exec $PY -m pytest "$@"
