@@ -21,6 +21,7 @@ __all__ = ["build_parser", "main"]
 _COMMAND_GROUPS = (
     "wzgeo.commands.data",
     "wzgeo.commands.geodata",
+    "wzgeo.commands.plots",
     "wzgeo.commands.analysis",
     "wzgeo.commands.maps",
     "wzgeo.commands.store",
