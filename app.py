@@ -19,4 +19,7 @@ for name, title in (("zones.csv", "园区 Zones"), ("projects.csv", "项目库 P
     if path.exists():
         st.dataframe(pd.read_csv(path, encoding="utf-8"), hide_index=True)
     else:
-        st.info(f"数据表尚未生成：{path.name}（运行 wzgeo build-data）。 / Table not built yet: {path.name} (run wzgeo build-data).")
+        st.info(
+            f"数据表尚未生成：{path.name}（运行 wzgeo build-data）。"
+            f" / Table not built yet: {path.name} (run wzgeo build-data)."
+        )
