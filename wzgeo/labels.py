@@ -1,0 +1,255 @@
+"""Display labels (Chinese and English) for columns and coded values.
+
+One mapping, used by the app, the maps and the exports, so a column or a value is called
+the same everywhere. Keys are the ASCII column names (``"output_yi"``) or ``"<group>.<value>"``
+for coded values (``"stage.signed"``, ``"level.sme_cluster"``, ``"sector.auto"``,
+``"geometry_quality.schematic"``, ``"location_label.suggested"``) and ``"ui.<name>"`` for
+interface texts shared by maps and pages.
+
+Labels for columns carry their unit, so numbers shown under them always have one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Final
+
+from wzgeo._errors import WzgeoError
+
+__all__ = [
+    "GROUPS",
+    "LANGS",
+    "column_labels",
+    "label",
+    "label_keys",
+    "value_label",
+]
+
+logger = logging.getLogger(__name__)
+
+LANGS: Final = ("zh", "en")
+
+# key -> (zh, en)
+_COLUMNS: Final[dict[str, tuple[str, str]]] = {
+    "zone_id": ("园区编号", "Zone id"),
+    "zone": ("园区", "Zone"),
+    "name_zh": ("名称", "Name (Chinese)"),
+    "name_en": ("英文名称", "Name (English)"),
+    "name": ("名称", "Name"),
+    "level": ("园区级别", "Zone level"),
+    "planned_land_km2": ("规划用地（km²）", "Planned land (km²)"),
+    "area_km2": ("面积（km²）", "Area (km²)"),
+    "area_km2_measured": ("图上量算面积（km²）", "Measured map area (km²)"),
+    "sectors_zh": ("主导产业", "Focus sectors (as written)"),
+    "sector_ids": ("主导产业编号", "Focus sector ids"),
+    "project_id": ("项目编号", "Project id"),
+    "sector": ("产业", "Sector"),
+    "sector_id": ("产业编号", "Sector id"),
+    "subsector": ("细分产业", "Sub-sector"),
+    "parent_id": ("上级产业", "Parent sector"),
+    "seq": ("序号", "No."),
+    "content_zh": ("建设内容", "Content"),
+    "start_year": ("开工年份", "Start year"),
+    "end_year": ("建成年份", "End year"),
+    "investment_yi": ("总投资（亿元）", "Investment (100 M CNY)"),
+    "output_yi": ("预计产值（亿元）", "Expected output (100 M CNY)"),
+    "tax_yi": ("预计税收（亿元）", "Expected tax (100 M CNY)"),
+    "land_mu": ("用地需求（亩）", "Land need (mu)"),
+    "floor_m2": ("标准厂房需求（m²）", "Standard-factory floor need (m²)"),
+    "land_raw": ("用地（原文）", "Land (as written)"),
+    "status_zh": ("项目状态（原文）", "Status (as written)"),
+    "stage": ("项目阶段", "Stage"),
+    "zone_source": ("园区来源", "Zone source"),
+    "quality_flags": ("数据质量标记", "Quality flags"),
+    "geometry_quality": ("边界精度", "Boundary quality"),
+    "intensity_yi_per_km2": ("地均产出（亿元/km²）", "Output per km² (100 M CNY/km²)"),
+    "target_yi_per_km2": ("目标地均产出（亿元/km²）", "Target output per km² (100 M CNY/km²)"),
+    "location_label": ("位置依据", "Location basis"),
+    "land_km2": ("用地（km²）", "Land (km²)"),
+    "need_land_km2": ("项目用地需求（km²）", "Projects' land need (km²)"),
+    "remaining_land_km2": ("剩余用地（km²）", "Remaining land (km²)"),
+    "count": ("数量", "Count"),
+}
+
+_VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
+    "level": {
+        "national_etdz": ("国家级经开区园区", "National ETDZ park"),
+        "municipal": ("市级园区", "Municipal zone"),
+        "sme_cluster": ("中小企业集聚区", "SME cluster"),
+    },
+    "stage": {
+        "planning": ("谋划", "Planning"),
+        "tracking": ("跟踪", "Tracking"),
+        "negotiating": ("洽谈", "Negotiating"),
+        "signed": ("签约", "Signed"),
+        "building": ("在建", "Under construction"),
+        "operating": ("投产", "Operating"),
+    },
+    "sector": {
+        "new_materials": ("新材料", "New materials"),
+        "nm_copper": ("铜材料", "Copper materials"),
+        "nm_aluminium": ("铝材料", "Aluminium materials"),
+        "nm_building": ("绿色建筑材料", "Green building materials"),
+        "nm_synthetic": ("高性能合成材料", "High-performance synthetics"),
+        "food_pharma": ("食品医药", "Food and pharmaceuticals"),
+        "food": ("食品", "Food"),
+        "pharma": ("医药", "Pharmaceuticals"),
+        "auto": ("汽车", "Automotive"),
+        "lighting": ("绿色照明", "Green lighting"),
+        "equipment": ("智能装备", "Intelligent equipment"),
+        "electronics": ("电子信息", "Electronics and IT"),
+        "chemicals": ("化工", "Chemicals"),
+        "stone_processing": ("石材加工", "Stone processing"),
+        "printing_packaging": ("印刷包装", "Printing and packaging"),
+        "apparel": ("服装", "Apparel"),
+        "consumer_goods": ("消费品", "Consumer goods"),
+        "agri_processing": ("农副产品加工", "Agri-food processing"),
+    },
+    "geometry_quality": {
+        "official": ("官方边界", "Official boundary"),
+        "schematic": ("示意位置（非官方边界）", "Schematic (not an official boundary)"),
+        "not_located": ("位置未知", "Location unknown"),
+    },
+    "location_label": {
+        "plan": ("规划文本所述园区", "Zone stated in the plan"),
+        "suggested": ("建议园区（推算）", "Suggested zone (derived)"),
+        "assigned": ("用户指定园区", "Zone assigned by user"),
+        "unplaced": ("未落位", "Not placed"),
+    },
+    "basemap": {
+        "osm": ("OpenStreetMap 地图", "OpenStreetMap"),
+        "gaode": ("高德地图（GCJ-02）", "Gaode (GCJ-02)"),
+        "tianditu": ("天地图", "Tianditu"),
+        "none": ("无底图", "No basemap"),
+    },
+    "style": {
+        "level": ("按园区级别", "By zone level"),
+        "sector": ("按主导产业", "By focus sector"),
+        "intensity": ("按地均产出", "By output per km²"),
+    },
+    "ui": {
+        "district": ("万州区界", "Wanzhou district boundary"),
+        "river": ("长江", "Yangtze River"),
+        "zones": ("园区", "Zones"),
+        "projects": ("重点项目", "Key projects"),
+        "intensity": ("地均产出", "Output per km²"),
+        "target": ("目标", "target"),
+        "below_target": ("低于目标", "below target"),
+        "above_target": ("高于目标", "above target"),
+        "no_data": ("无数据", "no data"),
+        "schematic_note": (
+            "虚线：示意位置，非官方边界，面积与形状仅供参考",
+            "Dashed: schematic location, not an official boundary; shape and area are indicative",
+        ),
+        "schematic_banner": (
+            "注意：园区边界为示意图（依据镇街位置推算），不是官方规划边界。",
+            "Note: zone outlines are schematic (placed from township locations), "
+            "not official plan boundaries.",
+        ),
+        "not_located": ("位置未知、未绘制的园区", "Zones not drawn (location unknown)"),
+        "projects_unplaced": (
+            "无园区、未绘制的项目",
+            "Projects not drawn (no zone)",
+        ),
+        "gcj02_note": (
+            "高德底图：所有矢量数据已偏移至 GCJ-02 显示",
+            "Gaode basemap: all vector data shifted to GCJ-02 for display",
+        ),
+        "tianditu_no_key": (
+            "天地图需要密钥（tk），未提供，未加载天地图底图。",
+            "Tianditu needs a key (tk); none given, so the Tianditu basemap is not loaded.",
+        ),
+        "size_by_output": ("点大小：预计产值", "Marker size: expected output"),
+        "colour_by_sector": ("颜色：产业", "Colour: sector"),
+        "unit_yi_per_km2": ("亿元/km²", "100 M CNY/km²"),
+        "unit_yi": ("亿元", "100 M CNY"),
+        "unit_mu": ("亩", "mu"),
+        "unit_m2": ("m²", "m²"),
+        "unit_km2": ("km²", "km²"),
+        "other": ("其他", "Other"),
+        "unknown": ("未知", "unknown"),
+    },
+}
+
+GROUPS: Final = tuple(_VALUES)
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise WzgeoError(
+            f"不支持的语言 {lang!r}：请用 'zh' 或 'en'。",
+            f"Unsupported language {lang!r}: use 'zh' or 'en'.",
+        )
+
+
+def _lookup(key: str) -> tuple[str, str] | None:
+    if key in _COLUMNS:
+        return _COLUMNS[key]
+    group, sep, value = key.partition(".")
+    if sep and group in _VALUES:
+        return _VALUES[group].get(value)
+    return None
+
+
+def label(key: str, lang: str = "zh", *, default: str | None = None) -> str:
+    """Return the display label of a column name or a ``"<group>.<value>"`` key.
+
+    Parameters
+    ----------
+    key
+        A column name (``"output_yi"``) or a coded value (``"stage.signed"``).
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    default
+        Returned when the key is unknown; when ``None``, the key itself is returned (so an
+        unforeseen column still shows, under its ASCII name).
+
+    Returns
+    -------
+    str
+        The label.
+
+    Raises
+    ------
+    WzgeoError
+        If ``lang`` is not ``"zh"`` or ``"en"``.
+    """
+    _check_lang(lang)
+    pair = _lookup(key)
+    if pair is None:
+        logger.debug("no display label for %r", key)
+        return key if default is None else default
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def value_label(group: str, value: object, lang: str = "zh") -> str:
+    """Return the label of a coded value, e.g. ``value_label("stage", "signed")``.
+
+    Missing values (``None``, NaN, empty) give the label of "unknown"; unknown codes are
+    returned as text, unchanged.
+    """
+    if value is None or value != value or value == "":  # NaN != NaN
+        return label("ui.unknown", lang)
+    return label(f"{group}.{value}", lang, default=str(value))
+
+
+def column_labels(columns: Iterable[object], lang: str = "zh") -> dict[str, str]:
+    """Map column names to display labels, for ``df.rename(columns=...)``.
+
+    Columns without a label keep their name.
+    """
+    _check_lang(lang)
+    return {str(c): label(str(c), lang) for c in columns}
+
+
+def label_keys(group: str | None = None) -> tuple[str, ...]:
+    """All known keys: column names when ``group`` is None, else ``"<group>.<value>"`` keys."""
+    if group is None:
+        return tuple(_COLUMNS)
+    if group not in _VALUES:
+        raise WzgeoError(
+            f"未知的标签组 {group!r}，可用：{', '.join(GROUPS)}。",
+            f"Unknown label group {group!r}; known: {', '.join(GROUPS)}.",
+        )
+    return tuple(f"{group}.{v}" for v in _VALUES[group])
