@@ -1,0 +1,548 @@
+"""State shared by the Streamlit pages: language, filters ↔ URL query, cached loaders.
+
+The app (``app.py``) and its pages (``wzgeo/pages/*.py``) only wire library functions; this
+module holds the small amount of glue they share:
+
+- the language switch (中文 default, English) and :func:`tr` for inline UI text;
+- :class:`Filters` (sector, sub-sector, stage, years, zone), converted to and from the URL
+  query so a view can be shared, and :func:`apply_filters` (pure, testable without Streamlit);
+- cached loaders for the plan tables and geometry, which never raise for a missing piece of
+  the library: they return ``None`` and the page shows :func:`notice_missing`;
+- the session's project → zone assignments and their overlay on the projects table.
+
+Nothing is kept in module globals: per-user state lives in ``st.session_state`` and
+``st.query_params``; shared read-only data lives in Streamlit's caches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from wzgeo._errors import WzgeoError
+from wzgeo.paths import geodata_dir
+
+__all__ = [
+    "LANGS",
+    "STAGES",
+    "Filters",
+    "apply_filters",
+    "assignments",
+    "col_labels",
+    "effective_projects",
+    "filter_zones",
+    "geometry",
+    "lang",
+    "lbl",
+    "library",
+    "notice_missing",
+    "plan_tables",
+    "render_sidebar",
+    "show_error",
+    "sync_query",
+    "top_sector",
+    "tr",
+]
+
+log = logging.getLogger(__name__)
+
+LANGS = ("zh", "en")
+STAGES = ("planning", "tracking", "negotiating", "signed", "building", "operating")
+_STAGE_ZH = {
+    "planning": "谋划",
+    "tracking": "跟踪",
+    "negotiating": "洽谈",
+    "signed": "签约",
+    "building": "在建",
+    "operating": "投产",
+}
+#: session_state keys of the sidebar widgets and the URL query parameter each one maps to
+_FILTER_KEYS = {
+    "sector": "flt_sector",
+    "subsector": "flt_subsector",
+    "stage": "flt_stage",
+    "zone": "flt_zone",
+    "years": "flt_years",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# language
+
+
+def lang() -> str:
+    """The current UI language, ``"zh"`` (default) or ``"en"``."""
+    value = st.session_state.get("lang")
+    if value not in LANGS:
+        value = st.query_params.get("lang", "zh")
+    return value if value in LANGS else "zh"
+
+
+def tr(zh: str, en: str) -> str:
+    """Pick the Chinese or English text for the current language."""
+    return en if lang() == "en" else zh
+
+
+def show_error(err: WzgeoError) -> None:
+    """Show a user-caused error in both languages (current language first), no traceback."""
+    first = err.message(lang())
+    second = err.message("zh" if lang() == "en" else "en")
+    st.error(first if first == second else f"{first}\n\n{second}")
+
+
+# --------------------------------------------------------------------------------------------
+# optional library pieces (colleagues build them in parallel; the app must never crash)
+
+
+def library(name: str, *attrs: str) -> ModuleType | None:
+    """Import ``wzgeo.<name>`` if it exists and has ``attrs``; else ``None``.
+
+    Only a missing module (or a missing public function of it) is tolerated; any other
+    import error is a bug and propagates.
+    """
+    full = f"wzgeo.{name}"
+    try:
+        module = importlib.import_module(full)
+    except ModuleNotFoundError as e:
+        if e.name in (full, "wzgeo"):
+            return None
+        raise
+    if not all(hasattr(module, a) for a in attrs):
+        return None
+    return module
+
+
+def notice_missing(what_zh: str, what_en: str) -> None:
+    """A clear notice that a piece of the library is not available (yet)."""
+    st.info(
+        tr(
+            f"此功能暂不可用：{what_zh} 尚未就绪。其余页面照常使用。",
+            f"Not available yet: {what_en} is not ready. The rest of the app works as usual.",
+        )
+    )
+
+
+def lbl(key: str) -> str:
+    """Display label of a column or value (``wzgeo.labels``); the key itself as fallback."""
+    labels = library("labels", "label")
+    if labels is None:
+        return key
+    try:
+        return str(labels.label(key, lang()))
+    except KeyError:
+        return key
+
+
+def col_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with display column labels in the current language."""
+    labels = library("labels", "column_labels")
+    if labels is None:
+        return df.copy()
+    mapping = labels.column_labels(list(df.columns), lang())
+    if not isinstance(mapping, Mapping):
+        mapping = dict(zip(df.columns, mapping, strict=True))
+    return df.rename(columns=dict(mapping))
+
+
+def stage_label(stage: str) -> str:
+    """Label of a project stage (via ``wzgeo.labels`` when it knows it)."""
+    text = lbl(f"stage.{stage}")
+    if text != f"stage.{stage}":
+        return text
+    text = lbl(stage)
+    if text != stage:
+        return text
+    return _STAGE_ZH.get(stage, stage) if lang() == "zh" else stage
+
+
+# --------------------------------------------------------------------------------------------
+# cached loaders
+
+
+@dataclass(frozen=True)
+class PlanTables:
+    """The plan's tables, as loaded by :mod:`wzgeo.plandata` (``None`` where missing)."""
+
+    zones: pd.DataFrame | None = None
+    projects: pd.DataFrame | None = None
+    indicators: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
+    sectors: pd.DataFrame | None = None
+    errors: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+@st.cache_data(show_spinner=False)
+def _plan_tables(data_dir: str) -> PlanTables:
+    plandata = library("plandata")
+    if plandata is None:
+        return PlanTables(errors=(("wzgeo.plandata 模块", "the wzgeo.plandata module"),))
+    out: dict[str, pd.DataFrame | None] = {}
+    errors: list[tuple[str, str]] = []
+    for name in ("zones", "projects", "indicators", "targets", "sectors"):
+        fn: Callable[[], pd.DataFrame] | None = getattr(plandata, f"load_{name}", None)
+        if fn is None:
+            out[name] = None
+            errors.append((f"plandata.load_{name}()", f"plandata.load_{name}()"))
+            continue
+        try:
+            out[name] = fn()
+        except FileNotFoundError as e:
+            out[name] = None
+            errors.append((f"数据文件 {e.filename}", f"data file {e.filename}"))
+        except WzgeoError as e:
+            out[name] = None
+            errors.append((e.zh, e.en))
+    return PlanTables(**out, errors=tuple(errors))
+
+
+def plan_tables() -> PlanTables:
+    """The plan's tables, cached per data folder (``$WZGEO_GEODATA`` or ``geodata/``)."""
+    return _plan_tables(str(geodata_dir()))
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """District outline, river, zone polygons (``None`` where missing)."""
+
+    district: Any = None
+    river: Any = None
+    zones_geo: Any = None
+    errors: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+@st.cache_resource(show_spinner=False)
+def _geometry(data_dir: str) -> Geometry:
+    out: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
+    for key, mod, fn_name in (
+        ("district", "basedata", "load_district"),
+        ("river", "basedata", "load_river"),
+        ("zones_geo", "zonegeom", "load_zone_geometry"),
+    ):
+        module = library(mod, fn_name)
+        if module is None:
+            out[key] = None
+            errors.append((f"wzgeo.{mod}.{fn_name}()", f"wzgeo.{mod}.{fn_name}()"))
+            continue
+        try:
+            out[key] = getattr(module, fn_name)()
+        except FileNotFoundError as e:
+            out[key] = None
+            errors.append((f"数据文件 {e.filename}", f"data file {e.filename}"))
+        except WzgeoError as e:
+            out[key] = None
+            errors.append((e.zh, e.en))
+    return Geometry(**out, errors=tuple(errors))
+
+
+def geometry() -> Geometry:
+    """District, river and zone geometry, cached per data folder (shared, read-only)."""
+    return _geometry(str(geodata_dir()))
+
+
+# --------------------------------------------------------------------------------------------
+# filters
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(v for v in (p.strip() for p in value.split(",")) if v)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Project/zone filters; empty means "all"."""
+
+    sectors: tuple[str, ...] = ()
+    subsectors: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> Filters:
+        """Read filters from URL query parameters (unknown or malformed values ignored)."""
+        years: tuple[int, int] | None = None
+        raw = params.get("years", "")
+        if raw:
+            parts = raw.split("-")
+            if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+                lo, hi = sorted((int(parts[0]), int(parts[1])))
+                years = (lo, hi)
+        return cls(
+            sectors=_split(params.get("sector")),
+            subsectors=_split(params.get("subsector")),
+            stages=tuple(s for s in _split(params.get("stage")) if s in STAGES),
+            zones=_split(params.get("zone")),
+            years=years,
+        )
+
+    def to_params(self) -> dict[str, str]:
+        """URL query parameters for these filters (empty filters left out)."""
+        out: dict[str, str] = {}
+        for key, values in (
+            ("sector", self.sectors),
+            ("subsector", self.subsectors),
+            ("stage", self.stages),
+            ("zone", self.zones),
+        ):
+            if values:
+                out[key] = ",".join(values)
+        if self.years is not None:
+            out["years"] = f"{self.years[0]}-{self.years[1]}"
+        return out
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.to_params())
+
+
+def top_sector(sector_id: str, sectors: pd.DataFrame | None) -> str:
+    """The top-level sector of ``sector_id`` (itself if it has no parent)."""
+    if sectors is None or "parent_id" not in sectors.columns:
+        return sector_id
+    parents = dict(zip(sectors["sector_id"], sectors["parent_id"], strict=True))
+    seen: set[str] = set()
+    current = sector_id
+    while current not in seen:
+        seen.add(current)
+        parent = parents.get(current)
+        if not isinstance(parent, str) or not parent:
+            return current
+        current = parent
+    return current
+
+
+def apply_filters(
+    projects: pd.DataFrame, filters: Filters, *, sectors: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Projects matching ``filters`` (a new frame; the input is not changed).
+
+    A project matches the sector filter by its top-level sector, the sub-sector filter by its
+    own ``sector_id``, the years filter when its start–end span overlaps the range, and the
+    zone filter by ``zone_id`` (after any assignment overlay).
+    """
+    keep = pd.Series(True, index=projects.index)
+    if filters.sectors and "sector_id" in projects.columns:
+        tops = projects["sector_id"].astype("string").fillna("").map(
+            lambda s: top_sector(s, sectors)
+        )
+        keep &= tops.isin(filters.sectors)
+    if filters.subsectors and "sector_id" in projects.columns:
+        keep &= projects["sector_id"].isin(filters.subsectors)
+    if filters.stages and "stage" in projects.columns:
+        keep &= projects["stage"].astype("string").isin(filters.stages).fillna(False)
+    if filters.zones and "zone_id" in projects.columns:
+        keep &= projects["zone_id"].astype("string").isin(filters.zones).fillna(False)
+    if filters.years is not None and {"start_year", "end_year"} <= set(projects.columns):
+        lo, hi = filters.years
+        start = pd.to_numeric(projects["start_year"], errors="coerce")
+        end = pd.to_numeric(projects["end_year"], errors="coerce").fillna(start)
+        keep &= ((start <= hi) & (end >= lo)).fillna(False).astype(bool)
+    return projects.loc[keep.astype(bool)].copy()
+
+
+def filter_zones(zones: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Zones matching the zone filter (all zones when it is empty)."""
+    if not filters.zones or "zone_id" not in zones.columns:
+        return zones.copy()
+    return zones.loc[zones["zone_id"].isin(filters.zones)].copy()
+
+
+def sync_query(params: Mapping[str, str], *, owned: Iterable[str]) -> None:
+    """Write ``params`` into the URL query; delete ``owned`` keys that are not in ``params``."""
+    qp = st.query_params
+    for key in owned:
+        if key in params:
+            if qp.get(key) != params[key]:
+                qp[key] = params[key]
+        elif key in qp:
+            del qp[key]
+
+
+# --------------------------------------------------------------------------------------------
+# session assignments (project → zone), kept for the session in this issue
+
+
+def assignments() -> dict[str, str]:
+    """The session's project → zone assignments (mutable dict in session state)."""
+    return st.session_state.setdefault("assignments", {})  # type: ignore[no-any-return]
+
+
+def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
+    """Projects with the session's assignments applied (``wzgeo.store`` overlay if present).
+
+    Adds ``location_source``: ``plan`` where the plan states the zone, ``assigned`` where the
+    user assigned it, empty otherwise.
+    """
+    chosen = assignments()
+    store = library("store", "apply_assignments")
+    if store is not None:
+        out = store.apply_assignments(projects, dict(chosen))
+    else:
+        out = projects.copy()
+        if chosen and "zone_id" in out.columns:
+            mask = out["project_id"].isin(list(chosen))
+            out["zone_id"] = out["zone_id"].astype("object")
+            out.loc[mask, "zone_id"] = out.loc[mask, "project_id"].map(chosen)
+    if "location_source" not in out.columns:
+        src = pd.Series("", index=out.index, dtype="object")
+        if "zone_id" in out.columns:
+            has_zone = out["zone_id"].astype("string").fillna("") != ""
+            src[has_zone] = "plan"
+        if chosen:
+            src[out["project_id"].isin(list(chosen))] = "assigned"
+        out["location_source"] = src
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# sidebar
+
+
+def _options(tables: PlanTables) -> dict[str, list[str]]:
+    sectors = tables.sectors
+    projects = tables.projects
+    top: list[str] = []
+    sub: list[str] = []
+    if sectors is not None and "parent_id" in sectors.columns:
+        parent = sectors["parent_id"].astype("string").fillna("")
+        top = sectors.loc[parent == "", "sector_id"].tolist()
+        sub = sectors.loc[parent != "", "sector_id"].tolist()
+    elif projects is not None and "sector_id" in projects.columns:
+        top = sorted(projects["sector_id"].dropna().unique().tolist())
+    zones = tables.zones["zone_id"].tolist() if tables.zones is not None else []
+    return {"sector": top, "subsector": sub, "zone": zones, "stage": list(STAGES)}
+
+
+def _names(tables: PlanTables) -> dict[str, str]:
+    """id → display name (sectors and zones) in the current language."""
+    col = "name_en" if lang() == "en" else "name_zh"
+    out: dict[str, str] = {}
+    for df, id_col in ((tables.sectors, "sector_id"), (tables.zones, "zone_id")):
+        if df is not None and id_col in df.columns:
+            names = df[col] if col in df.columns else df.get("name_zh", df[id_col])
+            out.update(zip(df[id_col].astype(str), names.astype(str), strict=True))
+    return out
+
+
+def _year_bounds(projects: pd.DataFrame | None) -> tuple[int, int] | None:
+    if projects is None or not {"start_year", "end_year"} <= set(projects.columns):
+        return None
+    years = pd.concat(
+        [
+            pd.to_numeric(projects["start_year"], errors="coerce"),
+            pd.to_numeric(projects["end_year"], errors="coerce"),
+        ]
+    ).dropna()
+    if years.empty:
+        return None
+    return int(years.min()), int(years.max())
+
+
+def render_sidebar(tables: PlanTables) -> Filters:
+    """Language switch and filter widgets; state initialised from and written to the URL."""
+    ss = st.session_state
+    qp = st.query_params
+    opts = _options(tables)
+    bounds = _year_bounds(tables.projects)
+    if not ss.get("_query_loaded"):
+        ss["_query_loaded"] = True
+        if qp.get("lang") in LANGS:
+            ss["lang"] = qp.get("lang")
+        loaded = Filters.from_params(qp.to_dict())
+        for key, values in (
+            ("sector", loaded.sectors),
+            ("subsector", loaded.subsectors),
+            ("stage", loaded.stages),
+            ("zone", loaded.zones),
+        ):
+            ss[_FILTER_KEYS[key]] = [v for v in values if v in opts[key]]
+        if bounds is not None:
+            lo, hi = loaded.years or bounds
+            lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+            ss[_FILTER_KEYS["years"]] = (lo, hi) if lo <= hi else bounds
+        if qp.get("sel"):
+            ss["highlight"] = qp.get("sel")
+
+    sb = st.sidebar
+    if ss.get("lang") not in LANGS:
+        ss["lang"] = "zh"
+    sb.radio(
+        "语言 / Language",
+        options=list(LANGS),
+        format_func=lambda v: "中文" if v == "zh" else "English",
+        key="lang",
+        horizontal=True,
+    )
+    names = _names(tables)
+    sb.header(tr("筛选", "Filters"))
+    if not any(opts.values()) or tables.projects is None:
+        sb.caption(tr("数据未加载，筛选不可用。", "Data not loaded; filters unavailable."))
+    sb.multiselect(
+        tr("产业", "Sector"),
+        opts["sector"],
+        format_func=lambda v: names.get(v, v),
+        key=_FILTER_KEYS["sector"],
+        placeholder=tr("全部", "All"),
+    )
+    sb.multiselect(
+        tr("细分产业", "Sub-sector"),
+        opts["subsector"],
+        format_func=lambda v: names.get(v, v),
+        key=_FILTER_KEYS["subsector"],
+        placeholder=tr("全部", "All"),
+    )
+    sb.multiselect(
+        tr("推进阶段", "Stage"),
+        opts["stage"],
+        format_func=stage_label,
+        key=_FILTER_KEYS["stage"],
+        placeholder=tr("全部", "All"),
+    )
+    years: tuple[int, int] | None = None
+    if bounds is not None and bounds[0] < bounds[1]:
+        value = sb.slider(
+            tr("建设年份", "Years"),
+            min_value=bounds[0],
+            max_value=bounds[1],
+            key=_FILTER_KEYS["years"],
+        )
+        years = (int(value[0]), int(value[1]))
+        if years == bounds:
+            years = None
+    sb.multiselect(
+        tr("园区", "Zone"),
+        opts["zone"],
+        format_func=lambda v: names.get(v, v),
+        key=_FILTER_KEYS["zone"],
+        placeholder=tr("全部", "All"),
+    )
+    filters = Filters(
+        sectors=tuple(ss.get(_FILTER_KEYS["sector"], ())),
+        subsectors=tuple(ss.get(_FILTER_KEYS["subsector"], ())),
+        stages=tuple(ss.get(_FILTER_KEYS["stage"], ())),
+        zones=tuple(ss.get(_FILTER_KEYS["zone"], ())),
+        years=years,
+    )
+    params = filters.to_params()
+    if lang() != "zh":
+        params["lang"] = lang()
+    sync_query(params, owned=(*_FILTER_KEYS, "lang"))
+    ss["filters"] = filters
+    return filters
+
+
+def current_filters() -> Filters:
+    """The filters set in the sidebar on this run."""
+    value = st.session_state.get("filters")
+    return value if isinstance(value, Filters) else Filters()

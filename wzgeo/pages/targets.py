@@ -1,0 +1,13 @@
+"""stub"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def render() -> None:
+    st.title("targets")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,81 @@
+"""园区 Zones: planned land, land balance, intensity vs target; searchable, downloadable."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from wzgeo import appstate
+from wzgeo.appstate import tr
+from wzgeo.pages import _common
+
+
+def _search(df: pd.DataFrame, text: str) -> pd.DataFrame:
+    if not text:
+        return df
+    hay = df.astype("string").fillna("").agg(" ".join, axis=1)
+    return df.loc[hay.str.contains(text, case=False, regex=False)]
+
+
+def zone_table(tables: appstate.PlanTables, projects: pd.DataFrame) -> pd.DataFrame:
+    """Zones joined with land balance and intensity from the analytics modules."""
+    assert tables.zones is not None
+    zones = tables.zones.copy()
+    balance = appstate.library("balance", "zone_balance")
+    if balance is not None:
+        extra = balance.zone_balance(zones, projects)
+        zones = zones.merge(
+            extra[[c for c in extra.columns if c not in zones.columns or c == "zone_id"]],
+            on="zone_id",
+            how="left",
+        )
+    intensity = appstate.library("intensity", "zone_intensity")
+    if intensity is not None:
+        extra = intensity.zone_intensity(zones, projects)
+        zones = zones.merge(
+            extra[[c for c in extra.columns if c not in zones.columns or c == "zone_id"]],
+            on="zone_id",
+            how="left",
+        )
+    return zones
+
+
+def render() -> None:
+    st.title(tr("园区", "Zones"))
+    tables = _common.require_tables("zones", "projects")
+    if tables is None:
+        return
+    assert tables.projects is not None
+    filters = appstate.current_filters()
+    projects = appstate.effective_projects(tables.projects)
+    projects = appstate.apply_filters(projects, filters, sectors=tables.sectors)
+    table = appstate.filter_zones(zone_table(tables, projects), filters)
+    query = st.text_input(tr("搜索园区", "Search zones"), key="zones_search")
+    shown = _search(table, query).reset_index(drop=True)
+    st.caption(
+        tr(
+            f"共 {len(shown)} 个园区；点击表头排序，选中一行可在地图上高亮。",
+            f"{len(shown)} zones; click a header to sort, select a row to highlight it on the map.",
+        )
+    )
+    event = st.dataframe(
+        appstate.col_labels(shown),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="zones_table",
+    )
+    rows = list(event.selection.rows) if event is not None else []
+    if rows:
+        zone_id = str(shown.iloc[rows[0]]["zone_id"])
+        st.session_state["highlight"] = zone_id
+        st.page_link(
+            "wzgeo/pages/map.py",
+            label=tr(f"在地图上查看 {zone_id}", f"Show {zone_id} on the map"),
+            icon="🗺️",
+        )
+    _common.download_table(shown, stem="wzgeo_zones", key="zones_dl")
+
+
+if __name__ == "__main__":
+    render()
