@@ -25,11 +25,36 @@ PLAN = seed_plan_path().read_text(encoding="utf-8")
 # The shared identifiers of docs/ARCHITECTURE.md (zone id ↔ name; sector id ↔ parent).
 ZONES = pd.DataFrame(
     {
-        "zone_id": "gaofeng tianzi wuqiao jiulong_a jiulong_b xintian_a xintian_b yudong "
-        "fenshui lihe longsha longju tailong".split(),
-        "name_zh": "高峰园 天子园 五桥园 九龙园A区 九龙园B区 新田园A区 新田园B区 渝东新区 "
-        "分水中小企业集聚区 李河中小企业集聚区 龙沙中小企业集聚区 龙驹中小企业集聚区 "
-        "太龙中小企业集聚区".split(),
+        "zone_id": [
+            "gaofeng",
+            "tianzi",
+            "wuqiao",
+            "jiulong_a",
+            "jiulong_b",
+            "xintian_a",
+            "xintian_b",
+            "yudong",
+            "fenshui",
+            "lihe",
+            "longsha",
+            "longju",
+            "tailong",
+        ],
+        "name_zh": [
+            "高峰园",
+            "天子园",
+            "五桥园",
+            "九龙园A区",
+            "九龙园B区",
+            "新田园A区",
+            "新田园B区",
+            "渝东新区",
+            "分水中小企业集聚区",
+            "李河中小企业集聚区",
+            "龙沙中小企业集聚区",
+            "龙驹中小企业集聚区",
+            "太龙中小企业集聚区",
+        ],
     }
 )
 SECTORS = pd.DataFrame(
