@@ -32,6 +32,8 @@ if (PAGES / "saved_work.py").exists():
     pages.append(
         st.Page(PAGES / "saved_work.py", title=tr("保存的工作", "Saved work"), url_path="saved")
     )
-pages.append(st.Page(PAGES / "data_quality.py", title=tr("数据说明", "Data & quality"), url_path="data"))
+pages.append(
+    st.Page(PAGES / "data_quality.py", title=tr("数据说明", "Data & quality"), url_path="data")
+)
 
 st.navigation(pages, position="sidebar").run()

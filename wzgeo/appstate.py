@@ -333,8 +333,8 @@ def apply_filters(
     """
     keep = pd.Series(True, index=projects.index)
     if filters.sectors and "sector_id" in projects.columns:
-        tops = projects["sector_id"].astype("string").fillna("").map(
-            lambda s: top_sector(s, sectors)
+        tops = (
+            projects["sector_id"].astype("string").fillna("").map(lambda s: top_sector(s, sectors))
         )
         keep &= tops.isin(filters.sectors)
     if filters.subsectors and "sector_id" in projects.columns:
@@ -375,7 +375,8 @@ def sync_query(params: Mapping[str, str], *, owned: Iterable[str]) -> None:
 
 def assignments() -> dict[str, str]:
     """The session's project → zone assignments (mutable dict in session state)."""
-    return st.session_state.setdefault("assignments", {})  # type: ignore[no-any-return]
+    value: dict[str, str] = st.session_state.setdefault("assignments", {})
+    return value
 
 
 def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
@@ -511,7 +512,10 @@ def render_sidebar(tables: PlanTables) -> Filters:
     )
     years: tuple[int, int] | None = None
     if bounds is not None and bounds[0] < bounds[1]:
-        value = sb.slider(
+        ykey = _FILTER_KEYS["years"]
+        if not isinstance(ss.get(ykey), tuple | list) or len(ss[ykey]) != 2:
+            ss[ykey] = bounds
+        value: Any = sb.slider(
             tr("建设年份", "Years"),
             min_value=bounds[0],
             max_value=bounds[1],
