@@ -55,14 +55,6 @@ log = logging.getLogger(__name__)
 
 LANGS = ("zh", "en")
 STAGES = ("planning", "tracking", "negotiating", "signed", "building", "operating")
-_STAGE_ZH = {
-    "planning": "谋划",
-    "tracking": "跟踪",
-    "negotiating": "洽谈",
-    "signed": "签约",
-    "building": "在建",
-    "operating": "投产",
-}
 #: session_state keys of the sidebar widgets and the URL query parameter each one maps to
 _FILTER_KEYS = {
     "sector": "flt_sector",
@@ -130,14 +122,19 @@ def notice_missing(what_zh: str, what_en: str) -> None:
 
 
 def lbl(key: str) -> str:
-    """Display label of a column or value (``wzgeo.labels``); the key itself as fallback."""
+    """Display label of a column or ``"<group>.<value>"`` key (``wzgeo.labels``)."""
     labels = library("labels", "label")
     if labels is None:
-        return key
-    try:
-        return str(labels.label(key, lang()))
-    except KeyError:
-        return key
+        return key.partition(".")[2] or key
+    return str(labels.label(key, lang()))
+
+
+def value_label(group: str, value: object) -> str:
+    """Display label of a coded value (stage, sector, level ...) in the current language."""
+    labels = library("labels", "value_label")
+    if labels is None:
+        return str(value)
+    return str(labels.value_label(group, value, lang()))
 
 
 def col_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -145,21 +142,12 @@ def col_labels(df: pd.DataFrame) -> pd.DataFrame:
     labels = library("labels", "column_labels")
     if labels is None:
         return df.copy()
-    mapping = labels.column_labels(list(df.columns), lang())
-    if not isinstance(mapping, Mapping):
-        mapping = dict(zip(df.columns, mapping, strict=True))
-    return df.rename(columns=dict(mapping))
+    return df.rename(columns=labels.column_labels(list(df.columns), lang()))
 
 
 def stage_label(stage: str) -> str:
-    """Label of a project stage (via ``wzgeo.labels`` when it knows it)."""
-    text = lbl(f"stage.{stage}")
-    if text != f"stage.{stage}":
-        return text
-    text = lbl(stage)
-    if text != stage:
-        return text
-    return _STAGE_ZH.get(stage, stage) if lang() == "zh" else stage
+    """Label of a project stage."""
+    return value_label("stage", stage)
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,14 +413,14 @@ def _options(tables: PlanTables) -> dict[str, list[str]]:
     return {"sector": top, "subsector": sub, "zone": zones, "stage": list(STAGES)}
 
 
-def _names(tables: PlanTables) -> dict[str, str]:
+def names(tables: PlanTables) -> dict[str, str]:
     """id → display name (sectors and zones) in the current language."""
     col = "name_en" if lang() == "en" else "name_zh"
     out: dict[str, str] = {}
     for df, id_col in ((tables.sectors, "sector_id"), (tables.zones, "zone_id")):
         if df is not None and id_col in df.columns:
-            names = df[col] if col in df.columns else df.get("name_zh", df[id_col])
-            out.update(zip(df[id_col].astype(str), names.astype(str), strict=True))
+            shown = df[col] if col in df.columns else df[id_col]
+            out.update(zip(df[id_col].astype(str), shown.astype(str), strict=True))
     return out
 
 
@@ -485,21 +473,21 @@ def render_sidebar(tables: PlanTables) -> Filters:
         key="lang",
         horizontal=True,
     )
-    names = _names(tables)
+    id_names = names(tables)
     sb.header(tr("筛选", "Filters"))
     if not any(opts.values()) or tables.projects is None:
         sb.caption(tr("数据未加载，筛选不可用。", "Data not loaded; filters unavailable."))
     sb.multiselect(
         tr("产业", "Sector"),
         opts["sector"],
-        format_func=lambda v: names.get(v, v),
+        format_func=lambda v: id_names.get(v, v),
         key=_FILTER_KEYS["sector"],
         placeholder=tr("全部", "All"),
     )
     sb.multiselect(
         tr("细分产业", "Sub-sector"),
         opts["subsector"],
-        format_func=lambda v: names.get(v, v),
+        format_func=lambda v: id_names.get(v, v),
         key=_FILTER_KEYS["subsector"],
         placeholder=tr("全部", "All"),
     )
@@ -527,7 +515,7 @@ def render_sidebar(tables: PlanTables) -> Filters:
     sb.multiselect(
         tr("园区", "Zone"),
         opts["zone"],
-        format_func=lambda v: names.get(v, v),
+        format_func=lambda v: id_names.get(v, v),
         key=_FILTER_KEYS["zone"],
         placeholder=tr("全部", "All"),
     )

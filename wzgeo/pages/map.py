@@ -1,12 +1,230 @@
-"""stub"""
+"""地图 Map: district, zones, projects; style/target/basemap switches; HTML export."""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
+import pandas as pd
 import streamlit as st
+
+from wzgeo import appstate
+from wzgeo.appstate import tr
+from wzgeo.pages import _common
+
+STYLES = ("level", "sector")
+TARGETS = (50, 70)
+BASEMAPS = ("osm", "gaode", "tianditu", "none")
+_PARAMS = {"style": "map_style", "target": "map_target", "basemap": "map_basemap"}
+
+
+def _init_from_query() -> None:
+    """Page widgets start from the URL query (once per session)."""
+    ss = st.session_state
+    if ss.get("_map_query_loaded"):
+        return
+    ss["_map_query_loaded"] = True
+    qp = st.query_params
+    if qp.get("style") in STYLES:
+        ss["map_style"] = qp.get("style")
+    if qp.get("target", "").isdigit() and int(qp.get("target", "0")) in TARGETS:
+        ss["map_target"] = int(qp.get("target", "50"))
+    if qp.get("basemap") in BASEMAPS:
+        ss["map_basemap"] = qp.get("basemap")
+
+
+def controls() -> dict[str, Any]:
+    """Style, target and basemap widgets; their values, also written to the URL."""
+    _init_from_query()
+    c1, c2, c3, c4 = st.columns([1, 1, 1.4, 1.4])
+    style = c1.radio(
+        tr("园区着色", "Zone colours"),
+        STYLES,
+        format_func=lambda v: appstate.value_label("style", v),
+        key="map_style",
+    )
+    target = c2.radio(
+        tr("地均产出目标", "Output target"),
+        TARGETS,
+        format_func=lambda v: tr(
+            f"{v} 亿元/km²（{2025 if v == 50 else 2035}）",
+            f"{v} (100 M CNY)/km² ({2025 if v == 50 else 2035})",
+        ),
+        key="map_target",
+    )
+    basemap = c3.radio(
+        tr("底图", "Basemap"),
+        BASEMAPS,
+        format_func=lambda v: appstate.value_label("basemap", v),
+        key="map_basemap",
+    )
+    key = c4.text_input(
+        tr("天地图密钥 tk", "Tianditu key (tk)"),
+        type="password",
+        key="tianditu_key",
+        help=tr(
+            "天地图底图需要个人密钥（tk），在 console.tianditu.gov.cn 申请；不保存、不写入网址。",
+            "The Tianditu basemap needs a personal key (tk) from console.tianditu.gov.cn; "
+            "it is not stored and never put in the URL.",
+        ),
+    )
+    if basemap == "tianditu" and not key:
+        c4.warning(appstate.lbl("ui.tianditu_no_key"))
+        basemap = "none"
+    appstate.sync_query(
+        {
+            "style": str(style),
+            "target": str(target),
+            "basemap": str(st.session_state["map_basemap"]),
+        },
+        owned=_PARAMS,
+    )
+    return {
+        "style": str(style),
+        "target_yi_per_km2": int(target),
+        "basemap": str(basemap),
+        "tianditu_key": key or None,
+    }
+
+
+def zone_intensity(zones: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame | None:
+    """Per-zone output per km² (``wzgeo.intensity``), or ``None`` when not available."""
+    intensity = appstate.library("intensity", "zone_intensity")
+    if intensity is None:
+        return None
+    result: pd.DataFrame = intensity.zone_intensity(zones, projects)
+    return result
+
+
+def map_table(projects: pd.DataFrame) -> pd.DataFrame:
+    cols = ["project_id", "name_zh", "sector_id", "stage", "output_yi", "land_mu", "zone_id"]
+    return projects[[c for c in cols if c in projects.columns]].reset_index(drop=True)
+
+
+def _selected_highlight(table: pd.DataFrame) -> str | None:
+    """The row chosen in the table under the map (read before the map is drawn)."""
+    state = st.session_state.get("map_table")
+    rows: list[int] = []
+    if state is not None:
+        try:
+            rows = list(state["selection"]["rows"])
+        except (KeyError, TypeError):
+            rows = []
+    if rows and rows[0] < len(table):
+        return str(table.iloc[rows[0]]["project_id"])
+    value = st.session_state.get("highlight")
+    return str(value) if value else None
 
 
 def render() -> None:
-    st.title("map")
+    st.title(tr("地图", "Map"))
+    tables = _common.require_tables("zones", "projects")
+    if tables is None:
+        return
+    assert tables.zones is not None and tables.projects is not None
+    geo = appstate.geometry()
+    filters = appstate.current_filters()
+    options = controls()
+    projects = appstate.apply_filters(
+        appstate.effective_projects(tables.projects), filters, sectors=tables.sectors
+    )
+    zones = appstate.filter_zones(tables.zones, filters)
+    table = map_table(projects)
+    highlight = _selected_highlight(table)
+    if highlight:
+        st.query_params["sel"] = highlight
+    elif "sel" in st.query_params:
+        del st.query_params["sel"]
+
+    maps = appstate.library("maps", "build_map")
+    offline = appstate.library("offline", "use_offline_assets")
+    zones_geo = geo.zones_geo
+    quality = (
+        zones_geo["geometry_quality"]
+        if zones_geo is not None and "geometry_quality" in zones_geo.columns
+        else pd.Series(dtype="object")
+    )
+    if (quality == "schematic").any():
+        st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
+    left, right = st.columns([3, 1])
+    with left:
+        if maps is None or offline is None or geo.district is None or zones_geo is None:
+            _common.show_load_errors(geo.errors)
+            appstate.notice_missing("地图模块（wzgeo.maps / wzgeo.offline）", "the map module")
+        else:
+            kwargs: dict[str, Any] = {
+                "district": geo.district,
+                "zones_geo": zones_geo,
+                "zones": zones,
+                "projects": projects,
+                "intensity": zone_intensity(tables.zones, projects),
+                "lang": appstate.lang(),
+                "highlight": highlight,
+                **options,
+            }
+            from streamlit_folium import st_folium
+
+            fmap = offline.use_offline_assets(maps.build_map(**kwargs))
+            st_folium(
+                fmap,
+                key="main_map",
+                height=560,
+                use_container_width=True,
+                returned_objects=["last_object_clicked_tooltip"],
+            )
+            export = appstate.library("maps", "export_map_html")
+            if export is not None:
+                st.download_button(
+                    tr("下载 HTML 地图（离线可用）", "Download HTML map (works offline)"),
+                    data=functools.partial(_export_html, export, kwargs),
+                    file_name="wzgeo_map.html",
+                    mime="text/html",
+                    key="map_export",
+                )
+    with right:
+        _side_panel(zones_geo, tables, projects)
+    st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
+    st.dataframe(
+        appstate.col_labels(table),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="map_table",
+        height=280,
+    )
+
+
+def _export_html(export: Any, kwargs: dict[str, Any]) -> bytes:
+    html = export(**kwargs)
+    return html.encode("utf-8") if isinstance(html, str) else bytes(html)
+
+
+def _side_panel(zones_geo: Any, tables: appstate.PlanTables, projects: pd.DataFrame) -> None:
+    assert tables.zones is not None
+    id_names = appstate.names(tables)
+    st.markdown("**" + appstate.lbl("ui.not_located") + "**")
+    if zones_geo is not None and "geometry_quality" in zones_geo.columns:
+        located = set(zones_geo.loc[zones_geo["geometry_quality"] != "not_located", "zone_id"])
+    else:
+        located = set()
+    missing = [z for z in tables.zones["zone_id"] if z not in located]
+    if missing:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    appstate.lbl("zone_id"): missing,
+                    appstate.lbl("zone"): [id_names.get(z, z) for z in missing],
+                }
+            ),
+            hide_index=True,
+            key="not_located",
+        )
+    else:
+        st.caption(tr("无", "None"))
+    if "zone_id" in projects.columns:
+        unplaced = int((projects["zone_id"].astype("string").fillna("") == "").sum())
+        st.markdown("**" + appstate.lbl("ui.projects_unplaced") + f"**: {unplaced}")
+    st.caption(appstate.lbl("ui.schematic_note"))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,138 @@
-"""stub"""
+"""项目库 Projects: the plan's project library, filtered, searchable; assign projects to zones."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
+
+from wzgeo import appstate
+from wzgeo.appstate import tr
+from wzgeo.pages import _common
+
+_COLUMNS = [
+    "project_id",
+    "name_zh",
+    "sector_id",
+    "stage",
+    "start_year",
+    "end_year",
+    "investment_yi",
+    "output_yi",
+    "tax_yi",
+    "land_mu",
+    "floor_m2",
+    "zone_id",
+    "location_source",
+    "suggested_zone_ids",
+    "quality_flags",
+]
+
+
+def search(df: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows where any cell contains ``text`` (case-insensitive, literal)."""
+    if not text:
+        return df
+    hay = df.astype("string").fillna("").agg(" ".join, axis=1)
+    return df.loc[hay.str.contains(text, case=False, regex=False)]
+
+
+def with_siting(projects: pd.DataFrame, tables: appstate.PlanTables) -> pd.DataFrame:
+    """Add the siting module's suggested zones (``suggested_zone_ids``) when available."""
+    siting = appstate.library("siting", "suggest_zones")
+    if siting is None or tables.zones is None:
+        return projects
+    try:
+        result: pd.DataFrame = siting.suggest_zones(projects, tables.zones)
+        return result
+    except TypeError:
+        return projects
+
+
+def _assign_ui(projects: pd.DataFrame, tables: appstate.PlanTables) -> None:
+    assert tables.zones is not None
+    chosen = appstate.assignments()
+    names = dict(zip(projects["project_id"], projects["name_zh"], strict=True))
+    zone_names = dict(
+        zip(
+            tables.zones["zone_id"],
+            tables.zones["name_en" if appstate.lang() == "en" else "name_zh"],
+            strict=True,
+        )
+    )
+    st.subheader(tr("把项目安排到园区", "Assign a project to a zone"))
+    st.caption(
+        tr(
+            "安排只在本次会话中有效（长期保存见“保存的工作”页）。",
+            "Assignments last for this session (see the Saved work page for lasting storage).",
+        )
+    )
+    with st.form("assign_form"):
+        c1, c2 = st.columns(2)
+        pid = c1.selectbox(
+            tr("项目", "Project"),
+            list(names),
+            format_func=lambda p: f"{p} {names.get(p, '')}",
+            key="assign_project",
+        )
+        zid = c2.selectbox(
+            tr("园区", "Zone"),
+            list(zone_names),
+            format_func=lambda z: zone_names.get(z, z),
+            key="assign_zone",
+        )
+        ok = st.form_submit_button(tr("安排", "Assign"))
+    if ok and pid and zid:
+        chosen[str(pid)] = str(zid)
+        st.success(tr(f"已将 {pid} 安排到 {zone_names[zid]}。", f"Assigned {pid} to {zid}."))
+    if chosen:
+        listing = pd.DataFrame(
+            {"project_id": list(chosen), "zone_id": list(chosen.values())}
+        )
+        st.dataframe(appstate.col_labels(listing), hide_index=True, key="assign_list")
+        if st.button(tr("清除全部安排", "Clear all assignments"), key="assign_clear"):
+            chosen.clear()
+            st.rerun()
 
 
 def render() -> None:
-    st.title("projects")
+    st.title(tr("项目库", "Projects"))
+    tables = _common.require_tables("projects", "zones")
+    if tables is None:
+        return
+    assert tables.projects is not None
+    filters = appstate.current_filters()
+    projects = appstate.effective_projects(tables.projects)
+    projects = appstate.apply_filters(projects, filters, sectors=tables.sectors)
+    projects = with_siting(projects, tables)
+    query = st.text_input(tr("搜索项目", "Search projects"), key="projects_search")
+    shown = search(projects, query)
+    shown = shown[[c for c in _COLUMNS if c in shown.columns]].reset_index(drop=True)
+    total = len(tables.projects)
+    st.caption(
+        tr(
+            f"显示 {len(shown)} / {total} 个项目；点击表头排序，选中一行可在地图上高亮。",
+            f"Showing {len(shown)} of {total} projects; click a header to sort, "
+            "select a row to highlight it on the map.",
+        )
+    )
+    event = st.dataframe(
+        appstate.col_labels(shown),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="projects_table",
+    )
+    rows = list(event.selection.rows) if event is not None else []
+    if rows:
+        pid = str(shown.iloc[rows[0]]["project_id"])
+        st.session_state["highlight"] = pid
+        st.page_link(
+            "wzgeo/pages/map.py",
+            label=tr(f"在地图上查看 {pid}", f"Show {pid} on the map"),
+            icon="🗺️",
+        )
+    _common.download_table(shown, stem="wzgeo_projects", key="projects_dl")
+    _assign_ui(tables.projects, tables)
 
 
 if __name__ == "__main__":
