@@ -1,12 +1,255 @@
-"""stub"""
+"""地块核查 Plot check: upload or draw a plot, choose a sector or project, read the report."""
 
 from __future__ import annotations
 
+import html
+import json
+from typing import Any
+
 import streamlit as st
+
+from wzgeo import appstate
+from wzgeo._errors import WzgeoError
+from wzgeo.appstate import tr
+from wzgeo.pages import _common
+
+UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "txt", "csv", "xlsx", "wkt"]
+CRS_CHOICES = ("", "EPSG:4326", "EPSG:4490", "EPSG:4545", "EPSG:4524")
+
+
+def _crs_label(value: str) -> str:
+    names = {
+        "": tr("自动识别", "Detect automatically"),
+        "EPSG:4326": "WGS84 (EPSG:4326)",
+        "EPSG:4490": "CGCS2000 (EPSG:4490)",
+        "EPSG:4545": tr("CGCS2000 3度带 36带 (EPSG:4545)", "CGCS2000 3° GK zone 36 (EPSG:4545)"),
+        "EPSG:4524": tr(
+            "CGCS2000 3度带 36带 带号 (EPSG:4524)", "CGCS2000 3° GK zone 36 prefixed (EPSG:4524)"
+        ),
+    }
+    return names[value]
+
+
+def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
+    """A map with the Leaflet.draw toolbar; the drawn features (GeoJSON) or ``None``."""
+    maps = appstate.library("maps", "build_map")
+    offline = appstate.library("offline", "use_offline_assets")
+    tables = appstate.plan_tables()
+    if maps is None or offline is None or geo.district is None or tables.zones is None:
+        appstate.notice_missing("地图模块", "the map module")
+        return None
+    import folium.plugins
+    from streamlit_folium import st_folium
+
+    fmap = maps.build_map(
+        district=geo.district,
+        zones_geo=geo.zones_geo,
+        zones=tables.zones,
+        projects=tables.projects.iloc[0:0] if tables.projects is not None else None,
+        basemap="none",
+        lang=appstate.lang(),
+    )
+    folium.plugins.Draw(
+        export=False,
+        draw_options={
+            "polyline": False,
+            "circle": False,
+            "marker": False,
+            "circlemarker": False,
+            "rectangle": True,
+            "polygon": True,
+        },
+    ).add_to(fmap)
+    out = st_folium(
+        offline.use_offline_assets(fmap),
+        key="draw_map",
+        height=450,
+        use_container_width=True,
+        returned_objects=["all_drawings"],
+    )
+    drawings = (out or {}).get("all_drawings") or []
+    polygons = [
+        d for d in drawings if d.get("geometry", {}).get("type") in ("Polygon", "MultiPolygon")
+    ]
+    if not polygons:
+        return None
+    return {"type": "FeatureCollection", "features": polygons}
+
+
+def _import(plotio: Any) -> Any:
+    """The plots from the upload or the drawing (``PlotImport``), or ``None``."""
+    source = st.radio(
+        tr("地块来源", "Plot source"),
+        ("upload", "draw"),
+        format_func=lambda v: (
+            tr("上传文件", "Upload a file")
+            if v == "upload"
+            else tr("在地图上绘制", "Draw on the map")
+        ),
+        horizontal=True,
+        key="plot_source",
+    )
+    if source == "upload":
+        c1, c2 = st.columns([2, 1])
+        upload = c1.file_uploader(
+            tr(
+                "地块文件（GeoJSON、GPKG、SHP 压缩包、KML/KMZ、部标 TXT、CSV/XLSX 坐标点、WKT）",
+                "Plot file (GeoJSON, GPKG, zipped SHP, KML/KMZ, land-office TXT, "
+                "CSV/XLSX points, WKT)",
+            ),
+            type=UPLOAD_TYPES,
+            key="plot_upload",
+        )
+        crs = c2.selectbox(tr("坐标系", "CRS"), CRS_CHOICES, format_func=_crs_label, key="plot_crs")
+        if upload is None:
+            return None
+        data, filename = upload.getvalue(), upload.name
+    else:
+        drawn = _drawn_map(appstate.geometry())
+        if drawn is None:
+            st.caption(
+                tr("用左侧工具栏绘制多边形。", "Draw a polygon with the toolbar on the left.")
+            )
+            return None
+        data, filename, crs = json.dumps(drawn).encode("utf-8"), "drawn.geojson", "EPSG:4326"
+    try:
+        return plotio.read_plots(data, filename=filename, crs=crs or None)
+    except WzgeoError as e:
+        appstate.show_error(e)
+        return None
+
+
+def _choose_target(tables: appstate.PlanTables) -> dict[str, str | None]:
+    id_names = appstate.names(tables)
+    mode = st.radio(
+        tr("核查依据", "Check against"),
+        ("sector", "project"),
+        format_func=lambda v: tr("产业", "A sector") if v == "sector" else tr("项目", "A project"),
+        horizontal=True,
+        key="plot_mode",
+    )
+    if mode == "sector":
+        options = tables.sectors["sector_id"].tolist() if tables.sectors is not None else []
+        sid = st.selectbox(
+            tr("产业", "Sector"),
+            options,
+            format_func=lambda v: id_names.get(v, v),
+            key="plot_sector",
+        )
+        return {"sector_id": sid, "project_id": None}
+    assert tables.projects is not None
+    pnames = dict(zip(tables.projects["project_id"], tables.projects["name_zh"], strict=True))
+    pid = st.selectbox(
+        tr("项目", "Project"),
+        list(pnames),
+        format_func=lambda p: f"{p} {pnames.get(p, '')}",
+        key="plot_project",
+    )
+    return {"sector_id": None, "project_id": pid}
+
+
+def report_html(check: Any, *, title: str) -> str:
+    """A standalone HTML report: ``PlotCheck.to_html`` if it exists, else the escaped table."""
+    to_html = getattr(check, "to_html", None)
+    if callable(to_html):
+        try:
+            return str(to_html(lang=appstate.lang()))
+        except TypeError:
+            return str(to_html())
+    table = appstate.col_labels(check.table).to_html(index=False, escape=True)
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head><body>"
+        f"<h1>{html.escape(title)}</h1>{table}</body></html>"
+    )
 
 
 def render() -> None:
-    st.title("plot_check")
+    st.title(tr("地块核查", "Plot check"))
+    tables = _common.require_tables("zones", "projects", "sectors")
+    if tables is None:
+        return
+    plotio = appstate.library("plotio", "read_plots")
+    plotcheck = appstate.library("plotcheck", "check_plots")
+    if plotio is None or plotcheck is None:
+        appstate.notice_missing(
+            "地块导入与核查（wzgeo.plotio / wzgeo.plotcheck）", "plot import and check"
+        )
+        return
+    target = _choose_target(tables)
+    imported = _import(plotio)
+    if imported is None:
+        return
+    if getattr(imported, "crs_reason_zh", None):
+        st.info(
+            tr(
+                f"坐标系：{imported.source_crs}（{imported.crs_reason_zh}）",
+                f"CRS: {imported.source_crs} ({imported.crs_reason_en})",
+            )
+        )
+    for warning in getattr(imported, "warnings", ()) or ():
+        st.warning(
+            warning.message(appstate.lang()) if isinstance(warning, WzgeoError) else str(warning)
+        )
+    try:
+        check = plotcheck.check_plots(imported.plots, **target)
+    except WzgeoError as e:
+        appstate.show_error(e)
+        return
+    st.subheader(tr("核查报告", "Report"))
+    st.dataframe(appstate.col_labels(check.table), hide_index=True, key="plot_report")
+    _plot_on_map(imported.plots)
+    title = tr("地块核查报告", "Plot check report")
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        tr("下载报告 HTML", "Download report (HTML)"),
+        data=report_html(check, title=title).encode("utf-8"),
+        file_name="wzgeo_plot_check.html",
+        mime="text/html",
+        key="plot_dl_html",
+    )
+    c2.download_button(
+        tr("下载报告 JSON", "Download report (JSON)"),
+        data=json.dumps(check.to_dict(), ensure_ascii=False, indent=2, default=str).encode("utf-8"),
+        file_name="wzgeo_plot_check.json",
+        mime="application/json",
+        key="plot_dl_json",
+    )
+
+
+def _plot_on_map(plots: Any) -> None:
+    maps = appstate.library("maps", "build_map")
+    offline = appstate.library("offline", "use_offline_assets")
+    geo = appstate.geometry()
+    tables = appstate.plan_tables()
+    if maps is None or offline is None or geo.district is None:
+        return
+    import folium
+    from streamlit_folium import st_folium
+
+    fmap = maps.build_map(
+        district=geo.district,
+        zones_geo=geo.zones_geo,
+        zones=tables.zones,
+        projects=tables.projects.iloc[0:0] if tables.projects is not None else None,
+        basemap="none",
+        lang=appstate.lang(),
+    )
+    shapes = plots[["geometry"]].to_crs("EPSG:4326")
+    folium.GeoJson(
+        shapes.__geo_interface__,
+        name=tr("核查地块", "Checked plot"),
+        style_function=lambda _f: {"color": "#d00", "weight": 3, "fillOpacity": 0.3},
+    ).add_to(fmap)
+    bounds = shapes.total_bounds
+    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    st_folium(
+        offline.use_offline_assets(fmap),
+        key="plot_map",
+        height=420,
+        use_container_width=True,
+        returned_objects=[],
+    )
 
 
 if __name__ == "__main__":
