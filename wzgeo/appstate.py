@@ -368,29 +368,32 @@ def assignments() -> dict[str, str]:
 
 
 def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
-    """Projects with the session's assignments applied (``wzgeo.store`` overlay if present).
+    """Projects with the session's assignments applied (``wzgeo.store`` overlay).
 
-    Adds ``location_source``: ``plan`` where the plan states the zone, ``assigned`` where the
-    user assigned it, empty otherwise.
+    ``location_label`` is ``plan`` where the plan states the zone, ``assigned`` where the user
+    assigned one, ``unplaced`` otherwise (the overlay keeps the plan's zone in
+    ``plan_zone_id``).
     """
     chosen = assignments()
+    out = projects.copy()
+    if "location_label" not in out.columns:
+        has_zone = (
+            out["zone_id"].astype("string").fillna("") != ""
+            if "zone_id" in out.columns
+            else pd.Series(False, index=out.index)
+        )
+        out["location_label"] = has_zone.map({True: "plan", False: "unplaced"}).astype("object")
+    if not chosen or "zone_id" not in out.columns:
+        return out
+    table = pd.DataFrame({"project_id": list(chosen), "zone_id": list(chosen.values())})
     store = library("store", "apply_assignments")
     if store is not None:
-        out = store.apply_assignments(projects, dict(chosen))
-    else:
-        out = projects.copy()
-        if chosen and "zone_id" in out.columns:
-            mask = out["project_id"].isin(list(chosen))
-            out["zone_id"] = out["zone_id"].astype("object")
-            out.loc[mask, "zone_id"] = out.loc[mask, "project_id"].map(chosen)
-    if "location_source" not in out.columns:
-        src = pd.Series("", index=out.index, dtype="object")
-        if "zone_id" in out.columns:
-            has_zone = out["zone_id"].astype("string").fillna("") != ""
-            src[has_zone] = "plan"
-        if chosen:
-            src[out["project_id"].isin(list(chosen))] = "assigned"
-        out["location_source"] = src
+        result: pd.DataFrame = store.apply_assignments(out, table)
+        return result
+    mask = out["project_id"].isin(list(chosen))
+    out["zone_id"] = out["zone_id"].astype("object")
+    out.loc[mask, "zone_id"] = out.loc[mask, "project_id"].map(chosen)
+    out.loc[mask, "location_label"] = "assigned"
     return out
 
 

@@ -22,7 +22,7 @@ _COLUMNS = [
     "land_mu",
     "floor_m2",
     "zone_id",
-    "location_source",
+    "location_label",
     "suggested_zone_ids",
     "quality_flags",
 ]
@@ -85,9 +85,7 @@ def _assign_ui(projects: pd.DataFrame, tables: appstate.PlanTables) -> None:
         chosen[str(pid)] = str(zid)
         st.success(tr(f"已将 {pid} 安排到 {zone_names[zid]}。", f"Assigned {pid} to {zid}."))
     if chosen:
-        listing = pd.DataFrame(
-            {"project_id": list(chosen), "zone_id": list(chosen.values())}
-        )
+        listing = pd.DataFrame({"project_id": list(chosen), "zone_id": list(chosen.values())})
         st.dataframe(appstate.col_labels(listing), hide_index=True, key="assign_list")
         if st.button(tr("清除全部安排", "Clear all assignments"), key="assign_clear"):
             chosen.clear()

@@ -17,21 +17,23 @@ def _search(df: pd.DataFrame, text: str) -> pd.DataFrame:
     return df.loc[hay.str.contains(text, case=False, regex=False)]
 
 
-def zone_table(tables: appstate.PlanTables, projects: pd.DataFrame) -> pd.DataFrame:
+def zone_table(
+    tables: appstate.PlanTables, projects: pd.DataFrame, zones_geo: object
+) -> pd.DataFrame:
     """Zones joined with land balance and intensity from the analytics modules."""
     assert tables.zones is not None
     zones = tables.zones.copy()
-    balance = appstate.library("balance", "zone_balance")
-    if balance is not None:
-        extra = balance.zone_balance(zones, projects)
+    intensity = appstate.library("intensity", "zone_intensity")
+    if intensity is not None:
+        extra = intensity.zone_intensity(projects, tables.zones, zones_geo=zones_geo)
         zones = zones.merge(
             extra[[c for c in extra.columns if c not in zones.columns or c == "zone_id"]],
             on="zone_id",
             how="left",
         )
-    intensity = appstate.library("intensity", "zone_intensity")
-    if intensity is not None:
-        extra = intensity.zone_intensity(zones, projects)
+    balance = appstate.library("balance", "zone_balance")
+    if balance is not None:
+        extra = balance.zone_balance(projects, tables.zones)
         zones = zones.merge(
             extra[[c for c in extra.columns if c not in zones.columns or c == "zone_id"]],
             on="zone_id",
@@ -49,7 +51,9 @@ def render() -> None:
     filters = appstate.current_filters()
     projects = appstate.effective_projects(tables.projects)
     projects = appstate.apply_filters(projects, filters, sectors=tables.sectors)
-    table = appstate.filter_zones(zone_table(tables, projects), filters)
+    table = appstate.filter_zones(
+        zone_table(tables, projects, appstate.geometry().zones_geo), filters
+    )
     query = st.text_input(tr("搜索园区", "Search zones"), key="zones_search")
     shown = _search(table, query).reset_index(drop=True)
     st.caption(
