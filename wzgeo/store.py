@@ -1405,7 +1405,9 @@ def _read_export(file: Path, ids: IdCatalog) -> tuple[dict[str, Any], list[tuple
 # ----------------------------------------------------------------------------- overlays
 
 
-def apply_assignments(projects: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+def apply_assignments(
+    projects: pd.DataFrame, assignments: pd.DataFrame | Mapping[str, str]
+) -> pd.DataFrame:
     """Overlay the store's assignments on the plan's project table.
 
     Plan zones are never overwritten silently: the plan's zone stays in ``plan_zone_id``,
@@ -1419,16 +1421,24 @@ def apply_assignments(projects: pd.DataFrame, assignments: pd.DataFrame) -> pd.D
         The plan table; needs ``project_id`` and ``zone_id`` (may be empty for unlocated
         projects). ``location_label`` is kept where present.
     assignments
-        :meth:`Store.assignments` (``project_id``, ``zone_id``, ``by_user``, ``at``, ``why``).
+        :meth:`Store.assignments` (``project_id``, ``zone_id``, ``by_user``, ``at``, ``why``),
+        or a plain mapping ``{project_id: zone_id}`` (e.g. a session's unsaved choices).
 
     Returns
     -------
     pandas.DataFrame
         A new frame: the input columns plus ``plan_zone_id``, ``assigned_zone_id``,
         ``assigned_by``, ``assigned_at``, ``assigned_why``, ``differs_from_plan``;
-        ``location_label`` is ``"assigned"`` where an assignment applies.
+        ``location_label`` is ``"assigned"`` where an assignment applies, and
+        ``location_source`` is ``"assigned"``, ``"plan"`` (the plan names the zone) or ``""``.
     """
     import pandas as pd
+
+    if isinstance(assignments, Mapping):
+        assignments = pd.DataFrame(
+            {"project_id": list(assignments), "zone_id": list(assignments.values())},
+            dtype="object",
+        )
 
     for col in ("project_id", "zone_id"):
         if col not in projects.columns or col not in assignments.columns:
@@ -1448,6 +1458,9 @@ def apply_assignments(projects: pd.DataFrame, assignments: pd.DataFrame) -> pd.D
     out["zone_id"] = assigned.where(has, out["zone_id"])
     label = out["location_label"] if "location_label" in out else pd.Series(pd.NA, index=out.index)
     out["location_label"] = label.astype("object").where(~has, "assigned")
+    plan_has = out["plan_zone_id"].astype("string").fillna("") != ""
+    source = pd.Series("", index=out.index, dtype="object").where(~plan_has, "plan")
+    out["location_source"] = source.where(~has, "assigned")
     unknown = set(by_project.index) - set(out["project_id"])
     if unknown:
         logger.warning("assignments for projects not in the table: %s", sorted(unknown))
