@@ -185,8 +185,9 @@ class ConflictError(StoreError):
         self.current_value = current_value
         self.by_user = by_user
         self.at = at
-        who_zh = f"，由 {by_user} 于 {at} (UTC) 修改" if by_user else ""
-        who_en = f", changed by {by_user} at {at} UTC" if by_user else ""
+        when = (at or "")[:19].replace("T", " ")
+        who_zh = f"，由 {by_user} 于 {when} (UTC) 修改" if by_user else ""
+        who_en = f", changed by {by_user} at {when} UTC" if by_user else ""
         zh = reason_zh or (
             f"保存冲突：{entity_type} '{entity_id}' 在您读取（版本 {expected_version}）之后"
             f"已被他人修改。"

@@ -1,11 +1,238 @@
-"""CLI commands: store (filled in by the module that owns them)."""
+"""CLI commands for saved work: assign, unassign, history, revert, store …, users ….
+
+When a users file exists (``wzgeo users add``), commands that change the store need the
+user's password: typed at the prompt, or piped with ``--password-stdin``. Without a users
+file the local user may edit freely.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wzgeo.store import Change, Store
 
 __all__ = ["register"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _store_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="store file (default $WZGEO_STORE or the user data dir) / 存储文件",
+    )
+
+
+def _who_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--by", required=True, help="who makes the change / 修改人")
+    p.add_argument("--why", required=True, help="why (recorded in the history) / 修改原因")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (when users are configured) / 从标准输入读密码",
+    )
+
+
+def _editor(args: argparse.Namespace) -> str:
+    """The user allowed to make this change (asks for the password when users exist)."""
+    from wzgeo import auth
+
+    password = _password(args) if auth.editing_mode().configured else None
+    return auth.require_editor(args.by, password)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return getpass.getpass(f"{args.by} 的密码 / password: ")
+
+
+def _open(args: argparse.Namespace) -> Store:
+    from wzgeo.store import open_store
+
+    return open_store(args.store)
+
+
+def _print_change(c: Change) -> None:
+    print(
+        f"已保存 / saved: 修改 change {c.change_id} — {c.entity_type} {c.entity_id} "
+        f"版本 version {c.version} ({c.op}) by {c.by_user} at {c.at}"
+    )
+
+
+def _cmd_assign(args: argparse.Namespace) -> int:
+    by = _editor(args)
+    change = _open(args).assign(
+        args.project, args.zone, by=by, why=args.why, expected_version=args.expected_version
+    )
+    _print_change(change)
+    return 0
+
+
+def _cmd_unassign(args: argparse.Namespace) -> int:
+    by = _editor(args)
+    change = _open(args).unassign(
+        args.project, by=by, why=args.why, expected_version=args.expected_version
+    )
+    _print_change(change)
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    h = _open(args).history(args.id, entity_type=args.type)
+    if args.json:
+        records = h.drop(columns="payload").astype(object).where(h.notna(), None)
+        print(json.dumps(records.to_dict(orient="records"), ensure_ascii=False, indent=1))
+        return 0
+    if h.empty:
+        print(f"没有修改记录 / no changes{' for ' + args.id if args.id else ''}.")
+        return 0
+    cols = ["change_id", "at", "by_user", "entity_type", "entity_id", "op", "version", "value",
+            "why", "reverts_change_id"]  # fmt: skip
+    view = h[cols].copy()
+    view["at"] = view["at"].str.slice(0, 19).str.replace("T", " ") + "Z"
+    view["value"] = view["value"].str.slice(0, 60)
+    print(view.to_string(index=False))
+    return 0
+
+
+def _cmd_revert(args: argparse.Namespace) -> int:
+    by = _editor(args)
+    change = _open(args).revert(args.change_id, by=by, why=args.why, force=args.force)
+    _print_change(change)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    manifest = _open(args).export(args.out, overwrite=args.force)
+    counts = ", ".join(f"{k}={v}" for k, v in manifest["counts"].items())
+    print(f"已导出 / exported {args.out}: {counts}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from wzgeo import auth
+
+    if auth.editing_mode().configured:
+        auth.require_editor(args.by, _password(args))
+    result = _open(args).import_file(args.file, replace=args.replace)
+    counts = ", ".join(f"{k}={v}" for k, v in result["counts"].items())
+    print(f"已导入 / imported {args.file}: {counts}")
+    if result.get("backup"):
+        print(f"原存储已备份 / previous store backed up to {result['backup']}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    store = _open(args)
+    check = store.verify()
+    print(f"store: {store.path}")
+    print(f"integrity_check: {check.integrity}")
+    print(f"changes: {check.n_changes}, entities: {check.n_entities}")
+    for problem in check.problems:
+        print(f"problem: {problem}")
+    print("一致 / consistent" if check.ok else "不一致 / INCONSISTENT")
+    return 0 if check.ok else 1
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    from wzgeo import auth
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"{args.name} 的新密码 / new password: ")
+        again = getpass.getpass("再输入一次 / repeat: ")
+        if password != again:
+            raise auth.AuthError("两次输入的密码不一致。", "The two passwords differ.")
+    path = auth.add_user(args.name, password, replace=args.replace)
+    print(f"用户 / user {args.name} → {path}")
+    return 0
+
+
+def _cmd_users_list(args: argparse.Namespace) -> int:
+    from wzgeo import auth
+
+    mode = auth.editing_mode()
+    print(mode.describe("zh"))
+    print(mode.describe("en"))
+    for name in mode.users:
+        print(name)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this group's commands to the wzgeo parser."""
+    p = sub.add_parser("assign", help="assign a project to a zone / 将项目安排到园区")
+    p.add_argument("project", help="project id, e.g. AU-12 / 项目编号")
+    p.add_argument("zone", help="zone id, e.g. gaofeng / 园区编号")
+    _who_args(p)
+    p.add_argument(
+        "--expected-version",
+        type=int,
+        default=None,
+        help="fail if the assignment is no longer at this version / 乐观并发版本号",
+    )
+    _store_arg(p)
+    p.set_defaults(func=_cmd_assign)
+
+    p = sub.add_parser("unassign", help="remove a project's assignment / 取消项目安排")
+    p.add_argument("project")
+    _who_args(p)
+    p.add_argument("--expected-version", type=int, default=None)
+    _store_arg(p)
+    p.set_defaults(func=_cmd_unassign)
+
+    p = sub.add_parser("history", help="history of a project or zone / 修改历史")
+    p.add_argument("id", nargs="?", default=None, help="project, zone or plot id (all if omitted)")
+    p.add_argument(
+        "--type",
+        default=None,
+        choices=["assignment", "plot", "zone_boundary", "sector_fit", "land_rule"],
+    )
+    p.add_argument("--json", action="store_true", help="print JSON records")
+    _store_arg(p)
+    p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("revert", help="undo a change by appending a new one / 撤销修改")
+    p.add_argument("change_id", type=int)
+    _who_args(p)
+    p.add_argument(
+        "--force", action="store_true", help="also undo later changes of the same entity"
+    )
+    _store_arg(p)
+    p.set_defaults(func=_cmd_revert)
+
+    p = sub.add_parser("store", help="export, import or check the store / 存储导出导入")
+    ssub = p.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    q = ssub.add_parser("export", help="write the whole store to a GeoPackage")
+    q.add_argument("out", type=Path)
+    q.add_argument("--force", action="store_true", help="overwrite OUT")
+    _store_arg(q)
+    q.set_defaults(func=_cmd_export)
+    q = ssub.add_parser("import", help="load a GeoPackage written by store export")
+    q.add_argument("file", type=Path)
+    q.add_argument("--replace", action="store_true", help="replace a non-empty store (backed up)")
+    q.add_argument("--by", default=None, help="user (when users are configured)")
+    q.add_argument("--password-stdin", action="store_true")
+    _store_arg(q)
+    q.set_defaults(func=_cmd_import)
+    q = ssub.add_parser("check", help="integrity check and log/state consistency")
+    _store_arg(q)
+    q.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("users", help="users allowed to edit / 编辑用户")
+    usub = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    q = usub.add_parser("add", help="add a user (password prompted or --password-stdin)")
+    q.add_argument("name")
+    q.add_argument("--password-stdin", action="store_true")
+    q.add_argument("--replace", action="store_true", help="change an existing user's password")
+    q.set_defaults(func=_cmd_users_add)
+    q = usub.add_parser("list", help="show who may edit")
+    q.set_defaults(func=_cmd_users_list)
