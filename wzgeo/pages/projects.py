@@ -80,7 +80,7 @@ def _assign_ui(projects: pd.DataFrame, tables: appstate.PlanTables) -> None:
             format_func=lambda z: zone_names.get(z, z),
             key="assign_zone",
         )
-        ok = st.form_submit_button(tr("安排", "Assign"))
+        ok = st.form_submit_button(tr("安排", "Assign"), key="assign_submit")
     if ok and pid and zid:
         chosen[str(pid)] = str(zid)
         st.success(tr(f"已将 {pid} 安排到 {zone_names[zid]}。", f"Assigned {pid} to {zid}."))

@@ -1,0 +1,268 @@
+"""The Streamlit app, headless (``streamlit.testing.v1.AppTest``): every page, language, filters.
+
+Real-browser tests are in ``test_app_browser.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from wzgeo.appstate import Filters, apply_filters
+from wzgeo.pages import _common
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+TIMEOUT_S = 60
+
+#: page file → (Chinese title, English title)
+PAGES = {
+    "wzgeo/pages/map.py": ("地图", "Map"),
+    "wzgeo/pages/zones.py": ("园区", "Zones"),
+    "wzgeo/pages/projects.py": ("项目库", "Projects"),
+    "wzgeo/pages/plot_check.py": ("地块核查", "Plot check"),
+    "wzgeo/pages/targets.py": ("目标", "Targets"),
+    "wzgeo/pages/data_quality.py": ("数据说明", "Data & quality"),
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+needs_plan = pytest.mark.skipif(
+    not (REPO / "geodata" / "plan" / "projects.csv").exists(),
+    reason="geodata/plan/ not built yet (wzgeo build-data)",
+)
+
+
+def _app(page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at
+
+
+def _titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+# ------------------------------------------------------------------------------- pure parts
+
+
+def test_filters_round_trip_through_query_params() -> None:
+    f = Filters(
+        sectors=("auto", "new_materials"),
+        subsectors=("nm_copper",),
+        stages=("building", "signed"),
+        zones=("gaofeng",),
+        years=(2022, 2024),
+    )
+    params = f.to_params()
+    assert params == {
+        "sector": "auto,new_materials",
+        "subsector": "nm_copper",
+        "stage": "building,signed",
+        "zone": "gaofeng",
+        "years": "2022-2024",
+    }
+    assert Filters.from_params(params) == f
+    assert Filters().to_params() == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"years": "2025-2021"}, Filters(years=(2021, 2025))),
+        ({"years": "abc"}, Filters()),
+        ({"stage": "building,flying"}, Filters(stages=("building",))),
+        ({"sector": " auto , ,"}, Filters(sectors=("auto",))),
+    ],
+    ids=["years-reversed", "years-garbage", "unknown-stage", "blanks"],
+)
+def test_filters_from_malformed_params(params: dict[str, str], expected: Filters) -> None:
+    assert Filters.from_params(params) == expected
+
+
+def _toy_projects() -> tuple[pd.DataFrame, pd.DataFrame]:
+    projects = pd.DataFrame(
+        {
+            "project_id": ["NM-CU-01", "NM-AL-01", "AU-01", "AU-02"],
+            "sector_id": ["nm_copper", "nm_aluminium", "auto", "auto"],
+            "stage": ["building", "signed", "planning", "building"],
+            "start_year": [2021, 2023, 2024, 2022],
+            "end_year": [2022, 2025, 2025, pd.NA],
+            "zone_id": ["gaofeng", "", "jiulong_a", pd.NA],
+        }
+    )
+    sectors = pd.DataFrame(
+        {
+            "sector_id": ["new_materials", "nm_copper", "nm_aluminium", "auto"],
+            "parent_id": ["", "new_materials", "new_materials", ""],
+        }
+    )
+    return projects, sectors
+
+
+@pytest.mark.parametrize(
+    ("filters", "ids"),
+    [
+        (Filters(), ["NM-CU-01", "NM-AL-01", "AU-01", "AU-02"]),
+        (Filters(sectors=("new_materials",)), ["NM-CU-01", "NM-AL-01"]),
+        (Filters(subsectors=("nm_aluminium",)), ["NM-AL-01"]),
+        (Filters(stages=("building",)), ["NM-CU-01", "AU-02"]),
+        (Filters(zones=("gaofeng", "jiulong_a")), ["NM-CU-01", "AU-01"]),
+        (Filters(years=(2023, 2023)), ["NM-AL-01"]),
+        (Filters(years=(2022, 2022)), ["NM-CU-01", "AU-02"]),
+        (Filters(sectors=("auto",), stages=("building",)), ["AU-02"]),
+    ],
+    ids=["none", "top-sector", "subsector", "stage", "zones", "years", "years-open-end", "and"],
+)
+def test_apply_filters(filters: Filters, ids: list[str]) -> None:
+    projects, sectors = _toy_projects()
+    before = projects.copy()
+    out = apply_filters(projects, filters, sectors=sectors)
+    assert out["project_id"].tolist() == ids
+    pd.testing.assert_frame_equal(projects, before)  # input untouched
+
+
+def test_csv_download_opens_in_excel_with_chinese_headers() -> None:
+    df = pd.DataFrame({"名称": ["高峰园"], "规划用地（km²）": [11.7]})
+    csv = _common.table_bytes(df, fmt="csv")
+    assert csv.startswith(b"\xef\xbb\xbf")  # BOM: Excel detects UTF-8
+    assert "高峰园" in csv.decode("utf-8-sig")
+    wb = openpyxl.load_workbook(io.BytesIO(_common.table_bytes(df, fmt="xlsx")))
+    ws = wb.active
+    assert ws is not None
+    assert [c.value for c in ws[1]] == ["名称", "规划用地（km²）"]
+    assert ws["A2"].value == "高峰园"
+
+
+# ------------------------------------------------------------------------------- pages
+
+
+@pytest.mark.parametrize("page", list(PAGES), ids=lambda p: Path(p).stem)
+def test_every_page_runs_in_chinese_and_english(page: str) -> None:
+    at = _app(page)
+    assert not at.exception, at.exception
+    zh, en = PAGES[page]
+    assert zh in _titles(at)
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert not at.exception, at.exception
+    assert en in _titles(at)
+    assert at.query_params["lang"] == "en"
+
+
+def test_language_comes_from_url() -> None:
+    at = _app("wzgeo/pages/zones.py", lang="en")
+    assert "Zones" in _titles(at)
+
+
+@pytest.mark.parametrize("page", list(PAGES), ids=lambda p: Path(p).stem)
+def test_pages_without_data_show_a_notice(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WZGEO_GEODATA", str(tmp_path))
+    at = _app(page)
+    assert not at.exception, at.exception
+    notices = [e.value for e in [*at.info, *at.warning]]
+    assert notices, "a page without data must say so"
+
+
+@needs_plan
+def test_projects_page_lists_all_projects_then_filters_by_url() -> None:
+    at = _app("wzgeo/pages/projects.py")
+    assert not at.exception, at.exception
+    full = at.dataframe[0].value
+    assert len(full) == 135
+    at = _app("wzgeo/pages/projects.py", stage="building")
+    assert at.sidebar.multiselect(key="flt_stage").value == ["building"]
+    building = at.dataframe[0].value
+    assert 0 < len(building) < 135
+
+
+@needs_plan
+def test_filter_change_updates_url_and_tables() -> None:
+    at = _app("wzgeo/pages/projects.py")
+    at.sidebar.multiselect(key="flt_sector").set_value(["auto"]).run()
+    assert not at.exception, at.exception
+    assert at.query_params["sector"] == "auto"
+    shown = at.dataframe[0].value
+    assert 0 < len(shown) < 135
+    at.sidebar.multiselect(key="flt_sector").set_value([]).run()
+    assert "sector" not in at.query_params
+
+
+@needs_plan
+def test_assigning_a_project_to_a_zone() -> None:
+    at = _app("wzgeo/pages/projects.py")
+    pid = at.selectbox(key="assign_project").value
+    at.selectbox(key="assign_zone").set_value("tianzi")
+    at.button(key="assign_submit").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["assignments"] == {pid: "tianzi"}
+    at.sidebar.multiselect(key="flt_zone").set_value(["tianzi"]).run()
+    ids = at.dataframe[0].value.iloc[:, 0].tolist()
+    assert pid in ids
+
+
+@needs_plan
+def test_zones_page_table() -> None:
+    at = _app("wzgeo/pages/zones.py")
+    assert not at.exception, at.exception
+    zones = at.dataframe[0].value
+    assert len(zones) == 13
+    assert any("规划用地" in str(c) for c in zones.columns)
+
+
+@needs_plan
+def test_bad_upload_gives_a_bilingual_error() -> None:
+    at = _app("wzgeo/pages/plot_check.py")
+    at.file_uploader(key="plot_upload").set_value(
+        ("broken.geojson", b"{ this is not json", "application/geo+json")
+    ).run()
+    assert not at.exception, at.exception
+    assert at.error, "a broken upload must give an error message"
+    text = at.error[0].value
+    assert CJK.search(text), text
+    assert re.search(r"[A-Za-z]{4,} [A-Za-z]{2,}", text), text
+
+
+@needs_plan
+def test_uploaded_plot_yields_a_report() -> None:
+    plot = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "test plot"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [108.340, 30.711],
+                            [108.344, 30.711],
+                            [108.344, 30.714],
+                            [108.340, 30.714],
+                            [108.340, 30.711],
+                        ]
+                    ],
+                },
+            }
+        ],
+    }
+    at = _app("wzgeo/pages/plot_check.py")
+    at.file_uploader(key="plot_upload").set_value(
+        ("plot.geojson", json.dumps(plot).encode("utf-8"), "application/geo+json")
+    ).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    report = at.dataframe(key="plot_report").value
+    assert len(report) >= 1
