@@ -367,28 +367,74 @@ def assignments() -> dict[str, str]:
     return value
 
 
-def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
-    """Projects with the session's assignments applied (``wzgeo.store`` overlay).
+def _assignment_table(chosen: Mapping[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"project_id": list(chosen), "zone_id": list(chosen.values())}, dtype="string"
+    )
 
-    ``location_label`` is ``plan`` where the plan states the zone, ``assigned`` where the user
-    assigned one, ``unplaced`` otherwise (the overlay keeps the plan's zone in
-    ``plan_zone_id``).
-    """
-    chosen = assignments()
-    out = projects.copy()
-    if "location_label" not in out.columns:
-        has_zone = (
-            out["zone_id"].astype("string").fillna("") != ""
-            if "zone_id" in out.columns
-            else pd.Series(False, index=out.index)
+
+@st.cache_data(show_spinner=False)
+def _locations(data_dir: str, chosen: tuple[tuple[str, str], ...]) -> pd.DataFrame | None:
+    """Project locations (plan > assigned > suggested) from ``wzgeo.siting``/``balance``."""
+    tables = _plan_tables(data_dir)
+    if tables.projects is None or tables.zones is None:
+        return None
+    assigned = _assignment_table(dict(chosen)) if chosen else None
+    siting = library("siting", "suggest_locations")
+    sectorfit = library("sectorfit", "load_sector_fit")
+    if siting is not None and sectorfit is not None:
+        try:
+            fit = sectorfit.load_sector_fit()
+        except WzgeoError as e:
+            log.warning("sector fit not available: %s", e.en)
+        else:
+            result: pd.DataFrame = siting.suggest_locations(
+                tables.projects, tables.zones, fit, assignments=assigned
+            )
+            return result
+    balance = library("balance", "locate_projects")
+    if balance is not None:
+        located: pd.DataFrame = balance.locate_projects(
+            tables.projects, zones=tables.zones, assignments=assigned
         )
-        out["location_label"] = has_zone.map({True: "plan", False: "unplaced"}).astype("object")
+        return located
+    return None
+
+
+def locations() -> pd.DataFrame | None:
+    """Where each project sits (``project_id``, ``plan_zone_id``, ``zone_id``,
+    ``location_label`` plan | assigned | suggested | unlocated), with this session's
+    assignments; ``None`` when the analytics modules are missing."""
+    chosen = tuple(sorted(assignments().items()))
+    return _locations(str(geodata_dir()), chosen)
+
+
+def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
+    """Projects placed in zones: the plan's zone, else the session's assignment, else the
+    suggested one (``wzgeo.siting``); ``location_label`` says which, ``plan_zone_id`` keeps
+    the plan's own zone.
+    """
+    out = projects.copy()
+    loc = locations()
+    if loc is not None:
+        by_id = loc.drop_duplicates("project_id").set_index("project_id")
+        key = out["project_id"].astype("string")
+        out["plan_zone_id"] = key.map(by_id["plan_zone_id"])
+        out["zone_id"] = key.map(by_id["zone_id"])
+        out["location_label"] = key.map(by_id["location_label"]).astype("object")
+        return out
+    chosen = assignments()
+    has_zone = (
+        out["zone_id"].astype("string").fillna("") != ""
+        if "zone_id" in out.columns
+        else pd.Series(False, index=out.index)
+    )
+    out["location_label"] = has_zone.map({True: "plan", False: "unlocated"}).astype("object")
     if not chosen or "zone_id" not in out.columns:
         return out
-    table = pd.DataFrame({"project_id": list(chosen), "zone_id": list(chosen.values())})
     store = library("store", "apply_assignments")
     if store is not None:
-        result: pd.DataFrame = store.apply_assignments(out, table)
+        result: pd.DataFrame = store.apply_assignments(out, _assignment_table(chosen))
         return result
     mask = out["project_id"].isin(list(chosen))
     out["zone_id"] = out["zone_id"].astype("object")

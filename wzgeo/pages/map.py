@@ -92,7 +92,7 @@ def zone_intensity(zones: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame 
     intensity = appstate.library("intensity", "zone_intensity")
     if intensity is None:
         return None
-    result: pd.DataFrame = intensity.zone_intensity(zones, projects)
+    result: pd.DataFrame = intensity.zone_intensity(projects, zones)
     return result
 
 
@@ -137,20 +137,13 @@ def render() -> None:
         del st.query_params["sel"]
 
     maps = appstate.library("maps", "build_map")
-    offline = appstate.library("offline", "use_offline_assets")
     zones_geo = geo.zones_geo
-    quality = (
-        zones_geo["geometry_quality"]
-        if zones_geo is not None and "geometry_quality" in zones_geo.columns
-        else pd.Series(dtype="object")
-    )
-    if (quality == "schematic").any():
-        st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
+    notes = None
     left, right = st.columns([3, 1])
     with left:
-        if maps is None or offline is None or geo.district is None or zones_geo is None:
+        if maps is None or geo.district is None or zones_geo is None:
             _common.show_load_errors(geo.errors)
-            appstate.notice_missing("地图模块（wzgeo.maps / wzgeo.offline）", "the map module")
+            appstate.notice_missing("地图模块（wzgeo.maps）", "the map module (wzgeo.maps)")
         else:
             kwargs: dict[str, Any] = {
                 "district": geo.district,
@@ -158,13 +151,18 @@ def render() -> None:
                 "zones": zones,
                 "projects": projects,
                 "intensity": zone_intensity(tables.zones, projects),
+                "river": geo.river,
+                "sectors": tables.sectors,
                 "lang": appstate.lang(),
                 "highlight": highlight,
                 **options,
             }
             from streamlit_folium import st_folium
 
-            fmap = offline.use_offline_assets(maps.build_map(**kwargs))
+            fmap = maps.build_map(**kwargs)
+            notes = getattr(fmap, "notes", None)
+            if notes is not None and notes.schematic:
+                st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
             st_folium(
                 fmap,
                 key="main_map",
@@ -182,7 +180,7 @@ def render() -> None:
                     key="map_export",
                 )
     with right:
-        _side_panel(zones_geo, tables, projects)
+        _side_panel(notes, tables)
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
     st.dataframe(
         appstate.col_labels(table),
@@ -199,32 +197,32 @@ def _export_html(export: Any, kwargs: dict[str, Any]) -> bytes:
     return html.encode("utf-8") if isinstance(html, str) else bytes(html)
 
 
-def _side_panel(zones_geo: Any, tables: appstate.PlanTables, projects: pd.DataFrame) -> None:
-    assert tables.zones is not None
-    id_names = appstate.names(tables)
+def _side_panel(notes: Any, tables: appstate.PlanTables) -> None:
+    """Messages of the map, zones not drawn, projects not drawn."""
+    lang = appstate.lang()
+    if notes is None:
+        return
+    for kind, text in notes.texts(lang):
+        (st.warning if kind == "warning" else st.info)(text)
     st.markdown("**" + appstate.lbl("ui.not_located") + "**")
-    if zones_geo is not None and "geometry_quality" in zones_geo.columns:
-        located = set(zones_geo.loc[zones_geo["geometry_quality"] != "not_located", "zone_id"])
-    else:
-        located = set()
-    missing = [z for z in tables.zones["zone_id"] if z not in located]
-    if missing:
+    if len(notes.zones_not_located):
         st.dataframe(
-            pd.DataFrame(
-                {
-                    appstate.lbl("zone_id"): missing,
-                    appstate.lbl("zone"): [id_names.get(z, z) for z in missing],
-                }
-            ),
+            appstate.col_labels(notes.zones_not_located),
             hide_index=True,
             key="not_located",
         )
     else:
         st.caption(tr("无", "None"))
-    if "zone_id" in projects.columns:
-        unplaced = int((projects["zone_id"].astype("string").fillna("") == "").sum())
-        st.markdown("**" + appstate.lbl("ui.projects_unplaced") + f"**: {unplaced}")
-    st.caption(appstate.lbl("ui.schematic_note"))
+    st.markdown("**" + appstate.lbl("ui.projects_unplaced") + f"**：{len(notes.projects_unplaced)}")
+    if len(notes.projects_unplaced):
+        with st.expander(tr("查看", "Show")):
+            st.dataframe(
+                appstate.col_labels(notes.projects_unplaced),
+                hide_index=True,
+                key="unplaced",
+            )
+    if notes.schematic:
+        st.caption(appstate.lbl("ui.schematic_note"))
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
         district=geo.district,
         zones_geo=geo.zones_geo,
         zones=tables.zones,
-        projects=tables.projects.iloc[0:0] if tables.projects is not None else None,
+        river=geo.river,
         basemap="none",
         lang=appstate.lang(),
     )
@@ -231,7 +231,7 @@ def _plot_on_map(plots: Any) -> None:
         district=geo.district,
         zones_geo=geo.zones_geo,
         zones=tables.zones,
-        projects=tables.projects.iloc[0:0] if tables.projects is not None else None,
+        river=geo.river,
         basemap="none",
         lang=appstate.lang(),
     )

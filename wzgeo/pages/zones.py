@@ -20,20 +20,23 @@ def _search(df: pd.DataFrame, text: str) -> pd.DataFrame:
 def zone_table(
     tables: appstate.PlanTables, projects: pd.DataFrame, zones_geo: object
 ) -> pd.DataFrame:
-    """Zones joined with land balance and intensity from the analytics modules."""
+    """Zones with land balance and intensity vs target (``wzgeo.balance``/``intensity``)."""
     assert tables.zones is not None
     zones = tables.zones.copy()
-    intensity = appstate.library("intensity", "zone_intensity")
-    if intensity is not None:
-        extra = intensity.zone_intensity(projects, tables.zones, zones_geo=zones_geo)
+    loc = appstate.locations()
+    if loc is not None:
+        loc = loc.loc[loc["project_id"].isin(projects["project_id"].astype("string"))]
+    balance = appstate.library("balance", "zone_balance")
+    if balance is not None:
+        extra = balance.zone_balance(projects, tables.zones, locations=loc)
         zones = zones.merge(
             extra[[c for c in extra.columns if c not in zones.columns or c == "zone_id"]],
             on="zone_id",
             how="left",
         )
-    balance = appstate.library("balance", "zone_balance")
-    if balance is not None:
-        extra = balance.zone_balance(projects, tables.zones)
+    intensity = appstate.library("intensity", "zone_intensity")
+    if intensity is not None:
+        extra = intensity.zone_intensity(projects, tables.zones, locations=loc, zones_geo=zones_geo)
         zones = zones.merge(
             extra[[c for c in extra.columns if c not in zones.columns or c == "zone_id"]],
             on="zone_id",
