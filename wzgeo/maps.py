@@ -440,7 +440,7 @@ def build_map(
     district: gpd.GeoDataFrame,
     zones_geo: gpd.GeoDataFrame,
     zones: pd.DataFrame,
-    projects: pd.DataFrame,
+    projects: pd.DataFrame | None = None,
     intensity: pd.DataFrame | None = None,
     river: gpd.GeoDataFrame | None = None,
     sectors: pd.DataFrame | None = None,
@@ -517,6 +517,8 @@ def build_map(
     zones_geo = _require_gdf(zones_geo, "zones_geo")
     _require_columns(zones_geo, "zones_geo", ("zone_id",))
     _require_columns(zones, "zones", ("zone_id", "name_zh", "level"))
+    if projects is None:
+        projects = pd.DataFrame(columns=["project_id", "name_zh", "sector_id", "zone_id"])
     _require_columns(projects, "projects", ("project_id", "name_zh", "sector_id", "zone_id"))
     if river is not None:
         river = _require_gdf(river, "river")
@@ -544,10 +546,10 @@ def build_map(
         ["zone_id", "geometry"]
         + [c for c in ("geometry_quality", "area_km2_measured") if c in zones_geo.columns]
     ]
-    merged = zones.merge(geo, on="zone_id", how="outer", indicator=True)
-    extra = merged.loc[merged["_merge"] == "right_only", "zone_id"].tolist()
+    merged = zones.merge(geo, on="zone_id", how="left", indicator=True)
+    extra = sorted(set(geo["zone_id"]) - set(zones["zone_id"]))
     if extra:
-        logger.warning("zone geometry without a zone row: %s", extra)
+        logger.debug("zone geometry without a (selected) zone row, not drawn: %s", extra)
     merged = gpd.GeoDataFrame(merged.drop(columns="_merge"), geometry="geometry", crs=4326)
     if "geometry_quality" not in merged.columns:
         merged["geometry_quality"] = "official"
@@ -978,27 +980,45 @@ def _legend_html(
     return "".join(parts)
 
 
-def export_map_html(m: folium.Map, path: str | Path, *, title: str | None = None) -> int:
-    """Write a map as one self-contained HTML file (all JavaScript and CSS inlined).
+def export_map_html(
+    path: str | Path | None = None,
+    *,
+    m: folium.Map | None = None,
+    title: str | None = None,
+    **build_kwargs: Any,
+) -> str:
+    """Render a map as one self-contained HTML page (all JavaScript and CSS inlined).
+
+    Either pass a built map as ``m``, or the keyword arguments of :func:`build_map`.
 
     Parameters
     ----------
+    path
+        If given, the page is also written there (UTF-8).
     m
         A map, e.g. from :func:`build_map`.
-    path
-        Output file.
     title
-        Optional ``<title>`` of the page.
+        ``<title>`` of the page (default: a bilingual title).
+    **build_kwargs
+        Arguments for :func:`build_map` when ``m`` is not given.
 
     Returns
     -------
-    int
-        Size of the written file in bytes.
+    str
+        The HTML page; opened from disk it requests nothing but basemap tiles.
     """
+    if m is None:
+        m = build_map(**build_kwargs)
+    elif build_kwargs:
+        raise WzgeoError(
+            "请只提供地图 m 或 build_map 的参数之一。",
+            "Pass either a map m or build_map arguments, not both.",
+        )
     page = offline_html(m)
-    if title:
-        page = page.replace("<head>", f"<head>\n<title>{_esc(title)}</title>", 1)
-    data = page.encode("utf-8")
-    Path(path).write_bytes(data)
-    logger.info("wrote %s (%d bytes)", path, len(data))
-    return len(data)
+    title = title or "万州区产业园区地图 / Wanzhou industrial zones map"
+    page = page.replace("<head>", f"<head>\n<title>{_esc(title)}</title>", 1)
+    if path is not None:
+        data = page.encode("utf-8")
+        Path(path).write_bytes(data)
+        logger.info("wrote %s (%d bytes)", path, len(data))
+    return page

@@ -1,11 +1,107 @@
-"""CLI commands: maps (filled in by the module that owns them)."""
+"""CLI commands: maps (``wzgeo export-map``)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
+from typing import Any
 
-__all__ = ["register"]
+__all__ = ["load_map_inputs", "register"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_map_inputs(
+    *,
+    sector: str | None = None,
+    stage: str | None = None,
+    zone: str | None = None,
+) -> dict[str, Any]:
+    """Load the shipped data and return the keyword arguments of :func:`wzgeo.maps.build_map`.
+
+    Projects are placed in the zone the plan states, else the suggested one
+    (:func:`wzgeo.siting.suggest_locations`); zone intensity follows those locations.
+    """
+    from wzgeo import basedata, intensity, maps, plandata, sectorfit, siting, zonegeom
+
+    zones = plandata.load_zones()
+    projects = plandata.load_projects()
+    sectors = plandata.load_sectors()
+    zones_geo = zonegeom.load_zone_geometry()
+    locations = siting.suggest_locations(projects, zones, sectorfit.load_sector_fit())
+    loc = locations[["project_id", "zone_id", "location_label"]]
+    placed = projects.drop(columns=["zone_id", "location_label"], errors="ignore").merge(
+        loc, on="project_id", how="left"
+    )
+    zone_int = intensity.zone_intensity(projects, zones, locations=loc, zones_geo=zones_geo)
+    shown = maps.filter_projects(placed, sector=sector, stage=stage, zone=zone, sectors=sectors)
+    if zone and zone not in set(zones["zone_id"]):
+        from wzgeo._errors import WzgeoError
+
+        raise WzgeoError(
+            f"未知的园区 {zone!r}，可用：{', '.join(zones['zone_id'])}。",
+            f"Unknown zone {zone!r}; known: {', '.join(zones['zone_id'])}.",
+        )
+    if sector and sector not in set(sectors["sector_id"]):
+        from wzgeo._errors import WzgeoError
+
+        raise WzgeoError(
+            f"未知的产业 {sector!r}，可用：{', '.join(sectors['sector_id'])}。",
+            f"Unknown sector {sector!r}; known: {', '.join(sectors['sector_id'])}.",
+        )
+    return {
+        "district": basedata.load_district(),
+        "river": basedata.load_river(),
+        "zones_geo": zones_geo,
+        "zones": zones,
+        "projects": shown,
+        "sectors": sectors,
+        "intensity": zone_int,
+        "highlight": zone,
+    }
+
+
+def _export_map(args: argparse.Namespace) -> int:
+    from wzgeo import maps
+
+    kwargs = load_map_inputs(sector=args.sector, stage=args.stage, zone=args.zone)
+    m = maps.build_map(
+        **kwargs,
+        basemap=args.basemap,
+        tianditu_key=args.tianditu_key,
+        style=args.style,
+        target_yi_per_km2=args.target,
+        lang=args.lang,
+    )
+    out = Path(args.out)
+    page = maps.export_map_html(out, m=m)
+    size = len(page.encode("utf-8"))
+    print(f"{out}  {size / 1024:.0f} KiB")
+    for _kind, text in m.notes.texts(args.lang):
+        print(text)
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this group's commands to the wzgeo parser."""
+    p = sub.add_parser(
+        "export-map",
+        help="导出离线 HTML 地图 / write a self-contained HTML map",
+        description=(
+            "写出一个独立的 HTML 地图文件（JS/CSS 全部内联，离线可打开，底图瓦片除外）。\n"
+            "Write a self-contained HTML map (all JS/CSS inlined; opens offline, tiles aside)."
+        ),
+    )
+    p.add_argument("--out", required=True, help="output file / 输出文件")
+    p.add_argument(
+        "--basemap", choices=("osm", "gaode", "tianditu", "none"), default="osm", help="底图"
+    )
+    p.add_argument("--tianditu-key", default=None, help="天地图 tk / Tianditu key")
+    p.add_argument("--style", choices=("level", "sector"), default="level", help="园区着色")
+    p.add_argument("--target", type=float, default=50.0, help="目标地均产出 亿元/km² (50|70)")
+    p.add_argument("--sector", default=None, help="sector_id, e.g. new_materials / 产业")
+    p.add_argument("--stage", default=None, help="planning … operating / 项目阶段")
+    p.add_argument("--zone", default=None, help="zone_id, e.g. gaofeng / 园区")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="语言 / language")
+    p.set_defaults(func=_export_map)
