@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point, mapping, shape
+from shapely.geometry.base import BaseGeometry
 
 from wzgeo import crs as wzcrs
 from wzgeo._errors import DataFileError, WzgeoError
@@ -279,14 +280,15 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, decimals: int = COORD_DE
     g = gdf.to_crs(wzcrs.WGS84)
     geom_col = g.geometry.name
     lines = []
-    for _, row in g.iterrows():
-        geom = row[geom_col]
-        if geom is None or geom.is_empty:
+    columns = [c for c in g.columns if c != geom_col]
+    records = g[columns].to_dict(orient="records")
+    for geom, rec in zip(g.geometry.array, records, strict=True):
+        if not isinstance(geom, BaseGeometry) or geom.is_empty:
             gj: Any = None
         else:
             gj = mapping(geom)
             gj = {"type": gj["type"], "coordinates": _round_coords(gj["coordinates"], decimals)}
-        props = {str(k): _json_value(row[k]) for k in g.columns if k != geom_col}
+        props = {str(k): _json_value(v) for k, v in rec.items()}
         feat = {"type": "Feature", "properties": props, "geometry": gj}
         lines.append(json.dumps(feat, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
     text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"

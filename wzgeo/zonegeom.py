@@ -27,7 +27,7 @@ import shapely
 from shapely import affinity
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import nearest_points
+from shapely.ops import nearest_points, split
 
 from wzgeo import basedata
 from wzgeo import crs as wzcrs
@@ -76,6 +76,8 @@ _COLUMNS = [
     "distance_to_township_m",
 ]
 _QUAD_SEGS = 16
+_BUFFER_QUAD_SEGS = 32
+_SLACK_M = 5.0
 _WANZHOU_BOUNDS = (107.5, 30.0, 109.5, 31.5)
 
 
@@ -163,7 +165,12 @@ def place_schematic_zones(
     measure = wzcrs.MEASURE_CRS
     area_m = shapely.union_all(district.to_crs(measure).geometry.to_numpy())
     river_m = shapely.union_all(river.to_crs(measure).geometry.to_numpy())
-    base_allowed = area_m.buffer(-edge_margin_m).difference(river_m.buffer(river_buffer_m))
+    # Buffers are polygons inscribed in the true offset curves: fine arcs plus a few metres
+    # of slack keep every constraint true when measured exactly.
+    qs = _BUFFER_QUAD_SEGS
+    base_allowed = area_m.buffer(-edge_margin_m, quad_segs=qs).difference(
+        river_m.buffer(river_buffer_m + _SLACK_M, quad_segs=qs)
+    )
     towns_m = townships.to_crs(measure)
     towns_ll = townships.to_crs(wzcrs.WGS84)
     town_index = {str(t): i for i, t in enumerate(townships["township_zh"])}
@@ -211,10 +218,11 @@ def place_schematic_zones(
             rec["township_lat"] = round(float(towns_ll.geometry.iloc[idx].y), 6)
             disc = _disc(planned_km2 * 1e6)
             radius = math.sqrt(planned_km2 * 1e6 / math.pi)
-            allowed = base_allowed
+            allowed = base_allowed.intersection(_bank_of(area_m, river_m, town))
             if placed:
-                allowed = allowed.difference(shapely.union_all(placed).buffer(gap_m))
-            feasible = allowed.buffer(-(radius + 1.0))
+                others = shapely.union_all(placed).buffer(gap_m + _SLACK_M, quad_segs=qs)
+                allowed = allowed.difference(others)
+            feasible = allowed.buffer(-(radius + _SLACK_M), quad_segs=qs)
             if feasible.is_empty:
                 logger.warning("zone %s: no room for %.2f km² near %s", zone_id, planned_km2, host)
                 rec["location_basis"] = f"not placed: no room for the planned area near {host}"
@@ -249,6 +257,14 @@ def place_schematic_zones(
     out = out[[*_COLUMNS, "geometry"]]
     out.attrs = {"not_located": not_located(out), "datum": "WGS84"}
     return out
+
+
+def _bank_of(area_m: BaseGeometry, river_m: BaseGeometry, town: Point) -> BaseGeometry:
+    """The part of the district on the township's side of the river (all of it if unsplit)."""
+    pieces = list(split(area_m, river_m).geoms) if area_m.intersects(river_m) else [area_m]
+    if len(pieces) <= 1:
+        return area_m
+    return min(pieces, key=lambda piece: (piece.distance(town), -piece.area))
 
 
 def _schematic_labels(
