@@ -35,7 +35,13 @@ def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
     maps = appstate.library("maps", "build_map")
     offline = appstate.library("offline", "use_offline_assets")
     tables = appstate.plan_tables()
-    if maps is None or offline is None or geo.district is None or tables.zones is None:
+    if (
+        maps is None
+        or offline is None
+        or geo.district is None
+        or geo.zones_geo is None
+        or tables.zones is None
+    ):
         appstate.notice_missing("地图模块", "the map module")
         return None
     import folium.plugins
@@ -222,7 +228,7 @@ def _plot_on_map(plots: Any) -> None:
     offline = appstate.library("offline", "use_offline_assets")
     geo = appstate.geometry()
     tables = appstate.plan_tables()
-    if maps is None or offline is None or geo.district is None:
+    if maps is None or offline is None or geo.district is None or geo.zones_geo is None:
         return
     import folium
     from streamlit_folium import st_folium
