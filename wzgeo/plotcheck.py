@@ -1,0 +1,431 @@
+"""Plot check: where plots lie relative to the zones, whether the sector fits, and the numbers.
+
+:func:`check_plots` takes plots (a GeoDataFrame in any CRS) and optionally a sector or a
+project, and reports per plot:
+
+- area in m², 亩, 公顷 and km², measured in EPSG:4545;
+- the zones it overlaps and the share of the plot in each (``zone_id`` = largest share);
+- the sector-fit grade of that zone with the reason quoted from 专栏12, or ``outside`` when
+  the plot lies in no zone;
+- the other plots it overlaps (interiors intersect; touching edges do not count);
+- when outside every zone: the nearest zone that fits the sector (``primary`` or
+  ``compatible``; any located zone when no sector is given) and the distance to it;
+- when a project is given: the project's output over the plots' total area (地均产出), and the
+  control indicators of :mod:`wzgeo.rules` (pass / fail / unknown).
+
+Zone geometry is schematic until official boundaries are supplied; every result that depends
+on a schematic zone says so (``geometry_note``), and zones with no known location are listed in
+``PlotCheck.notes`` (their overlaps and distances cannot be known).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from wzgeo import crs as wzcrs
+from wzgeo._errors import WzgeoError
+from wzgeo.rules import check_indicators, sector_codes
+from wzgeo.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU, WAN_PER_YI, yi_per_km2_to_wan_per_mu
+
+__all__ = ["SCHEMATIC_NOTE", "PlotCheck", "check_plots"]
+
+logger = logging.getLogger(__name__)
+
+SCHEMATIC_NOTE = (
+    "园区范围为示意（非官方边界），重叠与距离仅供参考 / zone boundary is schematic (not "
+    "official): overlap and distance are indicative only"
+)
+_MIN_OVERLAP_M2 = 0.01
+_INDICATOR_COLUMNS = (
+    "plot_ratio",
+    "building_coverage_pct",
+    "admin_facility_share_pct",
+    "green_ratio_pct",
+)
+
+
+@dataclass(frozen=True)
+class PlotCheck:
+    """Result of :func:`check_plots`.
+
+    Attributes
+    ----------
+    table
+        One row per plot (no geometry), in the input's order.
+    zone_overlaps
+        Long table: ``plot_id``, ``zone_id``, ``overlap_m2``, ``share_pct``,
+        ``geometry_quality``.
+    indicators
+        Control-indicator results (:func:`wzgeo.rules.check_indicators`) for the project's
+        site, empty when no project is given.
+    sector_id, project_id
+        What was checked.
+    notes
+        Bilingual notes that apply to the whole check.
+    """
+
+    table: pd.DataFrame
+    zone_overlaps: pd.DataFrame
+    indicators: pd.DataFrame
+    sector_id: str | None = None
+    project_id: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable report (NaN/NA become ``None``)."""
+        by_plot: dict[str, list[dict[str, Any]]] = {}
+        for rec in _records(self.zone_overlaps):
+            by_plot.setdefault(str(rec["plot_id"]), []).append(
+                {k: v for k, v in rec.items() if k != "plot_id"}
+            )
+        plots = []
+        for rec in _records(self.table):
+            rec["zones"] = by_plot.get(str(rec["plot_id"]), [])
+            ov = rec.get("overlapping_plots")
+            rec["overlapping_plots"] = ov.split(";") if isinstance(ov, str) and ov else []
+            plots.append(rec)
+        return {
+            "sector_id": self.sector_id,
+            "project_id": self.project_id,
+            "notes": list(self.notes),
+            "plots": plots,
+            "indicators": _records(self.indicators),
+        }
+
+
+def _py(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if math.isnan(float(v)) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _py(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _plot_ids(plots: gpd.GeoDataFrame) -> np.ndarray:
+    if "plot_id" in plots.columns:
+        ids = plots["plot_id"].astype("string").fillna("").to_numpy(dtype=object)
+    else:
+        ids = np.array([str(i) for i in plots.index], dtype=object)
+    if len(set(ids)) != len(ids):
+        raise WzgeoError(
+            "地块编号（plot_id）有重复，请保证每个地块编号唯一。",
+            "plot ids (plot_id) are not unique; give every plot its own id.",
+        )
+    return ids
+
+
+def _project_row(projects: pd.DataFrame, project_id: str) -> pd.Series:
+    hit = projects.loc[projects["project_id"].astype(str) == project_id]
+    if hit.empty:
+        raise WzgeoError(
+            f"未知项目编号“{project_id}”，请使用项目库中的编号（如 NM-CU-01）。",
+            f"unknown project id '{project_id}'; use an id of the project library (e.g. NM-CU-01).",
+        )
+    return hit.iloc[0]
+
+
+def _num(v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return x
+
+
+def check_plots(
+    plots: gpd.GeoDataFrame,
+    *,
+    zones_geo: gpd.GeoDataFrame | None = None,
+    zones: pd.DataFrame | None = None,
+    sector_id: str | None = None,
+    project_id: str | None = None,
+    projects: pd.DataFrame | None = None,
+    rules: pd.DataFrame | None = None,
+    fit: pd.DataFrame | None = None,
+    sectors: pd.DataFrame | None = None,
+    plot_overlaps: bool = True,
+) -> PlotCheck:
+    """Check plots against the zones, the sector fit and the control indicators.
+
+    Parameters
+    ----------
+    plots
+        Polygons with a CRS (any). ``plot_id`` is used if present, else the index. Optional
+        columns ``plot_ratio``, ``building_coverage_pct``, ``admin_facility_share_pct``,
+        ``green_ratio_pct`` feed the control indicators.
+    zones_geo
+        Zone polygons with ``zone_id`` and ``geometry_quality``; default
+        :func:`wzgeo.zonegeom.load_zone_geometry`.
+    zones
+        Zones table (``zone_id``, ``name_zh``); default :func:`wzgeo.plandata.load_zones`.
+    sector_id
+        Sector to check the fit for.
+    project_id
+        Project whose sector and figures to use (``sector_id`` is then taken from it).
+    projects
+        Projects table; default :func:`wzgeo.plandata.load_projects` when ``project_id`` is
+        given.
+    rules
+        Rules table; default :func:`wzgeo.rules.load_rules`.
+    fit
+        Fit table; default :func:`wzgeo.sectorfit.load_sector_fit`.
+    sectors
+        Sectors table (for GB/T 4754 codes); default :func:`wzgeo.plandata.load_sectors`.
+    plot_overlaps
+        Look for overlaps between the plots (on by default).
+
+    Returns
+    -------
+    PlotCheck
+
+    Raises
+    ------
+    CRSError
+        Plots without a CRS.
+    WzgeoError
+        Unknown sector or project, both given and contradicting, or duplicate plot ids.
+    """
+    if not isinstance(plots, gpd.GeoDataFrame):
+        raise WzgeoError(
+            f"地块应为 GeoDataFrame，收到 {type(plots).__name__}。",
+            f"plots must be a GeoDataFrame, got {type(plots).__name__}.",
+        )
+    wzcrs.require_crs(plots, what="地块 / plots")
+    if zones_geo is None:
+        from wzgeo.zonegeom import load_zone_geometry
+
+        zones_geo = load_zone_geometry()
+    if fit is None and (sector_id or project_id):
+        from wzgeo.sectorfit import load_sector_fit
+
+        fit = load_sector_fit()
+    project = None
+    if project_id is not None:
+        if projects is None:
+            from wzgeo.plandata import load_projects
+
+            projects = load_projects()
+        project = _project_row(projects, project_id)
+        own = str(project["sector_id"])
+        if sector_id is not None and sector_id != own:
+            raise WzgeoError(
+                f"项目 {project_id} 属于行业 {own}，与指定的 {sector_id} 不一致；只给其一即可。",
+                f"project {project_id} is in sector {own}, not {sector_id}; give only one.",
+            )
+        sector_id = own
+    fit_rows = None
+    if sector_id is not None:
+        assert fit is not None
+        from wzgeo.sectorfit import fit_for_sector
+
+        fit_rows = fit_for_sector(fit, sector_id).set_index("zone_id")
+
+    ids = _plot_ids(plots)
+    n = len(plots)
+    geoms_m = wzcrs.to_measure_crs(plots.geometry).to_numpy()
+    area = shapely.area(geoms_m)
+    table = pd.DataFrame({"plot_id": pd.array(ids, dtype="string")})
+    table["area_m2"] = area
+    table["area_mu"] = area / M2_PER_MU
+    table["area_ha"] = area / M2_PER_HA
+    table["area_km2"] = area / M2_PER_KM2
+
+    # zones
+    zg = zones_geo.loc[zones_geo.geometry.notna() & ~zones_geo.geometry.is_empty]
+    not_located = sorted(set(zones_geo["zone_id"].astype(str)) - set(zg["zone_id"].astype(str)))
+    zone_ids = zg["zone_id"].astype(str).to_numpy()
+    quality = zg["geometry_quality"].astype(str).to_numpy()
+    zone_m = wzcrs.to_measure_crs(zg.geometry).to_numpy()
+    tree = shapely.STRtree(zone_m)
+    pi, zi = tree.query(geoms_m, predicate="intersects")
+    inter = shapely.area(shapely.intersection(geoms_m[pi], zone_m[zi])) if len(pi) else np.array([])
+    keep = inter > _MIN_OVERLAP_M2
+    pi, zi, inter = pi[keep], zi[keep], inter[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(area[pi] > 0, 100.0 * inter / area[pi], np.nan)
+    overlaps = pd.DataFrame(
+        {
+            "plot_id": pd.array(ids[pi], dtype="string"),
+            "zone_id": pd.array(zone_ids[zi], dtype="string"),
+            "overlap_m2": inter,
+            "share_pct": share,
+            "geometry_quality": pd.array(quality[zi], dtype="string"),
+        }
+    )
+    # main zone = largest share per plot
+    order = np.lexsort((-inter, pi))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = pi[order][1:] != pi[order][:-1]
+    main_p = pi[order][first]
+    main_z = zi[order][first]
+    main_zone = np.full(n, None, dtype=object)
+    main_zone[main_p] = zone_ids[main_z]
+    main_share = np.full(n, np.nan)
+    main_share[main_p] = share[order][first]
+    in_zones_pct = np.bincount(pi, weights=share, minlength=n) if n else np.array([])
+    n_zones = np.bincount(pi, minlength=n) if n else np.array([], dtype=int)
+    table["zone_id"] = pd.array(main_zone, dtype="string")
+    table["zone_share_pct"] = main_share
+    table["in_zones_pct"] = in_zones_pct
+    table["n_zones"] = n_zones
+    multi = np.flatnonzero(n_zones > 1)
+    zones_text = pd.array(main_zone, dtype="string")
+    if len(multi):
+        sub = overlaps.loc[np.isin(pi, multi)]
+        joined = (
+            sub.assign(t=sub["zone_id"] + ":" + sub["share_pct"].round(1).astype(str) + "%")
+            .groupby("plot_id", sort=False)["t"]
+            .agg(";".join)
+        )
+        zones_text = pd.Series(zones_text).where(n_zones <= 1, pd.Series(ids).map(joined)).array
+    table["zones_overlapped"] = zones_text
+    q_of = dict(zip(zone_ids, quality, strict=True))
+    table["zone_geometry_quality"] = pd.array(
+        [q_of.get(z) if z is not None else None for z in main_zone], dtype="string"
+    )
+    schematic_hit = np.zeros(n, dtype=bool)
+    if len(pi):
+        schematic_hit |= np.bincount(pi, weights=(quality[zi] == "schematic"), minlength=n) > 0
+
+    # sector fit
+    if fit_rows is not None:
+        grade_of = fit_rows["grade"].astype(str).to_dict()
+        reason_of = fit_rows["reason_zh"].astype(str).to_dict()
+        table["fit_grade"] = pd.array(
+            [grade_of.get(z, "not_listed") if z is not None else "outside" for z in main_zone],
+            dtype="string",
+        )
+        table["fit_reason_zh"] = pd.array(
+            [
+                reason_of.get(z, "") if z is not None else "地块不在任何园区内 / outside every zone"
+                for z in main_zone
+            ],
+            dtype="string",
+        )
+        fitting = {z for z, g in grade_of.items() if g in ("primary", "compatible")}
+    else:
+        table["fit_grade"] = pd.array([pd.NA] * n, dtype="string")
+        table["fit_reason_zh"] = pd.array(
+            ["未指定行业或项目 / no sector or project given"] * n, dtype="string"
+        )
+        fitting = set(zone_ids)
+
+    # nearest fitting zone for plots outside every zone
+    outside = np.flatnonzero(n_zones == 0)
+    near_zone = np.full(n, None, dtype=object)
+    near_dist = np.full(n, np.nan)
+    fit_idx = np.flatnonzero(np.isin(zone_ids, sorted(fitting)))
+    if len(outside) and len(fit_idx):
+        ftree = shapely.STRtree(zone_m[fit_idx])
+        (src, dst), dist = ftree.query_nearest(
+            geoms_m[outside], return_distance=True, all_matches=False
+        )
+        near_zone[outside[src]] = zone_ids[fit_idx[dst]]
+        near_dist[outside[src]] = dist
+        schematic_hit[outside[src]] |= quality[fit_idx[dst]] == "schematic"
+    table["nearest_fitting_zone_id"] = pd.array(near_zone, dtype="string")
+    table["distance_to_fitting_zone_m"] = near_dist
+
+    # overlaps between plots
+    if plot_overlaps and n > 1:
+        ptree = shapely.STRtree(geoms_m)
+        a, b = ptree.query(geoms_m, predicate="overlaps")
+        c, d = ptree.query(geoms_m, predicate="contains")
+        a = np.concatenate([a, c, d])
+        b = np.concatenate([b, d, c])
+        mask = a != b
+        a, b = a[mask], b[mask]
+        pairs = pd.DataFrame({"a": a, "b": b}).drop_duplicates()
+        n_ov = np.bincount(pairs["a"].to_numpy(), minlength=n)
+        txt = np.full(n, "", dtype=object)
+        if len(pairs):
+            pairs["bid"] = ids[pairs["b"].to_numpy()]
+            joined = pairs.sort_values(["a", "b"]).groupby("a")["bid"].agg(";".join)
+            txt[joined.index.to_numpy()] = joined.to_numpy()
+        table["n_overlapping_plots"] = n_ov
+        table["overlapping_plots"] = pd.array(txt, dtype="string")
+    else:
+        table["n_overlapping_plots"] = 0
+        table["overlapping_plots"] = pd.array([""] * n, dtype="string")
+
+    table["geometry_note"] = pd.array(np.where(schematic_hit, SCHEMATIC_NOTE, ""), dtype="string")
+
+    # project figures
+    indicators = pd.DataFrame()
+    notes: list[str] = []
+    if not_located:
+        notes.append(
+            f"位置未知的园区（无法判断重叠和距离）：{', '.join(not_located)} / zones with no "
+            f"known location (overlap and distance cannot be known): {', '.join(not_located)}"
+        )
+    if schematic_hit.any():
+        notes.append(SCHEMATIC_NOTE)
+    if project is not None:
+        total_km2 = float(area.sum()) / M2_PER_KM2
+        total_mu = float(area.sum()) / M2_PER_MU
+        output = _num(project.get("output_yi"))
+        invest = _num(project.get("investment_yi"))
+        tax = _num(project.get("tax_yi"))
+        need_mu = _num(project.get("land_mu"))
+        intensity = output / total_km2 if total_km2 > 0 else math.nan
+        table["project_id"] = project_id
+        table["site_area_mu"] = total_mu
+        table["project_land_need_mu"] = need_mu
+        table["intensity_yi_per_km2"] = intensity
+        table["intensity_wan_per_mu"] = yi_per_km2_to_wan_per_mu(intensity)
+        values: dict[str, float | None] = {
+            "output_intensity_yi_per_km2": intensity,
+            "output_intensity_wan_per_mu": yi_per_km2_to_wan_per_mu(intensity),
+            "investment_intensity_wan_per_mu": invest * WAN_PER_YI / total_mu
+            if total_mu > 0
+            else math.nan,
+            "tax_per_mu_wan": tax * WAN_PER_YI / total_mu if total_mu > 0 else math.nan,
+        }
+        for col in _INDICATOR_COLUMNS:
+            if col in plots.columns:
+                vals = pd.to_numeric(plots[col], errors="coerce")
+                # one site: a value applies only if all plots state the same one
+                uniq = vals.dropna().unique()
+                values[col] = float(uniq[0]) if len(uniq) == 1 and vals.notna().all() else None
+        codes: list[str] = []
+        if sectors is None:
+            from wzgeo.plandata import load_sectors
+
+            sectors = load_sectors()
+        assert sector_id is not None
+        codes = sector_codes(sectors, sector_id)
+        indicators = check_indicators(values, gbt4754_codes=codes, rules=rules)
+        counts = indicators["result"].value_counts()
+        for r in ("pass", "fail", "unknown"):
+            table[f"indicators_{r}"] = int(counts.get(r, 0))
+        if n > 1:
+            notes.append(
+                "多个地块合为该项目的一个用地计算强度 / the plots together are taken as the "
+                "project's site for intensity and indicators"
+            )
+        if not math.isnan(need_mu) and total_mu > 0:
+            table["site_vs_need_pct"] = 100.0 * total_mu / need_mu if need_mu > 0 else math.nan
+    return PlotCheck(
+        table=table,
+        zone_overlaps=overlaps,
+        indicators=indicators,
+        sector_id=sector_id,
+        project_id=project_id,
+        notes=notes,
+    )
