@@ -194,16 +194,30 @@ def render() -> None:
             )
         )
     for warning in getattr(imported, "warnings", ()) or ():
-        st.warning(
-            warning.message(appstate.lang()) if isinstance(warning, WzgeoError) else str(warning)
-        )
+        st.warning(str(warning))
+    geo = appstate.geometry()
     try:
-        check = plotcheck.check_plots(imported.plots, **target)
+        check = plotcheck.check_plots(
+            imported.plots,
+            zones_geo=geo.zones_geo,
+            zones=tables.zones,
+            projects=tables.projects,
+            sectors=tables.sectors,
+            **target,
+        )
     except WzgeoError as e:
         appstate.show_error(e)
         return
     st.subheader(tr("核查报告", "Report"))
+    for note in check.notes:
+        st.info(str(note))
     st.dataframe(appstate.col_labels(check.table), hide_index=True, key="plot_report")
+    if len(check.zone_overlaps):
+        st.markdown("**" + tr("与园区的重叠", "Overlap with zones") + "**")
+        st.dataframe(appstate.col_labels(check.zone_overlaps), hide_index=True, key="plot_overlaps")
+    if len(check.indicators):
+        st.markdown("**" + tr("控制指标", "Control indicators") + "**")
+        st.dataframe(appstate.col_labels(check.indicators), hide_index=True, key="plot_indicators")
     _plot_on_map(imported.plots)
     title = tr("地块核查报告", "Plot check report")
     c1, c2 = st.columns(2)
