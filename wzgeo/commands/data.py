@@ -1,11 +1,71 @@
-"""CLI commands: data (filled in by the module that owns them)."""
+"""CLI commands for the plan tables: ``wzgeo build-data``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from wzgeo import paths
+from wzgeo._errors import WzgeoError
 
 __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this group's commands to the wzgeo parser."""
+    p = sub.add_parser(
+        "build-data",
+        help="从规划文本生成 geodata/plan/ 数据表 / build geodata/plan/ from the plan text",
+        description=(
+            "解析规划全文，核对项目库的计数与小计，修复并记录转换错误，写出 zones.csv、"
+            "projects.csv、indicators.csv、targets.csv、quality.json、quality.md。\n"
+            "Parse the plan text, reconcile the project library (counts, subtotals, garbles) "
+            "and write zones.csv, projects.csv, indicators.csv, targets.csv, quality.json and "
+            "quality.md."
+        ),
+    )
+    p.add_argument(
+        "--plan",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"规划文本（UTF-8）/ the plan text (default: {paths.seed_plan_path()})",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"输出目录 / output folder (default: {paths.plan_dir()})",
+    )
+    p.add_argument(
+        "--sectors",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="行业分类表 / sector taxonomy (default: geodata/sectors.csv)",
+    )
+    p.set_defaults(func=_build_data)
+
+
+def _build_data(args: argparse.Namespace) -> int:
+    from wzgeo.plandata import build_data
+
+    plan = args.plan if args.plan is not None else paths.seed_plan_path()
+    if not plan.is_file():
+        raise WzgeoError(
+            f"找不到规划文本：{plan}；请用 --plan 指定规划全文的 UTF-8 文本文件。",
+            f"Plan text not found: {plan}; give the plan's UTF-8 text file with --plan.",
+        )
+    out = args.out if args.out is not None else paths.plan_dir()
+    report = build_data(plan, out, sectors_path=args.sectors)
+    s = report.summary
+    per = ", ".join(f"{k} {v}" for k, v in s["projects_per_sector"].items())
+    print(
+        f"wrote {out}: {s['projects']} projects ({per}); {s['checks']} checks, "
+        f"{s['checks_not_ok']} not ok; {s['corrections']} corrections; {s['flags']} flags "
+        "(see quality.md)",
+        file=sys.stdout,
+    )
+    return 0

@@ -1,0 +1,765 @@
+"""Parse the plan text into raw tables.
+
+The plan (《重庆市万州区制造业高质量发展“十四五”规划》) reached us as a PDF converted to text
+with Markdown-style tables. This module reads that text *as written*: it finds the tables and
+statements and splits them into cells and values, but repairs nothing. Checking and repairing
+the conversion's damage is :mod:`wzgeo.reconcile`'s job.
+
+Public entry point: :func:`parse_plan`. The smaller functions (:func:`split_row`,
+:func:`parse_numbers`, :func:`parse_year_ranges`, :func:`parse_land`, :func:`parse_heading`,
+:func:`parse_appendix`, ...) are public so that they can be tested on small fixtures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from wzgeo._errors import WzgeoError
+
+__all__ = [
+    "APPENDIX_COLUMNS",
+    "AppendixItem",
+    "Heading",
+    "IndicatorRow",
+    "LandValue",
+    "ParsedPlan",
+    "PlanParseError",
+    "TargetStatement",
+    "ZoneEntry",
+    "normalize_text",
+    "parse_appendix",
+    "parse_heading",
+    "parse_indicators",
+    "parse_land",
+    "parse_numbers",
+    "parse_plan",
+    "parse_targets",
+    "parse_year_ranges",
+    "parse_zones",
+    "split_row",
+]
+
+#: The ten columns of the appendix project table, in order (ASCII keys).
+APPENDIX_COLUMNS: tuple[str, ...] = (
+    "seq",
+    "name",
+    "content",
+    "years",
+    "investment",
+    "output",
+    "tax",
+    "land",
+    "status",
+    "remark",
+)
+
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_WS_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+_YEAR_RANGE = re.compile(r"((?:19|20)\d\d)\s*[-–—~至]\s*((?:19|20)\d\d)")
+_CN_NUM = "一二三四五六七八九十"
+_SECTOR_HEADING = re.compile(rf"^([{_CN_NUM}]+)、\s*(.+?)\s*[（(]\s*(\d+)\s*个\s*[)）]$")
+_SUBSECTOR_HEADING = re.compile(
+    rf"^[（(]\s*([{_CN_NUM}]+)\s*[)）]\s*(.+?)\s*[（(]\s*(\d+)\s*个\s*[)）]$"
+)
+_TOTAL_HEADING = re.compile(r"^合计\s*项目\s*(\d+)\s*个$")
+_LAND_MU = re.compile(r"(\d+(?:\.\d+)?)\s*亩")
+_LAND_M2 = re.compile(r"(\d+(?:\.\d+)?)\s*(?:m\s*(?:²|2|\^2)|平方米)")
+_ZERO = re.compile(r"^0+(?:\.0+)?$")
+
+
+class PlanParseError(WzgeoError):
+    """The text is not the plan, or a part the parser needs is missing."""
+
+
+# --------------------------------------------------------------------------------------
+# cell-level helpers
+# --------------------------------------------------------------------------------------
+
+
+def normalize_text(text: str) -> str:
+    """Remove whitespace that PDF line wrapping put next to Chinese characters.
+
+    Whitespace between two non-Chinese tokens (``Mini LED``) is kept, collapsed to one space.
+
+    Parameters
+    ----------
+    text
+        A cell as written.
+
+    Returns
+    -------
+    str
+        The cell without wrap spaces.
+    """
+    out = _WS_NEAR_CJK.sub("", text.strip())
+    return re.sub(r"\s+", " ", out)
+
+
+def split_row(line: str) -> tuple[str, ...]:
+    """Split one Markdown table line into stripped cells (outer pipes removed).
+
+    Parameters
+    ----------
+    line
+        A line starting with ``|``.
+
+    Returns
+    -------
+    tuple of str
+        The cells, whitespace-stripped, as written otherwise.
+    """
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return tuple(c.strip() for c in s.split("|"))
+
+
+def parse_numbers(cell: str) -> list[float]:
+    """All decimal numbers in a cell, in order (``"1.60 12.00"`` → ``[1.6, 12.0]``)."""
+    return [float(m.group(0)) for m in _NUMBER.finditer(cell)]
+
+
+def parse_year_ranges(cell: str) -> list[tuple[int, int]]:
+    """All ``YYYY-YYYY`` ranges in a cell, in order."""
+    return [(int(a), int(b)) for a, b in _YEAR_RANGE.findall(cell)]
+
+
+@dataclass(frozen=True)
+class LandValue:
+    """One land-need token of the appendix.
+
+    Attributes
+    ----------
+    kind
+        ``"mu"`` (land, 亩), ``"m2"`` (standard-factory floor area, m²) or ``"existing"``
+        (the cell says ``0``: the project uses land or buildings it already has).
+    value
+        The number (0 for ``"existing"``).
+    raw
+        The token as written.
+    """
+
+    kind: str
+    value: float
+    raw: str
+
+
+def parse_land(cell: str) -> list[LandValue]:
+    """Parse a land cell: ``150亩``, ``50000m²``, ``16000m ²``, ``0`` or several of them.
+
+    Parameters
+    ----------
+    cell
+        The cell as written.
+
+    Returns
+    -------
+    list of LandValue
+        One entry per token, in order; empty if the cell is empty or not understood.
+    """
+    s = cell.strip()
+    if not s:
+        return []
+    if _ZERO.match(s):
+        return [LandValue("existing", 0.0, s)]
+    found: list[tuple[int, LandValue]] = []
+    for m in _LAND_MU.finditer(s):
+        found.append((m.start(), LandValue("mu", float(m.group(1)), m.group(0))))
+    for m in _LAND_M2.finditer(s):
+        found.append((m.start(), LandValue("m2", float(m.group(1)), m.group(0))))
+    if not found:
+        # a bare list of zeros, e.g. a merged "0 0"
+        parts = s.split()
+        if parts and all(_ZERO.match(p) for p in parts):
+            return [LandValue("existing", 0.0, p) for p in parts]
+        return []
+    return [v for _, v in sorted(found, key=lambda t: t[0])]
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading row of the appendix: the total, a sector or a sub-sector.
+
+    Attributes
+    ----------
+    level
+        ``"total"``, ``"sector"`` or ``"subsector"``.
+    name
+        The name as written without its number and count (``新材料产业``); empty for the total.
+    count
+        The stated number of projects.
+    ordinal
+        The Chinese ordinal (``一``), empty for the total.
+    """
+
+    level: str
+    name: str
+    count: int
+    ordinal: str = ""
+
+
+def parse_heading(cell: str) -> Heading | None:
+    """Parse ``一、新材料产业 (33个)``, ``(一) 铜材料 (14个)`` or ``合计项目135个``.
+
+    Returns ``None`` when the cell is not such a heading.
+    """
+    s = cell.strip()
+    m = _TOTAL_HEADING.match(s)
+    if m:
+        return Heading("total", "", int(m.group(1)))
+    m = _SECTOR_HEADING.match(s)
+    if m:
+        return Heading("sector", normalize_text(m.group(2)), int(m.group(3)), m.group(1))
+    m = _SUBSECTOR_HEADING.match(s)
+    if m:
+        return Heading("subsector", normalize_text(m.group(2)), int(m.group(3)), m.group(1))
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# the appendix (项目库)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppendixItem:
+    """One line of the appendix, classified but not interpreted.
+
+    Attributes
+    ----------
+    kind
+        ``"total"``, ``"sector"``, ``"subsector"`` (headings), ``"project"`` (first cell a
+        sequence number), ``"subtotal"`` (first cell contains 小计), ``"numbers"`` (no label,
+        only numbers), ``"label"`` (a line outside the table that contains 小计) or
+        ``"other"`` (a table row that fits none of these).
+    line
+        1-based line number in the source text.
+    cells
+        The cells as written (for ``"label"``: the one line); padded to the ten appendix
+        columns when a row is shorter.
+    heading
+        The parsed heading for heading rows.
+    """
+
+    kind: str
+    line: int
+    cells: tuple[str, ...]
+    heading: Heading | None = None
+
+    def cell(self, column: str) -> str:
+        """The cell of one appendix column (see :data:`APPENDIX_COLUMNS`)."""
+        i = APPENDIX_COLUMNS.index(column)
+        return self.cells[i] if i < len(self.cells) else ""
+
+
+def _is_separator(cells: Sequence[str]) -> bool:
+    return all(re.fullmatch(r":?-*:?", c) for c in cells) and any("-" in c for c in cells)
+
+
+def _is_header(cells: Sequence[str]) -> bool:
+    first = cells[0] if cells else ""
+    if first.startswith("序号"):
+        return True
+    return first == "" and any(("年产" in c or "年税收" in c) for c in cells)
+
+
+def parse_appendix(lines: Sequence[str], *, start: int = 0) -> list[AppendixItem]:
+    """Classify the appendix lines (table rows and 小计 labels outside the table).
+
+    Parameters
+    ----------
+    lines
+        The text's lines (without line ends).
+    start
+        0-based index of the first line of the appendix.
+
+    Returns
+    -------
+    list of AppendixItem
+        In text order. Column headers and separator rows are skipped.
+    """
+    items: list[AppendixItem] = []
+    width = len(APPENDIX_COLUMNS)
+    for i in range(start, len(lines)):
+        raw = lines[i].strip()
+        if not raw:
+            continue
+        lineno = i + 1
+        if not raw.startswith("|"):
+            if "小计" in raw or "合计" in raw:
+                items.append(AppendixItem("label", lineno, (raw,)))
+            continue
+        cells = split_row(raw)
+        if _is_separator(cells) or _is_header(cells):
+            continue
+        if len(cells) < width:
+            cells = cells + ("",) * (width - len(cells))
+        first = cells[0]
+        heading = parse_heading(first)
+        if heading is not None:
+            items.append(AppendixItem(heading.level, lineno, cells, heading))
+        elif re.fullmatch(r"\d+", first):
+            items.append(AppendixItem("project", lineno, cells))
+        elif "小计" in first or "合计" in first:
+            items.append(AppendixItem("subtotal", lineno, cells))
+        elif first == "" and any(parse_numbers(c) for c in cells[1:]):
+            items.append(AppendixItem("numbers", lineno, cells))
+        elif any(cells):
+            items.append(AppendixItem("other", lineno, cells))
+    return items
+
+
+# --------------------------------------------------------------------------------------
+# 专栏12 zones
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZoneEntry:
+    """One zone paragraph of 专栏12, as written.
+
+    Attributes
+    ----------
+    name_zh
+        Zone name, wrap spaces removed (``九龙园A区``).
+    level_zh
+        The group it is listed under (``国家级经开区``, ``市级开发区``, ``中小企业集聚区``).
+    land_km2
+        The stated planned area (km²).
+    land_label_zh
+        How the area is labelled (``工业用地规划面积`` or ``规划面积``).
+    focus_phrases
+        The focus industries, split at ``、`` with 重点发展 / 等产业 removed.
+    text
+        The paragraph (normalized).
+    line
+        1-based line number.
+    """
+
+    name_zh: str
+    level_zh: str
+    land_km2: float
+    land_label_zh: str
+    focus_phrases: tuple[str, ...]
+    text: str
+    line: int
+
+
+_ZONE_PARA = re.compile(
+    r"^(?P<name>[^：:]+)[：:](?P<label>[^0-9]*?)(?P<area>\d+(?:\.\d+)?)\s*平方公里[，,]?(?P<rest>.*)$"
+)
+
+
+def _focus_phrases(rest: str) -> tuple[str, ...]:
+    clause = re.split(r"[，,。；;]", rest.strip(), maxsplit=1)[0]
+    clause = re.sub(r"^重点发展", "", clause)
+    clause = re.sub(r"等?产业$", "", clause)
+    return tuple(p.strip() for p in clause.split("、") if p.strip())
+
+
+def _find_line(lines: Sequence[str], pattern: str, *, start: int = 0) -> int:
+    rx = re.compile(pattern)
+    for i in range(start, len(lines)):
+        if rx.search(lines[i]):
+            return i
+    return -1
+
+
+def parse_zones(lines: Sequence[str]) -> list[ZoneEntry]:
+    """Parse the zone paragraphs of 专栏12 (万州区制造业空间布局).
+
+    Raises
+    ------
+    PlanParseError
+        When 专栏12 or its table is missing.
+    """
+    start = _find_line(lines, r"^\s*专栏\s*12\s")
+    if start < 0:
+        raise PlanParseError(
+            "找不到“专栏 12 万州区制造业空间布局”：请确认输入文件是万州区制造业“十四五”规划全文。",
+            "Cannot find '专栏 12' (spatial layout): check that the input is the full plan text.",
+        )
+    zones: list[ZoneEntry] = []
+    seen_table = False
+    for i in range(start + 1, len(lines)):
+        s = lines[i].strip()
+        if not s.startswith("|"):
+            if seen_table and s:
+                break
+            continue
+        seen_table = True
+        cells = split_row(s)
+        if len(cells) < 2 or _is_separator(cells):
+            continue
+        level = normalize_text(re.sub(r"</?p>", " ", cells[0]))
+        for para in re.findall(r"<p>(.*?)</p>", cells[1]):
+            text = normalize_text(para)
+            m = _ZONE_PARA.match(text)
+            if not m:
+                continue
+            zones.append(
+                ZoneEntry(
+                    name_zh=normalize_text(m.group("name")),
+                    level_zh=level,
+                    land_km2=float(m.group("area")),
+                    land_label_zh=m.group("label").strip(),
+                    focus_phrases=_focus_phrases(m.group("rest")),
+                    text=text,
+                    line=i + 1,
+                )
+            )
+    if not zones:
+        raise PlanParseError(
+            "专栏12 中没有找到园区段落（“名称：……规划面积 X 平方公里……”）。",
+            "No zone paragraphs ('name: ... area X 平方公里 ...') found in 专栏12.",
+        )
+    return zones
+
+
+# --------------------------------------------------------------------------------------
+# 专栏1 indicators
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One data row of 专栏1, cells as written (category filled down from the row above)."""
+
+    category_zh: str
+    seq: int
+    name_zh: str
+    attribute_zh: str
+    v2020: str
+    v2023: str
+    v2025: str
+    growth: str
+    line: int
+
+
+def parse_indicators(lines: Sequence[str]) -> list[IndicatorRow]:
+    """Parse the indicator table of 专栏1.
+
+    Raises
+    ------
+    PlanParseError
+        When 专栏1 or its rows are missing.
+    """
+    start = _find_line(lines, r"^\s*专栏\s*1\s")
+    rows: list[IndicatorRow] = []
+    category = ""
+    seen_table = False
+    for i in range(max(start, 0) + 1 if start >= 0 else len(lines), len(lines)):
+        s = lines[i].strip()
+        if not s.startswith("|"):
+            if seen_table and s:
+                break
+            continue
+        seen_table = True
+        cells = split_row(s)
+        if len(cells) < 7 or _is_separator(cells) or not re.fullmatch(r"\d+", cells[1]):
+            continue
+        if cells[0]:
+            category = normalize_text(cells[0])
+        rows.append(
+            IndicatorRow(
+                category_zh=category,
+                seq=int(cells[1]),
+                name_zh=normalize_text(cells[2]),
+                attribute_zh=cells[3],
+                v2020=cells[4],
+                v2023=cells[5],
+                v2025=cells[6],
+                growth=cells[7] if len(cells) > 7 else "",
+                line=i + 1,
+            )
+        )
+    if not rows:
+        raise PlanParseError(
+            "找不到“专栏 1 指标表”或其中没有数据行。",
+            "Cannot find the indicator table '专栏 1' or it has no data rows.",
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# targets and baselines stated in the text
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetStatement:
+    """A number stated in the running text, with where it was found.
+
+    Attributes
+    ----------
+    metric
+        ASCII key of what is measured (``output_total_yi``, ``sector_output_yi``, ...).
+    year
+        The year it refers to, or ``None``.
+    value
+        The number, in ``unit``.
+    unit
+        ``亿元``, ``km2``, ``亿元/km2``, ``m2`` or ``个``.
+    comparator
+        ``=``, ``>=`` (以上) or ``>`` (超过).
+    kind
+        ``target`` or ``baseline``.
+    subject_zh
+        What the number is about, as written (``新材料``, ``经开区``, ``全区``).
+    quote_zh
+        The phrase as written.
+    section
+        The plan section the phrase is in.
+    line
+        1-based line number.
+    """
+
+    metric: str
+    year: int | None
+    value: float
+    unit: str
+    comparator: str
+    kind: str
+    subject_zh: str
+    quote_zh: str
+    section: str
+    line: int
+
+
+_CHAPTER = re.compile(rf"^[{_CN_NUM}]+、\S")
+_SECTION = re.compile(rf"^[（(][{_CN_NUM}]+[)）]\s*\S")
+_SUBSECTION = re.compile(r"^\d+\s*[.．]\s*\S")
+
+
+def _sections(lines: Sequence[str]) -> list[str]:
+    """For each line, the plan section it belongs to (``chapter > section > subsection``)."""
+    chapter = section = subsection = ""
+    out: list[str] = []
+    for raw in lines:
+        s = raw.strip()
+        if s and not s.startswith("|") and len(s) <= 40:
+            if _CHAPTER.match(s):
+                chapter, section, subsection = normalize_text(s), "", ""
+            elif _SECTION.match(s):
+                section, subsection = normalize_text(s), ""
+            elif _SUBSECTION.match(s):
+                subsection = normalize_text(s)
+            elif re.match(r"^专栏\s*\d+", s):
+                pass
+        out.append(" > ".join(p for p in (chapter, section, subsection) if p))
+    return out
+
+
+# (metric, kind, unit, regex, groups) — groups name which capture holds year/value/subject
+_TARGET_PATTERNS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "output_total_yi",
+        "target",
+        "亿元",
+        r"到\s*(?P<year>20\d\d)\s*年实现规上工业产值\s*(?P<value>\d+(?:\.\d+)?)\s*亿元",
+    ),
+    (
+        "output_total_yi",
+        "target",
+        "亿元",
+        r"展望至\s*(?P<year>20\d\d)\s*年规模以上工业产值达到\s*(?P<value>\d+(?:\.\d+)?)\s*亿元",
+    ),
+    (
+        "fixed_investment_cum_yi",
+        "target",
+        "亿元",
+        r"累计完成工业固定资产投资\s*(?P<value>\d+(?:\.\d+)?)\s*亿元",
+    ),
+    (
+        "sector_output_yi",
+        "target",
+        "亿元",
+        r"到\s*(?P<year>20\d\d)\s*年\s*[，,]\s*(?P<subject>[\u4e00-\u9fff]+?)产业产值达到\s*"
+        r"(?P<value>\d+(?:\.\d+)?)\s*亿元(?P<ge>以上)?",
+    ),
+    (
+        "output_total_yi",
+        "baseline",
+        "亿元",
+        r"(?P<year>20\d\d)\s*年\s*[，,]\s*(?P<subject>全区)完成规上工业产值\s*"
+        r"(?P<value>\d+(?:\.\d+)?)\s*亿元",
+    ),
+    (
+        "etdz_output_yi",
+        "baseline",
+        "亿元",
+        r"(?P<subject>经开区)[^。]*?。\s*(?P<year>20\d\d)\s*年\s*[，,]\s*规上工业企业完成产值\s*"
+        r"(?P<value>\d+(?:\.\d+)?)\s*亿元",
+    ),
+    (
+        "etdz_builtup_km2",
+        "baseline",
+        "km2",
+        r"建成区面积由\s*(?P<value0>\d+(?:\.\d+)?)\s*平方公里增加至\s*(?P<value>\d+(?:\.\d+)?)\s*平方公里",
+    ),
+    (
+        "standard_factory_floor_m2",
+        "target",
+        "m2",
+        r"标准厂房约\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<wan>万)?平方米",
+    ),
+    (
+        "project_count",
+        "target",
+        "个",
+        r"策划重点项目\s*(?P<value>\d+)\s*个[，,]\s*计划总投资\s*(?P<inv>\d+(?:\.\d+)?)\s*亿元[，,]\s*"
+        r"预计实现产值超过\s*(?P<out>\d+(?:\.\d+)?)\s*亿元",
+    ),
+)
+_LAND_TARGET = re.compile(
+    r"(?:到|展望到)\s*(?P<year>20\d\d)\s*年\s*[，,]\s*全区工业用地达到\s*(?P<land>\d+(?:\.\d+)?)\s*"
+    r"(?:km²|km2|平方公里)\s*[，,]\s*地均产出达到\s*(?P<int>\d+(?:\.\d+)?)\s*亿(?:元)?\s*/\s*(?:km²|km2)"
+)
+
+
+def parse_targets(lines: Sequence[str]) -> list[TargetStatement]:
+    """Find the targets and baselines stated in the running text.
+
+    The phrases searched for are the plan's own wording (e.g. ``到 2025 年，新材料产业产值达到
+    300 亿元``); the numbers are read from the text, never assumed.
+
+    Returns
+    -------
+    list of TargetStatement
+        In text order (then pattern order).
+    """
+    secs = _sections(lines)
+    found: list[TargetStatement] = []
+    for i, text in enumerate(lines):
+        if text.lstrip().startswith("|"):
+            continue
+
+        def add(
+            metric: str,
+            year: int | None,
+            value: float,
+            unit: str,
+            comparator: str,
+            kind: str,
+            subject: str,
+            quote: str,
+            i: int = i,
+        ) -> None:
+            found.append(
+                TargetStatement(
+                    metric, year, value, unit, comparator, kind, subject, quote, secs[i], i + 1
+                )
+            )
+
+        for metric, kind, unit, pattern in _TARGET_PATTERNS:
+            for m in re.finditer(pattern, text):
+                g = m.groupdict()
+                year = int(g["year"]) if g.get("year") else None
+                value = float(g["value"])
+                subject = g.get("subject") or "全区"
+                comparator = ">=" if g.get("ge") else "="
+                quote = normalize_text(m.group(0))
+                if metric == "standard_factory_floor_m2" and g.get("wan"):
+                    value *= 10000.0
+                if metric == "fixed_investment_cum_yi":
+                    year = 2025
+                if metric == "etdz_builtup_km2":
+                    # "由 20 平方公里增加至 25.5 平方公里" during 十三五: 2015 → 2020
+                    add(metric, 2015, float(g["value0"]), unit, "=", kind, "经开区", quote)
+                    year, subject = 2020, "经开区"
+                if metric == "project_count":
+                    subject, year = "重点项目库", 2025
+                    inv, out = float(g["inv"]), float(g["out"])
+                    add("project_investment_yi", year, inv, "亿元", "=", kind, subject, quote)
+                    add("project_output_yi", year, out, "亿元", ">", kind, subject, quote)
+                add(metric, year, value, unit, comparator, kind, subject, quote)
+        for m in _LAND_TARGET.finditer(text):
+            year = int(m.group("year"))
+            quote = normalize_text(m.group(0))
+            land, intensity = float(m.group("land")), float(m.group("int"))
+            add("industrial_land_km2", year, land, "km2", "=", "target", "全区", quote)
+            add(
+                "land_intensity_yi_per_km2",
+                year,
+                intensity,
+                "亿元/km2",
+                "=",
+                "target",
+                "全区",
+                quote,
+            )
+    return found
+
+
+# --------------------------------------------------------------------------------------
+# the whole document
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedPlan:
+    """The plan's tables and statements, as written.
+
+    Attributes
+    ----------
+    lines
+        The text's lines.
+    zones, indicators, appendix, targets
+        See :func:`parse_zones`, :func:`parse_indicators`, :func:`parse_appendix`,
+        :func:`parse_targets`.
+    sections
+        For each line, the section it is in.
+    """
+
+    lines: tuple[str, ...]
+    zones: tuple[ZoneEntry, ...]
+    indicators: tuple[IndicatorRow, ...]
+    appendix: tuple[AppendixItem, ...]
+    targets: tuple[TargetStatement, ...]
+    sections: tuple[str, ...] = field(default=(), repr=False)
+
+
+def parse_plan(text: str) -> ParsedPlan:
+    """Parse the whole plan text.
+
+    Parameters
+    ----------
+    text
+        The plan as text (UTF-8 decoded).
+
+    Returns
+    -------
+    ParsedPlan
+
+    Raises
+    ------
+    PlanParseError
+        When a part the project needs (专栏1, 专栏12, the appendix) is missing.
+    """
+    lines = tuple(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    start = _find_line(lines, r"^\s*附件[：:]")
+    if start < 0:
+        raise PlanParseError(
+            "找不到附件“重点产业项目库”（以“附件：”开头的行）：请确认输入文件是规划全文。",
+            "Cannot find the appendix (a line starting with '附件：', the project library): "
+            "check that the input is the full plan text.",
+        )
+    appendix = parse_appendix(lines, start=start + 1)
+    if not any(it.kind == "project" for it in appendix):
+        raise PlanParseError(
+            "附件中没有找到项目行（第一列为序号的表格行）。",
+            "No project rows (table rows whose first cell is a number) found in the appendix.",
+        )
+    return ParsedPlan(
+        lines=lines,
+        zones=tuple(parse_zones(lines)),
+        indicators=tuple(parse_indicators(lines)),
+        appendix=tuple(appendix),
+        targets=tuple(parse_targets(lines[:start])),
+        sections=tuple(_sections(lines)),
+    )
