@@ -250,6 +250,22 @@ def test_bad_official_files(
     assert info.value.zh and info.value.en and info.value.zh != info.value.en
 
 
+def test_zone_in_two_official_files_is_refused(schematic_file: Path, tmp_path: Path) -> None:
+    for name in ("a.geojson", "b.geojson"):
+        gpd.GeoDataFrame(
+            {"zone_id": ["longju"]}, geometry=[_square_4545(108.635, 30.61, 500.0)], crs=GK
+        ).to_file(tmp_path / name, driver="GeoJSON")
+    with pytest.raises(DataFileError, match=r"b\.geojson.*a\.geojson"):
+        zonegeom.load_zone_geometry(schematic_path=schematic_file, official_dir=tmp_path)
+
+
+def test_broken_schematic_file(tmp_path: Path) -> None:
+    bad = tmp_path / zonegeom.SCHEMATIC_FILE
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(DataFileError, match="build-geodata"):
+        zonegeom.load_zone_geometry(schematic_path=bad, official_dir=tmp_path / "none")
+
+
 def test_unreadable_official_file(schematic_file: Path, tmp_path: Path) -> None:
     (tmp_path / "broken.geojson").write_text('{"type": "Feature', encoding="utf-8")
     with pytest.raises(DataFileError, match=r"broken\.geojson"):

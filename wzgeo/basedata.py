@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio.errors
 import shapely
 from shapely.geometry import LineString, Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -64,6 +65,19 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# What pyogrio/GDAL raise for unreadable, truncated or malformed files (all RuntimeError
+# subclasses), plus what geopandas raises for inconsistent data.
+_READ_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.CRSError,
+    ValueError,
+    OSError,
+)
 
 DISTRICT_ADCODE = "500101"
 """Administrative code of Wanzhou District (万州区)."""
@@ -152,7 +166,7 @@ def _read_layer(kind: str, path: Path | None) -> gpd.GeoDataFrame:
         )
     try:
         gdf = gpd.read_file(p, engine="pyogrio")
-    except Exception as e:  # pyogrio raises several error types for unreadable files
+    except _READ_ERRORS as e:
         raise DataFileError(
             p,
             f"无法读取底图文件（{e}）。请运行 `wzgeo build-geodata` 重新生成。",
