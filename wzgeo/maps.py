@@ -617,7 +617,7 @@ def build_map(
                     "reason_text": reason[1] if lang == "zh" else reason[2],
                 }
             )
-    proj = proj.assign(_basis=basis)
+    proj = proj.assign(location_basis=basis)
     placed = gpd.GeoDataFrame(
         pd.DataFrame(proj.drop(columns="geometry", errors="ignore")),
         geometry=gpd.GeoSeries(points, index=proj.index, crs=4326),
@@ -893,7 +893,7 @@ def _project_popup(rec: Mapping[str, Any], top: str | None, lang: str) -> str:
         if col in rec and not _missing(rec.get(col)):
             lines.append(f"{_esc(label(col, lang))}: {_esc(_num(rec.get(col), unit, lang))}")
     zone = rec.get("zone_id")
-    basis = value_label("location_label", rec.get("_basis"), lang)
+    basis = value_label("location_label", rec.get("location_basis"), lang)
     lines.append(
         f"{_esc(label('zone', lang))}: {_esc(zone)} — "
         f"{_esc(label('location_label', lang))}: {_esc(basis)}"

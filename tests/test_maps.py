@@ -1,0 +1,285 @@
+"""Tests for wzgeo.maps: render the map to HTML and assert on its content."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from wzgeo._errors import CRSError, WzgeoError
+from wzgeo.maps import build_map, export_map_html, filter_projects, intensity_bins
+from wzgeo.offline import external_asset_urls
+
+HOSTILE = "<img src=x onerror=alert(1)> `${alert(2)}`"
+GAOFENG_BOX = (108.32, 30.70, 108.36, 30.73)
+WUQIAO_BOX = (108.44, 30.77, 108.47, 30.79)
+
+
+def sample_frames() -> dict[str, object]:
+    """Tiny inputs: a schematic zone, an official one (hostile name), one not located."""
+    district = gpd.GeoDataFrame(
+        {"name": ["万州区"]}, geometry=[box(107.9, 30.4, 108.9, 31.1)], crs=4326
+    )
+    zones_geo = gpd.GeoDataFrame(
+        {
+            "zone_id": ["gaofeng", "wuqiao", "jiulong_a"],
+            "geometry_quality": ["schematic", "official", "not_located"],
+            "area_km2_measured": [11.7, 1.3, None],
+        },
+        geometry=[box(*GAOFENG_BOX), box(*WUQIAO_BOX), None],
+        crs=4326,
+    )
+    zones = pd.DataFrame(
+        {
+            "zone_id": ["gaofeng", "wuqiao", "jiulong_a"],
+            "name_zh": ["高峰园", HOSTILE, "九龙园A区"],
+            "name_en": ["Gaofeng", "Wuqiao", "Jiulong A"],
+            "level": ["national_etdz", "national_etdz", "national_etdz"],
+            "planned_land_km2": [11.7, 1.3, 6.2],
+            "sector_ids": ["nm_copper;auto", "electronics", "food"],
+        }
+    )
+    projects = pd.DataFrame(
+        {
+            "project_id": ["NM-CU-01", "AU-01", "EI-01", "FP-FD-01", "EQ-01"],
+            "sector_id": ["nm_copper", "auto", "electronics", "food", "equipment"],
+            "name_zh": ["铜箔项目", HOSTILE, "芯片封装", "食品加工", "智能装备"],
+            "output_yi": [30.0, 5.0, 1.0, 2.0, None],
+            "land_mu": [200.0, 50.0, None, 10.0, 5.0],
+            "floor_m2": [None, None, 5000.0, None, None],
+            "stage": ["signed", "planning", "operating", "building", "tracking"],
+            "zone_id": ["gaofeng", "gaofeng", "wuqiao", "jiulong_a", None],
+            "location_label": ["plan", "suggested", "assigned", "plan", None],
+        }
+    )
+    intensity = pd.DataFrame(
+        {"zone_id": ["gaofeng", "wuqiao"], "intensity_yi_per_km2": [30.0, 80.0]}
+    )
+    return {
+        "district": district,
+        "zones_geo": zones_geo,
+        "zones": zones,
+        "projects": projects,
+        "intensity": intensity,
+    }
+
+
+@pytest.fixture
+def frames() -> dict[str, object]:
+    return sample_frames()
+
+
+def render(**kwargs: object) -> tuple[object, str]:
+    m = build_map(**kwargs)  # type: ignore[arg-type]
+    return m, m.get_root().render()
+
+
+def zone_features(m: object) -> dict[str, dict[str, object]]:
+    """zone_id -> GeoJSON feature of the zone layers drawn (first layer per zone)."""
+    found: dict[str, dict[str, object]] = {}
+
+    def walk(el: object) -> None:
+        data = getattr(el, "data", None)
+        if isinstance(data, dict):
+            for feat in data.get("features", [data]):
+                zid = feat.get("properties", {}).get("zone_id")
+                if zid and zid not in found:
+                    found[zid] = feat
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return found
+
+
+def test_layers_legend_and_target(frames: dict[str, object]) -> None:
+    _, html = render(**frames, basemap="none")
+    for name in ("万州区界", "园区（按园区级别）", "地均产出 (亿元/km²)", "重点项目"):
+        assert json.dumps(name) in html, name  # layer-control entry (tojson, ASCII-escaped)
+    assert "L.control.layers" in html
+    # the legend marks the target, the class boundaries diverge around it
+    assert "目标: 50 亿元/km²" in html
+    assert "50 – 62.5" in html and "40 – 50" in html
+    _, html70 = render(**frames, basemap="none", target_yi_per_km2=70)
+    assert "目标: 70 亿元/km²" in html70 and "56 – 70" in html70
+    assert "目标: 50" not in html70
+
+
+def test_schematic_dashed_and_bannered(frames: dict[str, object]) -> None:
+    m, html = render(**frames, basemap="none")
+    styles = re.findall(r"return (\{[^{}]*\"className\": \"wz-zone[^{}]*\});", html)
+    by_quality = {json.loads(s)["className"].split()[-1]: json.loads(s) for s in styles}
+    assert by_quality["wz-q-schematic"]["dashArray"] == "8 6"
+    assert by_quality["wz-q-official"]["dashArray"] is None
+    assert "虚线：示意位置，非官方边界" in html  # legend note
+    assert "园区边界为示意图" in html  # banner
+    assert m.notes.schematic  # type: ignore[attr-defined]
+
+
+def test_no_schematic_no_banner(frames: dict[str, object]) -> None:
+    zg = frames["zones_geo"].copy()  # type: ignore[attr-defined]
+    zg["geometry_quality"] = ["official", "official", "not_located"]
+    m, html = render(**{**frames, "zones_geo": zg}, basemap="none")
+    assert "园区边界为示意图" not in html
+    assert not m.notes.schematic  # type: ignore[attr-defined]
+
+
+def test_not_located_and_unplaced_listed_not_drawn(frames: dict[str, object]) -> None:
+    m, html = render(**frames, basemap="none")
+    notes = m.notes  # type: ignore[attr-defined]
+    assert notes.zones_not_located["zone_id"].tolist() == ["jiulong_a"]
+    assert set(notes.projects_unplaced["project_id"]) == {"FP-FD-01", "EQ-01"}
+    reasons = dict(
+        zip(notes.projects_unplaced["project_id"], notes.projects_unplaced["reason"], strict=True)
+    )
+    assert reasons == {"FP-FD-01": "zone_not_located", "EQ-01": "no_zone"}
+    assert set(zone_features(m)) == {"gaofeng", "wuqiao"}
+    assert html.count('class=\\"wz-proj') == 3  # three drawn markers, not five
+    assert "位置未知、未绘制的园区" in html and "九龙园A区" in html
+
+
+def test_project_placed_at_zone_representative_point(frames: dict[str, object]) -> None:
+    _, html = render(**frames, basemap="none")
+    rp = box(*GAOFENG_BOX).representative_point()
+    latlng = f"[{rp.y}, {rp.x}]"
+    assert html.count(latlng) == 2  # NM-CU-01 and AU-01, [lat, lon]
+    assert "建议园区（推算）" in html  # AU-01's location label in its popup
+    assert "用户指定园区" in html
+
+
+def test_hostile_names_are_escaped(frames: dict[str, object]) -> None:
+    _, html = render(**frames, basemap="none")
+    assert "<img src=x" not in html
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    # every occurrence sits in a JSON string literal we emit, never in a backtick template
+    for line in html.splitlines():
+        if "alert(2)" in line:
+            assert re.search(r'(bind(Tooltip|Popup)\(|innerHTML=)"', line), line
+
+
+def test_only_tile_templates_are_external(frames: dict[str, object]) -> None:
+    _, html = render(**frames, basemap="osm")
+    assert external_asset_urls(html) == []
+    assert "data:text/javascript;base64," in html  # leaflet from the installed package
+    tiles = re.findall(r'L\.tileLayer\(\s*"([^"]+)"', html)
+    assert tiles == ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"]
+    _, html_none = render(**frames, basemap="none")
+    assert "L.tileLayer(" not in html_none
+    assert external_asset_urls(html_none) == []
+
+
+def test_gaode_shifts_all_vector_data(frames: dict[str, object]) -> None:
+    m_osm, _ = render(**frames, basemap="osm")
+    m_gd, html = render(**frames, basemap="gaode")
+    a = zone_features(m_osm)["wuqiao"]["geometry"]["coordinates"][0][0]  # type: ignore[index]
+    b = zone_features(m_gd)["wuqiao"]["geometry"]["coordinates"][0][0]  # type: ignore[index]
+    # DOMAIN.md: near Wanzhou GCJ-02 is about +0.0046° lon, -0.0023° lat
+    assert b[0] - a[0] == pytest.approx(0.0046, abs=0.001)
+    assert b[1] - a[1] == pytest.approx(-0.0023, abs=0.001)
+    assert "autonavi.com" in html
+    assert "GCJ-02" in html
+    assert m_gd.notes.gcj02  # type: ignore[attr-defined]
+
+
+def test_tianditu_needs_key(frames: dict[str, object]) -> None:
+    m, html = render(**frames, basemap="tianditu")
+    assert m.notes.basemap == "none"  # type: ignore[attr-defined]
+    assert "tianditu.gov.cn" not in html
+    assert any("密钥" in t for _, t in m.notes.texts("zh"))  # type: ignore[attr-defined]
+    _, html_k = render(**frames, basemap="tianditu", tianditu_key="abcdef0123456789")
+    assert "tianditu.gov.cn/vec_w" in html_k and "tk=abcdef0123456789" in html_k
+    with pytest.raises(WzgeoError, match="Tianditu key"):
+        build_map(**frames, basemap="tianditu", tianditu_key='x"});alert(1)//')  # type: ignore[arg-type]
+
+
+def test_sector_style_and_english(frames: dict[str, object]) -> None:
+    _, html = render(**frames, basemap="none", style="sector", lang="en")
+    assert "Zones (By focus sector)" in html
+    assert '"fillColor": "#1f77b4"' in html  # gaofeng: nm_copper -> new materials
+    assert "New materials" in html and "target: 50 100 M CNY/km²" in html
+    assert "园区" not in re.sub(r"\\u[0-9a-f]{4}", "", html.split("<body>")[1].split("九龙")[0])
+
+
+def test_highlight_project_and_zone(frames: dict[str, object]) -> None:
+    _, html = render(**frames, basemap="none", highlight=["EI-01", "gaofeng"])
+    assert "wz-proj wz-hl" in html
+    assert '"color": "#ff00ff"' in html
+
+
+def test_inputs_not_mutated(frames: dict[str, object]) -> None:
+    copies = {k: v.copy() for k, v in frames.items()}  # type: ignore[attr-defined]
+    build_map(**frames, basemap="gaode")  # type: ignore[arg-type]
+    for k, v in frames.items():
+        pd.testing.assert_frame_equal(v, copies[k])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("change", "exc", "match"),
+    [
+        ({"style": "colour"}, WzgeoError, "Unknown zone style"),
+        ({"basemap": "google"}, WzgeoError, "Unknown basemap"),
+        ({"target_yi_per_km2": 0}, WzgeoError, "must be positive"),
+        ({"lang": "fr"}, WzgeoError, "Unsupported language"),
+    ],
+    ids=["style", "basemap", "target", "lang"],
+)
+def test_bad_options(frames: dict[str, object], change: dict, exc: type, match: str) -> None:
+    with pytest.raises(exc, match=match):
+        build_map(**{**frames, **change})  # type: ignore[arg-type]
+
+
+def test_missing_crs_refused(frames: dict[str, object]) -> None:
+    d = frames["district"].set_crs(None, allow_override=True)  # type: ignore[attr-defined]
+    with pytest.raises(CRSError, match="no CRS"):
+        build_map(**{**frames, "district": d})  # type: ignore[arg-type]
+
+
+def test_other_crs_reprojected(frames: dict[str, object]) -> None:
+    zg = frames["zones_geo"].to_crs(4545)  # type: ignore[attr-defined]
+    m, _ = render(**{**frames, "zones_geo": zg}, basemap="none")
+    xy = zone_features(m)["wuqiao"]["geometry"]["coordinates"][0][0]  # type: ignore[index]
+    assert 108.43 < xy[0] < 108.48 and 30.76 < xy[1] < 30.80
+
+
+def test_projects_optional(frames: dict[str, object]) -> None:
+    m, html = render(**{**frames, "projects": None}, basemap="none")
+    assert 'class=\\"wz-proj' not in html
+    assert set(zone_features(m)) == {"gaofeng", "wuqiao"}
+
+
+def test_export_map_html(frames: dict[str, object], tmp_path: Path) -> None:
+    out = tmp_path / "map.html"
+    page = export_map_html(out, **frames, basemap="none")
+    data = out.read_bytes()
+    assert data.decode("utf-8") == page
+    assert len(data) < 2 * 1024 * 1024
+    assert "data:text/javascript" not in page  # inlined as <script> blocks
+    assert re.search(r"<script>\s*/\* @preserve\s+\* Leaflet 1\.9\.3", page)
+    assert "<title>" in page
+    assert external_asset_urls(page) == []
+    m = build_map(**frames, basemap="none")  # type: ignore[arg-type]
+    assert export_map_html(m=m).count("wz-legend") >= 1
+    with pytest.raises(WzgeoError, match="either a map"):
+        export_map_html(m=m, basemap="none")
+
+
+def test_filter_projects(frames: dict[str, object]) -> None:
+    p = frames["projects"]
+    assert filter_projects(p, sector="new_materials")["project_id"].tolist() == ["NM-CU-01"]  # type: ignore[arg-type]
+    assert filter_projects(p, sector="food_pharma")["project_id"].tolist() == ["FP-FD-01"]  # type: ignore[arg-type]
+    assert filter_projects(p, stage="planning")["project_id"].tolist() == ["AU-01"]  # type: ignore[arg-type]
+    assert filter_projects(p, zone="gaofeng")["project_id"].tolist() == ["NM-CU-01", "AU-01"]  # type: ignore[arg-type]
+    with pytest.raises(WzgeoError, match="Unknown stage"):
+        filter_projects(p, stage="done")  # type: ignore[arg-type]
+
+
+def test_intensity_bins_diverge_at_target() -> None:
+    bins = intensity_bins(70)
+    assert [b[0] for b in bins] == [0, 35, 56, 70, 87.5, 140]
+    assert bins[2][1] == 70 and bins[3][0] == 70
+    assert bins[2][2] != bins[3][2]

@@ -1,0 +1,121 @@
+"""Tests for wzgeo.offline: no CDN URL survives; assets come from installed packages."""
+
+from __future__ import annotations
+
+import base64
+from typing import ClassVar
+
+import folium
+import pytest
+from branca.element import Figure
+from folium.elements import JSCSSMixin
+from folium.plugins import Draw, MarkerCluster
+
+from wzgeo.offline import (
+    ASSETS,
+    OfflineAssetError,
+    asset_data_uri,
+    asset_text,
+    external_asset_urls,
+    offline_html,
+    use_offline_assets,
+)
+
+
+def _map() -> folium.Map:
+    m = folium.Map(location=[30.8, 108.4], tiles=None)
+    MarkerCluster().add_to(m)
+    Draw().add_to(m)
+    folium.Marker([30.8, 108.4]).add_to(m)
+    folium.LayerControl().add_to(m)
+    return m
+
+
+def _links(m: folium.Map) -> list[str]:
+    """What streamlit-folium's frontend would load: every element's default_js/css URL."""
+    urls: list[str] = []
+
+    def walk(el: object) -> None:
+        if isinstance(el, JSCSSMixin):
+            urls.extend(u for _, u in el.default_js)
+            urls.extend(u for _, u in el.default_css)
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return urls
+
+
+def test_plain_folium_map_uses_cdns() -> None:
+    # the problem this module solves: without it, a map loads from CDNs
+    html = _map().get_root().render()
+    assert any("cdn.jsdelivr.net" in u for u in external_asset_urls(html))
+
+
+def test_use_offline_assets_gives_data_uris_only() -> None:
+    m = use_offline_assets(_map())
+    links = _links(m)
+    assert links and all(u.startswith("data:") for u in links)
+    decoded = [base64.b64decode(u.split(",", 1)[1]).decode() for u in links]
+    assert any("Leaflet 1.9.3" in d for d in decoded)
+    assert any("MarkerClusterGroup" in d for d in decoded)
+    assert any("Leaflet.draw 1.0.4" in d for d in decoded)
+    assert not any("jQuery" in d[:500] or "Bootstrap" in d[:500] for d in decoded)
+    # idempotent: a second pass keeps the data: URIs
+    assert _links(use_offline_assets(m)) == links
+
+
+def test_css_images_inlined() -> None:
+    css = asset_text("leaflet_css")
+    assert "url(images/" not in css and "data:image/png;base64," in css
+    draw_css = asset_text("draw_css")
+    assert "images/spritesheet" not in draw_css and "data:image/svg+xml;base64," in draw_css
+    assert "sourceMappingURL" not in asset_text("leaflet_js")
+    assert asset_data_uri("leaflet_css").startswith("data:text/css;base64,")
+
+
+def test_every_asset_readable() -> None:
+    for name in ASSETS:
+        assert len(asset_text(name)) > 100, name
+    with pytest.raises(OfflineAssetError, match="Unknown offline asset"):
+        asset_text("jquery")
+
+
+def test_offline_html_inlines_and_has_no_external_assets() -> None:
+    html = offline_html(_map())
+    assert external_asset_urls(html) == []
+    assert "<script src=" not in html and '<link rel="stylesheet"' not in html
+    assert "D.imagePath=''" in html  # default marker icon from inlined images
+
+
+class _Unknown(JSCSSMixin, folium.MacroElement):
+    default_js: ClassVar = [("x", "https://cdn.example.com/x/1.0/unknown-plugin.js")]
+
+
+def test_unknown_external_asset_refused() -> None:
+    m = folium.Map(tiles=None)
+    _Unknown().add_to(m)
+    with pytest.raises(OfflineAssetError, match=r"unknown-plugin\.js"):
+        use_offline_assets(m)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<script src="https://a.example/b.js"></script>', ["https://a.example/b.js"]),
+        ("<link rel='stylesheet' href='//cdn.example/x.css'/>", ["//cdn.example/x.css"]),
+        ("<style>.a{background:url(http://x.example/y.png)}</style>", ["http://x.example/y.png"]),
+        ('<img src="data:image/png;base64,AAAA">', []),
+        ('<script>L.tileLayer("https://tile.example/{z}/{x}/{y}.png")</script>', []),
+    ],
+    ids=["script", "link", "css-url", "data-uri", "tile-template"],
+)
+def test_external_asset_urls(html: str, expected: list[str]) -> None:
+    assert external_asset_urls(html) == expected
+
+
+def test_figure_root_is_fine() -> None:
+    fig = Figure()
+    m = folium.Map(tiles=None)
+    fig.add_child(m)
+    assert external_asset_urls(offline_html(m)) == []
