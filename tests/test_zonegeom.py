@@ -147,6 +147,13 @@ def test_unknown_host_township_is_not_invented(
     assert out.geometry["lihe"] is None
 
 
+def test_zones_table_without_townships_is_refused(
+    zones: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame]
+) -> None:
+    with pytest.raises(WzgeoError, match="host_township_zh"):
+        zonegeom.place_schematic_zones(zones.drop(columns="host_township_zh"), **layers)
+
+
 def test_load_schematic_file_roundtrip(schematic_file: Path, tmp_path: Path) -> None:
     gdf = zonegeom.load_zone_geometry(schematic_path=schematic_file, official_dir=tmp_path)
     assert set(gdf["geometry_quality"]) == {"schematic", "not_located"}

@@ -166,7 +166,11 @@ def place_schematic_zones(
         (NaN if not located), ``distance_to_township_m`` and ``geometry`` (None if not
         located). ``.attrs["not_located"]`` lists the zone ids without geometry.
     """
-    _require_columns(zones, ["zone_id", "name_zh", "planned_land_km2"], "园区表 / zones table")
+    _require_columns(
+        zones,
+        ["zone_id", "name_zh", "planned_land_km2", "host_township_zh"],
+        "园区表 / zones table",
+    )
     _require_columns(townships, ["township_zh"], "乡镇点图层 / townships layer")
     for layer in (townships, district, river):
         wzcrs.require_crs(layer)
@@ -194,7 +198,7 @@ def place_schematic_zones(
     geoms: list[BaseGeometry | None] = []
     for _, z in zones.iterrows():
         zone_id = str(z["zone_id"])
-        host = z.get("host_township_zh")
+        host = z["host_township_zh"]
         host = None if _blank(host) or str(host).strip() == "" else str(host).strip()
         planned = z["planned_land_km2"]
         planned_km2 = float("nan") if _blank(planned) else float(planned)
