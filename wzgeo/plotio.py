@@ -283,9 +283,19 @@ _WKT_RE = re.compile(
 )
 
 
+_KNOWN_EXT = frozenset(
+    {".zip", ".kmz", ".gpkg", ".shp", ".xlsx", ".xlsm", ".xls", ".geojson", ".json", ".kml"}
+    | {".txt", ".csv", ".wkt", ".dat"}
+)
+
+
 def _parse(data: bytes, ctx: _Ctx, *, path: Path | None) -> _Parsed:
     ext = Path(ctx.name).suffix.lower()
     head = data[:4096]
+    if ext and ext not in _KNOWN_EXT:
+        raise _unsupported(ctx, ext)
+    if ext in (".xlsx", ".xlsm"):
+        return _parse_excel(data, ctx)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _parse_zip(data, ctx, kmz=ext == ".kmz")
     if ext in (".zip", ".kmz"):
@@ -302,15 +312,11 @@ def _parse(data: bytes, ctx: _Ctx, *, path: Path | None) -> _Parsed:
             "单独的 .shp 文件不完整。请把 .shp、.shx、.dbf、.prj 一起打包成 zip 上传。",
             "a .shp file alone is incomplete; zip it together with its .shx, .dbf and .prj.",
         )
-    if ext in (".xlsx", ".xlsm"):
-        return _parse_excel(data, ctx)
     if ext == ".xls":
         raise ctx.err(
             "不支持旧版 Excel（.xls）。请在 Excel 中另存为 .xlsx 或 .csv。",
             "old Excel files (.xls) are not supported; save as .xlsx or .csv in Excel.",
         )
-    if ext not in ("", ".geojson", ".json", ".kml", ".txt", ".csv", ".wkt", ".dat"):
-        raise _unsupported(ctx, ext)
     text = _decode(data, ctx)
     stripped = text.lstrip()
     if ext == ".kml" or stripped.startswith("<"):
@@ -494,18 +500,25 @@ def _ogr_error(ctx: _Ctx, fmt: str, e: Exception) -> InputFileError:
 
 
 def _read_layers(src: Any, ctx: _Ctx, fmt: str, **kw: Any) -> list[gpd.GeoDataFrame]:
+    """Read every vector layer of ``src`` (bytes or a path) with pyogrio; wrap GDAL errors."""
+    if isinstance(src, bytes):
+        suffix = {"GeoJSON": ".geojson", "GeoPackage": ".gpkg", "KML": ".kml"}.get(fmt, "")
+        with tempfile.TemporaryDirectory(prefix="wzgeo_read_") as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(src)
+            return _read_layers(str(path), ctx, fmt, **kw)
+
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
 
     errors = (DataSourceError, DataLayerError, GeometryError, FieldError, OSError, ValueError)
     try:
-        layers = pyogrio.list_layers(io.BytesIO(src) if isinstance(src, bytes) else src)
+        layers = pyogrio.list_layers(src)
         frames = []
         for layer_name, geom_type in layers:
             if geom_type is None:  # attribute-only table (e.g. GeoPackage metadata)
                 continue
-            source = io.BytesIO(src) if isinstance(src, bytes) else src
-            gdf = pyogrio.read_dataframe(source, layer=layer_name, **kw)
+            gdf = pyogrio.read_dataframe(src, layer=layer_name, **kw)
             if len(layers) > 1:
                 gdf["layer"] = layer_name
             frames.append(gdf)
@@ -1156,6 +1169,7 @@ def _crs_label(c: CRS) -> str:
 
 
 def _in_china(c: CRS, x: np.ndarray, y: np.ndarray) -> bool:
+    """True if (x, y) in CRS ``c`` lands in China and in the CRS's area of use (±1°)."""
     try:
         t = Transformer.from_crs(c, wcrs.WGS84, always_xy=True)
         lon, lat = t.transform(x, y, errcheck=False)
@@ -1164,6 +1178,10 @@ def _in_china(c: CRS, x: np.ndarray, y: np.ndarray) -> bool:
     lon = np.asarray(lon)
     lat = np.asarray(lat)
     w, s, e, n = _CHINA_LONLAT
+    aou = c.area_of_use
+    if aou is not None:  # e.g. EPSG:4545 is defined for 106.5–109.5°E only
+        w, s = max(w, aou.west - 1.0), max(s, aou.south - 1.0)
+        e, n = min(e, aou.east + 1.0), min(n, aou.north + 1.0)
     ok = np.isfinite(lon) & np.isfinite(lat)
     return bool(
         ok.all() and (lon >= w).all() and (lon <= e).all() and (lat >= s).all() and (lat <= n).all()
