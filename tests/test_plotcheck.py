@@ -1,0 +1,150 @@
+"""Tests for wzgeo.plotcheck on hand-made zones (metres in EPSG:4545) and the shipped zones."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from wzgeo._errors import CRSError, WzgeoError
+from wzgeo.plotcheck import SCHEMATIC_NOTE, check_plots
+from wzgeo.sectorfit import load_sector_fit
+
+FIT = load_sector_fit()
+SECTORS = pd.DataFrame({"sector_id": ["nm_synthetic"], "gbt4754_codes": ["26;29"]})
+ZONES_GEO = gpd.GeoDataFrame(
+    {
+        "zone_id": ["jiulong_a", "gaofeng", "longju"],
+        "geometry_quality": ["schematic", "official", "not_located"],
+    },
+    geometry=[box(530000, 3400000, 532000, 3402000), box(540000, 3400000, 541000, 3401000), None],
+    crs="EPSG:4545",
+).to_crs("EPSG:4326")
+PROJECTS = pd.DataFrame(
+    {
+        "project_id": ["NM-SY-01"],
+        "sector_id": ["nm_synthetic"],
+        "output_yi": [75.0],
+        "investment_yi": [50.0],
+        "tax_yi": [3.5],
+        "land_mu": [300.0],
+    }
+)
+
+
+def _plots(crs: str = "EPSG:4545") -> gpd.GeoDataFrame:
+    g = gpd.GeoDataFrame(
+        {"plot_id": ["p1", "p2", "p3", "p4", "p5"]},
+        geometry=[
+            box(531000, 3401000, 531100, 3401100),  # inside jiulong_a
+            box(531050, 3401050, 531150, 3401150),  # overlaps p1
+            box(531950, 3400500, 532050, 3400600),  # half in jiulong_a
+            box(535000, 3400000, 535100, 3400100),  # outside, 3 km east of jiulong_a
+            box(540100, 3400100, 540200, 3400200),  # inside gaofeng (official)
+        ],
+        crs="EPSG:4545",
+    )
+    return g.to_crs(crs)
+
+
+@pytest.mark.parametrize(
+    "crs", ["EPSG:4545", "EPSG:4326", "EPSG:4524"], ids=["gk", "wgs", "gk-zone"]
+)
+def test_areas_in_all_units_whatever_the_crs(crs: str) -> None:
+    t = check_plots(_plots(crs), zones_geo=ZONES_GEO).table.set_index("plot_id")
+    assert t.loc["p1", "area_m2"] == pytest.approx(10_000, rel=1e-6)
+    assert t.loc["p1", "area_mu"] == pytest.approx(15.0, rel=1e-6)
+    assert t.loc["p1", "area_ha"] == pytest.approx(1.0, rel=1e-6)
+    assert t.loc["p1", "area_km2"] == pytest.approx(0.01, rel=1e-6)
+
+
+def test_zones_shares_fit_and_distance() -> None:
+    before = _plots()
+    check = check_plots(before, zones_geo=ZONES_GEO, sector_id="nm_synthetic", fit=FIT)
+    t = check.table.set_index("plot_id")
+    assert t.loc["p1", "zone_id"] == "jiulong_a"
+    assert t.loc["p1", "fit_grade"] == "primary"
+    assert "化工" in t.loc["p1", "fit_reason_zh"]
+    assert t.loc["p3", "zone_share_pct"] == pytest.approx(50.0, rel=1e-6)
+    assert t.loc["p5", "fit_grade"] == "not_listed"
+    assert t.loc["p4", "fit_grade"] == "outside"
+    # nearest zone that fits nm_synthetic is jiulong_a (gaofeng is nearer but does not fit)
+    assert t.loc["p4", "nearest_fitting_zone_id"] == "jiulong_a"
+    assert t.loc["p4", "distance_to_fitting_zone_m"] == pytest.approx(3000.0, abs=0.5)
+    assert pd.isna(t.loc["p1", "distance_to_fitting_zone_m"])
+    assert t.loc["p1", "overlapping_plots"] == "p2"
+    assert t.loc["p2", "overlapping_plots"] == "p1"
+    assert t.loc["p3", "n_overlapping_plots"] == 0
+    # schematic zones are said to be schematic; official ones are not
+    assert t.loc["p1", "geometry_note"] == SCHEMATIC_NOTE
+    assert t.loc["p5", "geometry_note"] == ""
+    assert any("longju" in n for n in check.notes)
+    pd.testing.assert_frame_equal(before, _plots())
+
+
+def test_project_intensity_and_indicators() -> None:
+    plots = _plots().iloc[[0]]
+    check = check_plots(
+        plots,
+        zones_geo=ZONES_GEO,
+        project_id="NM-SY-01",
+        projects=PROJECTS,
+        fit=FIT,
+        sectors=SECTORS,
+    )
+    t = check.table.iloc[0]
+    assert check.sector_id == "nm_synthetic"
+    assert t["intensity_yi_per_km2"] == pytest.approx(75.0 / 0.01, rel=1e-6)
+    ind = check.indicators.set_index(["indicator", "edition"])["result"]
+    assert ind[("output_intensity_yi_per_km2", "plan_2025")] == "pass"
+    assert ind[("plot_ratio", "2008")] == "unknown"  # no value given
+    assert ind[("investment_intensity_wan_per_mu", "")] == "unknown"  # no rule
+    report = check.to_dict()
+    json.dumps(report)
+    assert report["plots"][0]["zones"][0]["zone_id"] == "jiulong_a"
+
+
+def test_plot_ratio_column_feeds_the_indicator() -> None:
+    plots = _plots().iloc[[0]].assign(plot_ratio=1.2)
+    check = check_plots(
+        plots,
+        zones_geo=ZONES_GEO,
+        project_id="NM-SY-01",
+        projects=PROJECTS,
+        fit=FIT,
+        sectors=SECTORS,
+    )
+    ind = check.indicators.set_index(["indicator", "edition"])["result"]
+    assert ind[("plot_ratio", "2008")] == "pass"  # >= 0.6, 0.8 and 1.0
+
+
+def test_errors() -> None:
+    with pytest.raises(CRSError):
+        check_plots(_plots().set_crs(None, allow_override=True), zones_geo=ZONES_GEO)
+    with pytest.raises(WzgeoError, match="unknown sector"):
+        check_plots(_plots(), zones_geo=ZONES_GEO, sector_id="steel", fit=FIT)
+    with pytest.raises(WzgeoError, match="unknown project id"):
+        check_plots(_plots(), zones_geo=ZONES_GEO, project_id="XX-01", projects=PROJECTS, fit=FIT)
+    dup = _plots().assign(plot_id="same")
+    with pytest.raises(WzgeoError, match="not unique"):
+        check_plots(dup, zones_geo=ZONES_GEO)
+
+
+def test_shipped_zones_plot_in_lihe_fits_building_materials() -> None:
+    from wzgeo.zonegeom import load_zone_geometry
+
+    zg = load_zone_geometry()
+    lihe = zg.loc[zg["zone_id"] == "lihe"]
+    centre = lihe.to_crs("EPSG:4545").geometry.iloc[0].representative_point()
+    plot = gpd.GeoDataFrame(
+        {"plot_id": ["x"]},
+        geometry=[box(centre.x - 50, centre.y - 50, centre.x + 50, centre.y + 50)],
+        crs="EPSG:4545",
+    )
+    t = check_plots(plot, zones_geo=zg, sector_id="nm_building").table.iloc[0]
+    assert t["zone_id"] == "lihe"
+    assert t["fit_grade"] == "primary"
+    assert t["zone_geometry_quality"] == lihe["geometry_quality"].iloc[0]

@@ -1,0 +1,82 @@
+"""Tests for wzgeo.siting: ranking and a capacity-respecting assignment."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from wzgeo._errors import WzgeoError
+from wzgeo.balance import locate_projects, zone_balance
+from wzgeo.sectorfit import load_sector_fit
+from wzgeo.siting import assign_projects, rank_candidates, suggest_locations
+
+FIT = load_sector_fit()
+ZONES = pd.DataFrame(
+    {
+        "zone_id": ["xintian_b", "lihe", "gaofeng"],
+        "name_zh": ["新田园B区", "李河中小企业集聚区", "高峰园"],
+        "planned_land_km2": [1.2, 1.7, 11.7],
+    }
+)
+
+
+def _projects() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "project_id": ["BM1", "BM2", "BM3", "BM4", "F1", "X1"],
+            "sector_id": ["nm_building"] * 4 + ["food", "nm_building"],
+            "land_mu": [3000.0, 1500.0, 1500.0, 1000.0, None, None],
+            "floor_m2": [None, None, None, None, 5000.0, None],
+            "zone_id": [None] * 6,
+        }
+    )
+
+
+def test_ranking_puts_fitting_zone_with_room_first() -> None:
+    r = rank_candidates(_projects(), ZONES, FIT)
+    first = r.loc[r["rank"] == 1].set_index("project_id")
+    assert first.loc["BM4", "zone_id"] == "lihe"  # primary, most room left
+    assert first.loc["BM4", "grade"] == "primary"
+    assert first.loc["F1", "zone_id"] == "gaofeng"
+    assert pd.isna(first.loc["X1", "fits_remaining"])  # need unknown
+
+
+@pytest.mark.parametrize("method", ["ilp", "greedy"])
+def test_assignment_respects_every_capacity(method: str) -> None:
+    p = _projects()
+    a = assign_projects(p, ZONES, FIT, method=method).set_index("project_id")
+    assert a.loc["BM1", "status"] == "no_capacity"  # 3000 亩 > 1800 and > 2550
+    assert a.loc["X1", "status"] == "need_unknown"
+    loc = suggest_locations(p, ZONES, FIT, method=method)
+    b = zone_balance(p, ZONES, locations=loc)
+    assert (b["need_mu"] <= b["supply_mu"] + 1e-9).all()
+    placed = a.loc[a["status"] == "placed"]
+    assert set(placed["grade"]) <= {"primary", "compatible"}
+
+
+def test_ilp_places_at_least_as_many_as_greedy() -> None:
+    p = _projects()
+    ilp = assign_projects(p, ZONES, FIT, method="ilp")
+    greedy = assign_projects(p, ZONES, FIT, method="greedy")
+    assert (ilp["status"] == "placed").sum() >= (greedy["status"] == "placed").sum()
+    # 1500+1000 fit lihe (2550), 1500 fits xintian_b (1800): all three can be placed
+    assert set(ilp.loc[ilp["status"] == "placed", "project_id"]) >= {"BM2", "BM3", "BM4"}
+
+
+def test_plan_and_assigned_projects_are_never_moved() -> None:
+    p = _projects()
+    p.loc[p["project_id"] == "BM2", "zone_id"] = "xintian_b"
+    asg = pd.DataFrame({"project_id": ["BM3"], "zone_id": ["lihe"]})
+    loc = suggest_locations(p, ZONES, FIT, assignments=asg).set_index("project_id")
+    assert loc.loc["BM2", ["zone_id", "location_label"]].tolist() == ["xintian_b", "plan"]
+    assert loc.loc["BM3", ["zone_id", "location_label"]].tolist() == ["lihe", "assigned"]
+    # remaining: xintian_b 300, lihe 1050 -> BM4 (1000) can only go to lihe
+    assert loc.loc["BM4", ["zone_id", "location_label"]].tolist() == ["lihe", "suggested"]
+    base = locate_projects(p, zones=ZONES, assignments=asg)
+    ranked = rank_candidates(p, ZONES, FIT, locations=base)
+    assert not ranked["project_id"].isin(["BM2", "BM3"]).any()
+
+
+def test_unknown_method() -> None:
+    with pytest.raises(WzgeoError, match="unknown method"):
+        assign_projects(_projects(), ZONES, FIT, method="magic")
