@@ -436,7 +436,7 @@ def test_undetectable_encoding():
 
 def test_utf16_without_bom():
     data = "点号,X,Y\n1,3409971,536364\n".encode("utf-16-le")
-    with pytest.raises(InputFileError, match="NUL bytes.*UTF-8 or GBK"):
+    with pytest.raises(InputFileError, match=r"NUL bytes.*UTF-8 or GBK"):
         read_plots(data, filename="u16.csv")
 
 
