@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from wzgeo.appstate import Filters, apply_filters
 from wzgeo.pages import _common
+from wzgeo.paths import geodata_dir as appstate_geodata
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -35,7 +36,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 needs_plan = pytest.mark.skipif(
-    not (REPO / "geodata" / "plan" / "projects.csv").exists(),
+    not (appstate_geodata() / "plan" / "projects.csv").exists(),
     reason="geodata/plan/ not built yet (wzgeo build-data)",
 )
 
@@ -264,5 +265,8 @@ def test_uploaded_plot_yields_a_report() -> None:
     ).run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    report = at.dataframe(key="plot_report").value
-    assert len(report) >= 1
+    assert "核查报告" in [h.value for h in at.subheader]
+    report = at.dataframe[0].value
+    assert len(report) == 1
+    # the plot lies at 高峰园's schematic location: the report names the zone
+    assert "gaofeng" in report.astype(str).to_string()

@@ -145,6 +145,16 @@ def col_labels(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=labels.column_labels(list(df.columns), lang()))
 
 
+def fmt(options: Iterable[Any], fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget ``format_func`` with the labels fixed now (in the current language).
+
+    Labels are computed once per run, so the function does not read session state later
+    (``AppTest`` calls ``format_func`` outside the script run).
+    """
+    mapping = {o: fn(o) for o in options}
+    return lambda v: mapping.get(v, str(v))
+
+
 def stage_label(stage: str) -> str:
     """Label of a project stage."""
     return value_label("stage", stage)
@@ -543,7 +553,7 @@ def render_sidebar(tables: PlanTables) -> Filters:
     sb.multiselect(
         tr("推进阶段", "Stage"),
         opts["stage"],
-        format_func=stage_label,
+        format_func=fmt(opts["stage"], stage_label),
         key=_FILTER_KEYS["stage"],
         placeholder=tr("全部", "All"),
     )

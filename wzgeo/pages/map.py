@@ -40,22 +40,25 @@ def controls() -> dict[str, Any]:
     style = c1.radio(
         tr("园区着色", "Zone colours"),
         STYLES,
-        format_func=lambda v: appstate.value_label("style", v),
+        format_func=appstate.fmt(STYLES, lambda v: appstate.value_label("style", v)),
         key="map_style",
     )
     target = c2.radio(
         tr("地均产出目标", "Output target"),
         TARGETS,
-        format_func=lambda v: tr(
-            f"{v} 亿元/km²（{2025 if v == 50 else 2035}）",
-            f"{v} (100 M CNY)/km² ({2025 if v == 50 else 2035})",
+        format_func=appstate.fmt(
+            TARGETS,
+            lambda v: tr(
+                f"{v} 亿元/km²（{2025 if v == 50 else 2035}）",
+                f"{v} (100 M CNY)/km² ({2025 if v == 50 else 2035})",
+            ),
         ),
         key="map_target",
     )
     basemap = c3.radio(
         tr("底图", "Basemap"),
         BASEMAPS,
-        format_func=lambda v: appstate.value_label("basemap", v),
+        format_func=appstate.fmt(BASEMAPS, lambda v: appstate.value_label("basemap", v)),
         key="map_basemap",
     )
     key = c4.text_input(

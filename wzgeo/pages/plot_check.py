@@ -87,10 +87,13 @@ def _import(plotio: Any) -> Any:
     source = st.radio(
         tr("地块来源", "Plot source"),
         ("upload", "draw"),
-        format_func=lambda v: (
-            tr("上传文件", "Upload a file")
-            if v == "upload"
-            else tr("在地图上绘制", "Draw on the map")
+        format_func=appstate.fmt(
+            ("upload", "draw"),
+            lambda v: (
+                tr("上传文件", "Upload a file")
+                if v == "upload"
+                else tr("在地图上绘制", "Draw on the map")
+            ),
         ),
         horizontal=True,
         key="plot_source",
@@ -106,7 +109,12 @@ def _import(plotio: Any) -> Any:
             type=UPLOAD_TYPES,
             key="plot_upload",
         )
-        crs = c2.selectbox(tr("坐标系", "CRS"), CRS_CHOICES, format_func=_crs_label, key="plot_crs")
+        crs = c2.selectbox(
+            tr("坐标系", "CRS"),
+            CRS_CHOICES,
+            format_func=appstate.fmt(CRS_CHOICES, _crs_label),
+            key="plot_crs",
+        )
         if upload is None:
             return None
         data, filename = upload.getvalue(), upload.name
@@ -130,7 +138,10 @@ def _choose_target(tables: appstate.PlanTables) -> dict[str, str | None]:
     mode = st.radio(
         tr("核查依据", "Check against"),
         ("sector", "project"),
-        format_func=lambda v: tr("产业", "A sector") if v == "sector" else tr("项目", "A project"),
+        format_func=appstate.fmt(
+            ("sector", "project"),
+            lambda v: tr("产业", "A sector") if v == "sector" else tr("项目", "A project"),
+        ),
         horizontal=True,
         key="plot_mode",
     )

@@ -114,7 +114,11 @@ def render_edit_status(
         st.error(e.message(lang))
         return None
     if not mode.configured:
-        st.info(mode.describe(lang))
+        st.info(
+            mode.describe(lang)
+            if lang == "en"
+            else f"{mode.describe('zh')}\n\n{mode.describe('en')}"
+        )
         st.text_input(
             _t("记录为（修改人）", "Record changes as", lang),
             value=_local_name(),
@@ -148,6 +152,12 @@ def render_edit_status(
                 else:
                     st.rerun()
     return None
+
+
+def _flash(message: str) -> None:
+    """Show ``message`` after a rerun (so every section shows the new state)."""
+    st.session_state["sw_flash"] = message
+    st.rerun()
 
 
 def _seen() -> dict[str, int]:
@@ -233,10 +243,10 @@ def _assign_section(
             _show_error(e, lang)
         else:
             seen[project] = change.version
-            st.success(
+            _flash(
                 _t(
-                    f"已保存：修改 {change.change_id}（版本 {change.version}）",
-                    f"Saved: change {change.change_id} (version {change.version})",
+                    f"已保存：修改 {change.change_id}（{project} 版本 {change.version}）",
+                    f"Saved: change {change.change_id} ({project} version {change.version})",
                     lang,
                 )
             )
@@ -280,7 +290,7 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
                 _show_error(e, lang)
             else:
                 _seen().pop(change.entity_id, None)
-                st.success(
+                _flash(
                     _t(
                         f"已撤销修改 {change_id}（新修改 {change.change_id}）",
                         f"Reverted change {change_id} (new change {change.change_id})",
@@ -367,6 +377,9 @@ def render(
         _show_error(e, lang)
         return
     st.caption(_t(f"存储文件：{store.path}", f"Store file: {store.path}", lang))
+    flash = st.session_state.pop("sw_flash", None)
+    if flash:
+        st.success(flash)
     editor = render_edit_status(lang=lang, users_file=users_file)
     project = _assign_section(store, editor, lang, zone_names or {})
     st.subheader(_t("当前安排", "Current assignments", lang))
