@@ -19,8 +19,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 PY=${PYTHON:-python3}
-echo "==> pip install -e .[test]"
-$PY -m pip install --quiet --disable-pip-version-check -e ".[test]"
+echo "==> pip install -e .[test,geodata]"
+$PY -m pip install --quiet --disable-pip-version-check -e ".[test,geodata]"
 
 echo "==> pytest"
 exec $PY -m pytest "$@"

@@ -16,7 +16,10 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff not installed (pip install -e .[test])")
+_NO_RUFF = shutil.which("ruff") is None
+
+
+@pytest.mark.skipif(_NO_RUFF, reason="ruff not installed (pip install -e .[test])")
 def test_ruff_check_is_clean() -> None:
     r = _run(["ruff", "check", "wzgeo", "tests", "app.py", "bench"])
     assert r.returncode == 0, r.stdout + r.stderr
