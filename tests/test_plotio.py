@@ -156,8 +156,11 @@ def test_zipped_shapefile_without_prj_is_inferred(tmp_path):
 
 
 def _kml_bytes(tmp_path: Path) -> bytes:
+    import pyogrio
+
     p = tmp_path / "plots.kml"
-    _ref_gdf().to_file(p, driver="LIBKML")
+    driver = "LIBKML" if "LIBKML" in pyogrio.list_drivers() else "KML"
+    _ref_gdf().to_file(p, driver=driver)
     return p.read_bytes()
 
 
@@ -240,6 +243,23 @@ def test_bubiao_txt_without_prefix_and_header_spaces_is_inferred():
 def _txt(points: list[tuple[str, str, str, str]], *, header: str = "4,0.0600,T1,测试,面,,,,@"):
     body = "\n".join(",".join(p) for p in points)
     return f"[地块坐标]\n{header}\n{body}\n".encode()
+
+
+def test_txt_xian80_header_is_used_with_a_warning():
+    raw = (DATA / "two_plots_gbk_crlf.txt").read_bytes().decode("gbk")
+    raw = raw.replace("2000国家大地坐标系", "1980西安坐标系")
+    res = read_plots(raw.encode("gbk"), filename="xian80.txt")
+    assert res.source_crs == "EPSG:2360"
+    assert not res.crs_inferred
+    assert any("Xian 1980" in w and "tens of metres" in w for w in res.warnings)
+
+
+def test_txt_header_without_zone_infers_from_prefix():
+    raw = (DATA / "two_plots_gbk_crlf.txt").read_bytes().decode("gbk")
+    raw = raw.replace("带号=36\r\n", "")
+    res = read_plots(raw.encode("gbk"), filename="nozone.txt")
+    assert res.source_crs == "EPSG:4524"
+    assert "→ EPSG:4524" in res.crs_reason_en
 
 
 def test_txt_area_mismatch_is_warned():

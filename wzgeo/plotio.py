@@ -886,7 +886,7 @@ def _gk_epsg(family: str, zone: int, width: int, prefixed: bool) -> int | None:
         table = {
             "CGCS2000": (4491, 4502),
             "Xian 1980": (2327, 2338),
-            "Beijing 1954": (21413, 21473),
+            "Beijing 1954": (21413, 21453),
         }
     else:
         return None
