@@ -93,3 +93,17 @@ def test_sector_balance_supply_is_fitting_zones() -> None:
     assert s.loc["nm_building", "need_km2"] == pytest.approx(3800 / 1500)
     assert not bool(s.loc["nm_building", "overflow"])
     assert s.loc["food", "floor_m2"] == pytest.approx(5000.0)
+
+
+def test_whole_plan_3000_mu_building_materials_project() -> None:
+    from wzgeo import plandata
+
+    projects, zones = plandata.load_projects(), plandata.load_zones()
+    big = projects.loc[pd.to_numeric(projects["land_mu"]) >= 3000]
+    assert len(big) == 1 and big["sector_id"].iloc[0] == "nm_building"
+    f = project_fits(projects, zones).set_index("project_id").loc[big["project_id"].iloc[0]]
+    small = zones.loc[pd.to_numeric(zones["planned_land_km2"]) * 1500 < 3000, "zone_id"]
+    assert "xintian_b" in set(small)
+    assert not set(f["zones_large_enough"].split(";")) & set(small)
+    s = sector_balance(projects, zones, load_sector_fit(), sectors=plandata.load_sectors())
+    assert s.loc[s["level"] == "sector", "n_projects"].sum() == len(projects)

@@ -147,3 +147,80 @@ def test_targets_from_table() -> None:
     assert got == IntensityTargets()
     with pytest.raises(ValueError, match="lacks etdz_output_yi"):
         IntensityTargets.from_table(t.iloc[[0, 1]])
+
+
+# --------------------------------------------------------------------------------------------
+# whole plan: facts computed here from the plan text, independently of the extraction
+# --------------------------------------------------------------------------------------------
+
+
+def _appendix_pairs() -> list[tuple[float, float]]:
+    """(output 亿元, land 亩) of every project row of the appendix that states land in 亩.
+
+    Read straight from the text: rows whose first cell is a sequence number; the output is
+    the 6th cell, the land the 8th. A merged row holds two values per cell; they pair up.
+    """
+    import re
+
+    from wzgeo.paths import seed_plan_path
+
+    text = seed_plan_path().read_text(encoding="utf-8")
+    start = text.index("重点产业项目库\n")
+    pairs = []
+    for line in text[start:].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 9 or not cells[0].isdigit():
+            continue
+        outputs = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", cells[5])]
+        lands = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)亩", cells[7])]
+        if lands:
+            assert len(outputs) == len(lands), line
+            pairs.extend(zip(outputs, lands, strict=True))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def plan_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    from wzgeo import plandata
+
+    return (
+        plandata.load_projects(),
+        plandata.load_zones(),
+        plandata.load_targets(),
+        plandata.load_sectors(),
+    )
+
+
+def test_plan_total_land_need_in_km2(plan_tables: tuple[pd.DataFrame, ...]) -> None:
+    projects, zones, targets, _ = plan_tables
+    expected_mu = sum(land for _, land in _appendix_pairs())
+    d = district_intensity(
+        projects, zones=zones, targets=IntensityTargets.from_table(targets)
+    ).set_index("basis")
+    assert d.loc["land_need", "area_km2"] == pytest.approx(expected_mu / 1500)
+    assert d.loc["planned_zones", "area_km2"] == pytest.approx(
+        sum(float(v) for v in zones["planned_land_km2"])
+    )
+
+
+def test_plan_projects_below_50(plan_tables: tuple[pd.DataFrame, ...]) -> None:
+    projects = plan_tables[0]
+    expected = sorted((o, m) for o, m in _appendix_pairs() if o / (m / 1500) < 50)
+    assert expected  # the plan has some
+    pi = project_intensity(projects)
+    below = pi.loc[pi["below_2025"].fillna(False).astype(bool)]
+    assert sorted(zip(below["output_yi"], below["land_mu"], strict=True)) == expected
+
+
+def test_plan_sector_and_zone_tables_are_consistent(plan_tables: tuple[pd.DataFrame, ...]) -> None:
+    projects, zones, targets, sectors = plan_tables
+    t = IntensityTargets.from_table(targets)
+    s = sector_intensity(projects, sectors=sectors, targets=t)
+    top = s.loc[s["level"] == "sector"]
+    assert top["n_projects"].sum() == len(projects)
+    assert top["output_land_yi"].sum() == pytest.approx(
+        summarise_intensity(projects).iloc[0]["output_land_yi"]
+    )
+    z = zone_intensity(projects, zones, targets=t)
+    assert len(z) == len(zones)
+    assert list(z["baseline_2020_yi_per_km2"]) == pytest.approx([260.5 / 25.5] * len(z))

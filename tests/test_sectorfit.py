@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from wzgeo import plandata
 from wzgeo._errors import DataFileError, WzgeoError
 from wzgeo.paths import seed_plan_path
 from wzgeo.sectorfit import (
@@ -22,64 +23,9 @@ from wzgeo.sectorfit import (
 
 PLAN = seed_plan_path().read_text(encoding="utf-8")
 
-# The shared identifiers of docs/ARCHITECTURE.md (zone id ↔ name; sector id ↔ parent).
-ZONES = pd.DataFrame(
-    {
-        "zone_id": [
-            "gaofeng",
-            "tianzi",
-            "wuqiao",
-            "jiulong_a",
-            "jiulong_b",
-            "xintian_a",
-            "xintian_b",
-            "yudong",
-            "fenshui",
-            "lihe",
-            "longsha",
-            "longju",
-            "tailong",
-        ],
-        "name_zh": [
-            "高峰园",
-            "天子园",
-            "五桥园",
-            "九龙园A区",
-            "九龙园B区",
-            "新田园A区",
-            "新田园B区",
-            "渝东新区",
-            "分水中小企业集聚区",
-            "李河中小企业集聚区",
-            "龙沙中小企业集聚区",
-            "龙驹中小企业集聚区",
-            "太龙中小企业集聚区",
-        ],
-    }
-)
-SECTORS = pd.DataFrame(
-    [
-        ("new_materials", ""),
-        ("nm_copper", "new_materials"),
-        ("nm_aluminium", "new_materials"),
-        ("nm_building", "new_materials"),
-        ("nm_synthetic", "new_materials"),
-        ("food_pharma", ""),
-        ("food", "food_pharma"),
-        ("pharma", "food_pharma"),
-        ("auto", ""),
-        ("lighting", ""),
-        ("equipment", ""),
-        ("electronics", ""),
-        ("chemicals", ""),
-        ("stone_processing", ""),
-        ("printing_packaging", ""),
-        ("apparel", ""),
-        ("consumer_goods", ""),
-        ("agri_processing", ""),
-    ],
-    columns=["sector_id", "parent_id"],
-)
+
+ZONES = plandata.load_zones()
+SECTORS = plandata.load_sectors()
 
 
 def _zones_listing(word: str) -> set[str]:
@@ -195,3 +141,20 @@ def test_unmapped_phrase_is_an_error() -> None:
 
 def test_columns() -> None:
     assert tuple(load_sector_fit().columns) == FIT_COLUMNS
+
+
+def test_agrees_with_the_phrase_column_of_sectors_csv(derived: pd.DataFrame) -> None:
+    """Every focus phrase sectors.csv assigns to a sector makes it primary in that zone."""
+    focus = {f.name_zh: f.phrases for f in parse_zone_focus(PLAN)}
+    names = dict(zip(ZONES["name_zh"], ZONES["zone_id"], strict=True))
+    grade = derived.set_index(["sector_id", "zone_id"])["grade"]
+    checked = 0
+    for sector, phrases in zip(
+        SECTORS["sector_id"], SECTORS["zone_phrases"].fillna(""), strict=True
+    ):
+        for phrase in [p for p in str(phrases).split(";") if p]:
+            for name, listed in focus.items():
+                if phrase in listed:
+                    assert grade[(sector, names[name])] == "primary", (sector, name, phrase)
+                    checked += 1
+    assert checked >= 30

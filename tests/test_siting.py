@@ -80,3 +80,21 @@ def test_plan_and_assigned_projects_are_never_moved() -> None:
 def test_unknown_method() -> None:
     with pytest.raises(WzgeoError, match="unknown method"):
         assign_projects(_projects(), ZONES, FIT, method="magic")
+
+
+def test_whole_plan_assignment() -> None:
+    from wzgeo import plandata
+
+    projects, zones = plandata.load_projects(), plandata.load_zones()
+    loc = suggest_locations(projects, zones, FIT)
+    assert set(loc["location_label"]) <= {"plan", "suggested", "unlocated"}
+    # the plan's own locations are kept
+    planned = projects.loc[projects["zone_id"].notna(), ["project_id", "zone_id"]]
+    kept = loc.set_index("project_id").loc[planned["project_id"], "zone_id"]
+    assert list(kept) == list(planned["zone_id"])
+    b = zone_balance(projects, zones, locations=loc)
+    assert (b["need_mu"] <= b["supply_mu"] + 1e-6).all()
+    # total land need of the pipeline (~21 000 亩) is below the zones' 37.5 km² (56 250 亩):
+    # every project with a land need and a fitting zone is placed
+    status = loc.set_index("project_id")["suggestion_status"].dropna()
+    assert (status != "no_capacity").all()
