@@ -141,31 +141,33 @@ def render() -> None:
 
     maps = appstate.library("maps", "build_map")
     zones_geo = geo.zones_geo
-    notes = None
+    if maps is None or geo.district is None or zones_geo is None:
+        _common.show_load_errors(geo.errors)
+        appstate.notice_missing("地图模块（wzgeo.maps）", "the map module (wzgeo.maps)")
+        fmap = None
+        kwargs: dict[str, Any] = {}
+    else:
+        kwargs = {
+            "district": geo.district,
+            "zones_geo": zones_geo,
+            "zones": zones,
+            "projects": projects,
+            "intensity": zone_intensity(tables.zones, projects),
+            "river": geo.river,
+            "sectors": tables.sectors,
+            "lang": appstate.lang(),
+            "highlight": highlight,
+            **options,
+        }
+        fmap = maps.build_map(**kwargs)
+    notes = getattr(fmap, "notes", None)
+    if notes is not None and notes.schematic:
+        st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
     left, right = st.columns([3, 1])
-    with left:
-        if maps is None or geo.district is None or zones_geo is None:
-            _common.show_load_errors(geo.errors)
-            appstate.notice_missing("地图模块（wzgeo.maps）", "the map module (wzgeo.maps)")
-        else:
-            kwargs: dict[str, Any] = {
-                "district": geo.district,
-                "zones_geo": zones_geo,
-                "zones": zones,
-                "projects": projects,
-                "intensity": zone_intensity(tables.zones, projects),
-                "river": geo.river,
-                "sectors": tables.sectors,
-                "lang": appstate.lang(),
-                "highlight": highlight,
-                **options,
-            }
-            from streamlit_folium import st_folium
+    if fmap is not None:
+        from streamlit_folium import st_folium
 
-            fmap = maps.build_map(**kwargs)
-            notes = getattr(fmap, "notes", None)
-            if notes is not None and notes.schematic:
-                st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
+        with left:
             st_folium(
                 fmap,
                 key="main_map",
@@ -183,7 +185,7 @@ def render() -> None:
                     key="map_export",
                 )
     with right:
-        _side_panel(notes, tables)
+        _side_panel(notes)
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
     st.dataframe(
         appstate.col_labels(table),
@@ -200,25 +202,17 @@ def _export_html(export: Any, kwargs: dict[str, Any]) -> bytes:
     return html.encode("utf-8") if isinstance(html, str) else bytes(html)
 
 
-def _side_panel(notes: Any, tables: appstate.PlanTables) -> None:
-    """Messages of the map, zones not drawn, projects not drawn."""
-    lang = appstate.lang()
+def _side_panel(notes: Any) -> None:
+    """What the map could not draw and why (the map's notes), beside the map."""
     if notes is None:
         return
-    for kind, text in notes.texts(lang):
+    banner = appstate.lbl("ui.schematic_banner")
+    for kind, text in notes.texts(appstate.lang()):
+        if text == banner:
+            continue  # shown full width above the map
         (st.warning if kind == "warning" else st.info)(text)
-    st.markdown("**" + appstate.lbl("ui.not_located") + "**")
-    if len(notes.zones_not_located):
-        st.dataframe(
-            appstate.col_labels(notes.zones_not_located),
-            hide_index=True,
-            key="not_located",
-        )
-    else:
-        st.caption(tr("无", "None"))
-    st.markdown("**" + appstate.lbl("ui.projects_unplaced") + f"**：{len(notes.projects_unplaced)}")
     if len(notes.projects_unplaced):
-        with st.expander(tr("查看", "Show")):
+        with st.expander(appstate.lbl("ui.projects_unplaced")):
             st.dataframe(
                 appstate.col_labels(notes.projects_unplaced),
                 hide_index=True,

@@ -111,7 +111,7 @@ def render_edit_status(
     try:
         mode = auth.editing_mode(users_file)
     except WzgeoError as e:
-        st.error(e.message(lang))
+        _show_error(e, lang)
         return None
     if not mode.configured:
         st.info(
@@ -148,7 +148,7 @@ def render_edit_status(
                         name.strip(), password, path=mode.path
                     )
                 except WzgeoError as e:
-                    st.error(e.message(lang))
+                    _show_error(e, lang)
                 else:
                     st.rerun()
     return None

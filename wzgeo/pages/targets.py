@@ -33,7 +33,38 @@ def _year_columns(indicators: pd.DataFrame) -> dict[int, str]:
 
 def indicators_section(indicators: pd.DataFrame) -> None:
     st.header(tr("专栏1 主要指标：2020 → 2023 → 2025", "Box 1 indicators: 2020 → 2023 → 2025"))
-    st.dataframe(appstate.col_labels(indicators), hide_index=True, key="targets_indicators")
+    shown = indicators[
+        [
+            c
+            for c in (
+                "seq",
+                "category_zh",
+                "name_zh",
+                "attribute_zh",
+                "value_2020_text",
+                "value_2023_text",
+                "value_2025_text",
+                "growth_text",
+            )
+            if c in indicators.columns
+        ]
+    ].rename(
+        columns={
+            "category_zh": tr("类别", "Category"),
+            "attribute_zh": tr("属性", "Type"),
+            "value_2020_text": tr("2020 年", "2020"),
+            "value_2023_text": tr("2023 年", "2023"),
+            "value_2025_text": tr("2025 年", "2025"),
+            "growth_text": tr("年均增速", "Annual growth"),
+        }
+    )
+    st.dataframe(appstate.col_labels(shown), hide_index=True, key="targets_indicators")
+    st.caption(
+        tr(
+            "数值按规划原文列出；方括号 [ ] 为累计值。",
+            "Values as written in the plan; [ ] marks cumulative values.",
+        )
+    )
     years = _year_columns(indicators)
     if len(years) < 2 or "name_zh" not in indicators.columns:
         return
@@ -49,13 +80,12 @@ def indicators_section(indicators: pd.DataFrame) -> None:
         return
     name = st.selectbox(tr("指标", "Indicator"), names, key="targets_indicator")
     one = long.loc[long["name_zh"] == name]
-    unit = str(one["unit"].iloc[0]) if "unit" in one.columns and len(one) else ""
-    y_title = f"{name}（{unit}）" if unit else str(name)
+    y_title = str(name)
     chart = (
         alt.Chart(one)
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:O", title=tr("年份", "Year")),
+            x=alt.X("year:O", title=tr("年份", "Year"), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title=y_title),
             tooltip=["year", "value"],
         )
@@ -116,7 +146,7 @@ def industry_section(
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("sector:N", title=tr("产业", "Sector"), sort=None),
+            x=alt.X("sector:N", title=tr("产业", "Sector"), sort=None, axis=alt.Axis(labelAngle=0)),
             xOffset="series:N",
             y=alt.Y("yi:Q", title=tr("亿元", "100 M CNY")),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
