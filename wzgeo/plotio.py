@@ -151,7 +151,7 @@ class _Ctx:
         return InputFileError(f"文件 {self.name}：{zh}", f"File {self.name}: {en}")
 
     def warn(self, zh: str, en: str) -> None:
-        logger.warning("%s: %s", self.name, en)
+        logger.info("%s: %s", self.name, en)
         self.warnings.append(f"{zh} / {en}")
 
 
@@ -960,62 +960,84 @@ def _parse_table(df: pd.DataFrame, ctx: _Ctx, *, fmt: str, first_line: int) -> _
         )
     used = {xcol, ycol, *(cols.get(k) for k in ("plot_id", "point", "ring"))}
     extra = [c for c in df.columns if c not in used]
-    groups: dict[str, list[int]] = {}
-    pid_col = cols.get("plot_id")
-    for pos, (_, row) in enumerate(df.iterrows()):
-        pid = (
-            str(row[pid_col]).strip() if pid_col is not None and not _is_blank(row[pid_col]) else ""
+    row_no = pd.Series(df.index.to_numpy() + first_line, index=df.index)
+
+    def numbers(col: Any) -> pd.Series:
+        text = df[col].astype("string").str.strip().str.replace("，", ".", regex=False)
+        return pd.to_numeric(text, errors="coerce").astype(float)
+
+    xs, ys = numbers(xcol), numbers(ycol)
+    # plot ids given only on a group's first row (merged Excel cells) apply to the rows below
+    if "plot_id" in cols:
+        pids = df[cols["plot_id"]].astype("string").str.strip().replace("", pd.NA).ffill()
+        pids = pids.fillna("1")
+    else:
+        pids = pd.Series("1", index=df.index, dtype="string")
+    points = (
+        df[cols["point"]].astype("string").fillna("")
+        if "point" in cols
+        else pd.Series("", index=df.index, dtype="string")
+    )
+    bad = ~(np.isfinite(xs) & np.isfinite(ys))
+    if bad.any():
+        i = bad[bad].index[0]
+        pid, pt, n = pids[i], points[i], row_no[i]
+        xv, yv = df.at[i, xcol], df.at[i, ycol]
+        raise ctx.err(
+            f"第 {n} 行（地块 {pid}{' 点 ' + str(pt) if pt else ''}）坐标不是数字：{xv!r}, {yv!r}。"
+            "请修正该行。",
+            f"row {n} (plot {pid}{', point ' + str(pt) if pt else ''}): coordinates are not "
+            f"numbers: {xv!r}, {yv!r}. Fix that row.",
         )
-        groups.setdefault(pid or "1", []).append(pos)
+    rings_col = (
+        df[cols["ring"]].astype("string").str.strip().fillna("1")
+        if "ring" in cols
+        else pd.Series("1", index=df.index, dtype="string")
+    )
+    x_a, y_a = xs.to_numpy(), ys.to_numpy()
+    pid_a = pids.to_numpy(dtype=object)
+    ring_a = rings_col.to_numpy(dtype=object)
+    row_a = row_no.to_numpy()
+    groups: dict[Any, list[int]] = {}
+    for pos, pid in enumerate(pid_a):
+        groups.setdefault(pid, []).append(pos)
     plots: list[_RawPlot] = []
-    line_of = [first_line + i for i in range(len(df))]
     for pid, positions in groups.items():
-        sub = df.iloc[positions]
-        rings: dict[str, list[tuple[float, float]]] = {}
-        ring_first: dict[str, int] = {}
-        for pos, (_, row) in zip(positions, sub.iterrows(), strict=True):
-            n = line_of[pos]
-            try:
-                xv = _num(str(row[xcol]).replace("，", "."))
-                yv = _num(str(row[ycol]).replace("，", "."))
-            except ValueError as e:
-                pt = row[cols["point"]] if "point" in cols else ""
-                raise ctx.err(
-                    f"第 {n} 行（地块 {pid}{' 点 ' + str(pt) if pt else ''}）坐标不是数字："
-                    f"{row[xcol]!r}, {row[ycol]!r}。请修正该行。",
-                    f"row {n} (plot {pid}{', point ' + str(pt) if pt else ''}): coordinates "
-                    f"are not numbers: {row[xcol]!r}, {row[ycol]!r}. Fix that row.",
-                ) from e
-            ring = str(row[cols["ring"]]).strip() if "ring" in cols else "1"
-            rings.setdefault(ring, []).append((xv, yv))
-            ring_first.setdefault(ring, n)
+        pos_a = np.asarray(positions)
+        ring_pos: dict[Any, list[int]] = {}
+        for pos in positions:
+            ring_pos.setdefault(ring_a[pos], []).append(pos)
+        rings = [np.column_stack([x_a[rp], y_a[rp]]) for rp in ring_pos.values()]
+        ring_where = [
+            (
+                f"地块 {pid} 第 {r} 圈（第 {row_a[rp[0]]} 行起）",
+                f"plot {pid}, ring {r} (from row {row_a[rp[0]]})",
+            )
+            for r, rp in ring_pos.items()
+        ]
+        sub = df.iloc[pos_a]
         attrs: dict[str, Any] = {}
-        declared = math.nan
-        first = sub.iloc[0]
         for c in extra:
             vals = sub[c].dropna().unique()
             if len(vals) == 1:
                 attrs[str(c)] = _py(vals[0])
+        declared = math.nan
+        first = sub.iloc[0]
         if "area_mu" in cols and not _is_blank(first[cols["area_mu"]]):
             declared = _try_float(first[cols["area_mu"]])
         elif "area_ha" in cols and not _is_blank(first[cols["area_ha"]]):
             declared = _try_float(first[cols["area_ha"]]) * MU_PER_HA
         name = attrs.pop(str(cols["name"]), None) if "name" in cols else None
+        n0 = int(row_a[positions[0]])
         plots.append(
             _RawPlot(
-                where_zh=f"地块 {pid}（第 {ring_first[next(iter(rings))]} 行起）",
-                where_en=f"plot {pid} (from row {ring_first[next(iter(rings))]})",
-                plot_id=pid,
+                where_zh=f"地块 {pid}（第 {n0} 行起）",
+                where_en=f"plot {pid} (from row {n0})",
+                plot_id=str(pid),
                 name=None if name is None else str(name),
                 attrs=attrs,
-                rings=[np.array(v, dtype=float) for v in rings.values()],
-                ring_where=[
-                    (
-                        f"地块 {pid} 第 {r} 圈（第 {ring_first[r]} 行起）",
-                        f"plot {pid}, ring {r} (from row {ring_first[r]})",
-                    )
-                    for r in rings
-                ],
+                rings=rings,
+                ring_where=ring_where,
                 declared_area_mu=declared,
                 ring_closure="auto",
             )
