@@ -270,6 +270,8 @@ class QualityReport:
             "",
         ]
         for k, v in self.summary.items():
+            if isinstance(v, dict):
+                v = ", ".join(f"{a} {b}" for a, b in v.items())
             out.append(f"- {k}: {v}")
         out += [
             "",
@@ -736,6 +738,7 @@ def reconcile(
     # 1. project rows, merged rows split
     rows: list[_Row] = []
     printed_rows: dict[tuple[str, str], int] = {}
+    normalized = {"name": 0, "content": 0}
     for b in blocks:
         sec = _strip_industry(b.sector.name)
         sub = b.subsector.name if b.subsector else ""
@@ -745,6 +748,8 @@ def reconcile(
         printed_rows[(sec, sub)] = len(b.items)
         for it in b.items:
             base = {c: it.cell(c) for c in ("name", "content", "years", "land", "status")}
+            for c in ("name", "content"):
+                normalized[c] += normalize_text(base[c]) != base[c]
             base.update({m: it.cell(m) for m in _MONEY})
             parts = _split_merged(it, ctx)
             if parts is None:
@@ -851,6 +856,12 @@ def reconcile(
     checks += _sum_checks(total, total_line, parsed, subtotals, projects)
     _fill_sum_evidence(ctx, subtotals, projects)
     checks += _text_checks(parsed, projects)
+    _target_notes(parsed, ctx)
+    ctx.notes.append(
+        f"wrap whitespace next to Chinese characters removed in {normalized['name']} name "
+        f"and {normalized['content']} content cells (PDF line wrapping); nothing else in the "
+        "texts was changed"
+    )
     _seq_checks(projects, ctx)
 
     sha = hashlib.sha256("\n".join(parsed.lines).encode("utf-8")).hexdigest()
@@ -1091,7 +1102,8 @@ def _zone_patterns(zones: pd.DataFrame | None) -> list[tuple[str, list[str]]]:
             pats.setdefault(stem + "中小企业集聚区", []).append(zid)
             pats.setdefault(stem, []).append(zid)
         town = str(z.get("host_township_zh", "") or "")
-        if town:
+        note = str(z.get("host_township_note", "") or "")
+        if town and note.startswith("by name"):  # never search presumed townships
             pats.setdefault(town, []).append(zid)
     out = [(p, sorted(set(ids))) for p, ids in pats.items()]
     return sorted(out, key=lambda t: (-len(t[0]), t[0]))
@@ -1510,6 +1522,27 @@ def _text_checks(parsed: ParsedPlan, projects: pd.DataFrame) -> list[Check]:
                 )
             )
     return checks
+
+
+def _target_notes(parsed: ParsedPlan, ctx: _Ctx) -> None:
+    scale = [t for t in parsed.targets if t.metric == "sector_output_yi" and t.year == 2025]
+    total = next(
+        (
+            t
+            for t in parsed.targets
+            if t.metric == "output_total_yi" and t.kind == "target" and t.year == 2025
+        ),
+        None,
+    )
+    if scale and total is not None:
+        s = sum(t.value for t in scale)
+        ctx.notes.append(
+            f"the {len(scale)} industry output targets for 2025 add up to {s:g} 亿元 "
+            f"({', '.join(f'{t.subject_zh} {t.value:g}' for t in scale)}), "
+            f"{'more' if s > total.value else 'less'} than the district target of "
+            f"{total.value:g} 亿元 (line {total.line}); the plan does not say how they relate; "
+            "both kept as written"
+        )
 
 
 def _seq_checks(projects: pd.DataFrame, ctx: _Ctx) -> None:

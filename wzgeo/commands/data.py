@@ -12,7 +12,7 @@ from wzgeo._errors import WzgeoError
 __all__ = ["register"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this group's commands to the wzgeo parser."""
     p = sub.add_parser(
         "build-data",
