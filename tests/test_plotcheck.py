@@ -70,7 +70,8 @@ def test_zones_shares_fit_and_distance() -> None:
     assert "化工" in t.loc["p1", "fit_reason_zh"]
     assert t.loc["p3", "zone_share_pct"] == pytest.approx(50.0, rel=1e-6)
     assert t.loc["p5", "fit_grade"] == "not_listed"
-    assert t.loc["p4", "fit_grade"] == "outside"
+    assert t.loc["p4", "fit_grade"] == "unknown"  # longju has no known location
+    assert "longju" in t.loc["p4", "fit_reason_zh"]
     # nearest zone that fits nm_synthetic is jiulong_a (gaofeng is nearer but does not fit)
     assert t.loc["p4", "nearest_fitting_zone_id"] == "jiulong_a"
     assert t.loc["p4", "distance_to_fitting_zone_m"] == pytest.approx(3000.0, abs=0.5)
@@ -83,6 +84,12 @@ def test_zones_shares_fit_and_distance() -> None:
     assert t.loc["p5", "geometry_note"] == ""
     assert any("longju" in n for n in check.notes)
     pd.testing.assert_frame_equal(before, _plots())
+
+
+def test_outside_when_every_zone_is_located() -> None:
+    located = ZONES_GEO.iloc[:2]
+    t = check_plots(_plots(), zones_geo=located, sector_id="nm_synthetic", fit=FIT).table
+    assert t.set_index("plot_id").loc["p4", "fit_grade"] == "outside"
 
 
 def test_project_intensity_and_indicators() -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "project_intensity",
     "sector_intensity",
     "summarise_intensity",
+    "summary_tables",
     "zone_intensity",
 ]
 
@@ -357,6 +358,8 @@ def zone_intensity(
         ("output_no_new_land_yi", 0.0),
     ):
         out[col] = summ[col].reindex(out.index).fillna(fill) if len(summ) else fill
+    for col in ("n_land", "n_floor_space", "n_no_new_land"):
+        out[col] = out[col].astype("int64")
     out = out.rename(columns={"land_mu": "land_need_mu"})
     planned = out["planned_land_km2"].where(out["planned_land_km2"] > 0)
     out["intensity_yi_per_km2"] = out["output_land_yi"] / planned
@@ -421,3 +424,51 @@ def sector_intensity(
         sub.insert(1, "level", "subsector")
         parts.append(sub)
     return pd.concat(parts, ignore_index=True)
+
+
+def summary_tables(
+    projects: pd.DataFrame,
+    zones: pd.DataFrame,
+    *,
+    fit: pd.DataFrame,
+    sectors: pd.DataFrame,
+    targets: IntensityTargets | None = None,
+    zones_geo: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+    suggest: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """The district, zone and sector tables used by ``wzgeo summary``, the app and notebook.
+
+    Projects are located by :func:`wzgeo.siting.suggest_locations` (plan and user locations
+    kept; the rest suggested) when ``suggest`` is true, else by
+    :func:`wzgeo.balance.locate_projects` (plan and user locations only).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``district`` (:func:`district_intensity`), ``zones`` (:func:`zone_intensity` joined
+        with :func:`wzgeo.balance.zone_balance`), ``sectors`` (:func:`sector_intensity` joined
+        with :func:`wzgeo.balance.sector_balance`) and ``locations``.
+    """
+    from wzgeo.balance import locate_projects, sector_balance, zone_balance
+    from wzgeo.siting import suggest_locations
+
+    t = targets or IntensityTargets()
+    if suggest:
+        loc = suggest_locations(projects, zones, fit, assignments=assignments)
+    else:
+        loc = locate_projects(projects, zones=zones, assignments=assignments)
+    zi = zone_intensity(projects, zones, locations=loc, zones_geo=zones_geo, targets=t)
+    zb = zone_balance(projects, zones, locations=loc)
+    zt = zi.merge(zb.drop(columns=["name_zh", "floor_m2"]), on="zone_id", how="left")
+    si = sector_intensity(projects, sectors=sectors, targets=t)
+    sb = sector_balance(projects, zones, fit, sectors=sectors).drop(columns=["n_projects"])
+    st = si.merge(
+        sb.rename(columns={"floor_m2": "floor_m2_all"}), on=["sector_id", "level"], how="left"
+    )
+    return {
+        "district": district_intensity(projects, zones=zones, targets=t),
+        "zones": zt,
+        "sectors": st,
+        "locations": loc,
+    }

@@ -5,8 +5,9 @@ project, and reports per plot:
 
 - area in m², 亩, 公顷 and km², measured in EPSG:4545;
 - the zones it overlaps and the share of the plot in each (``zone_id`` = largest share);
-- the sector-fit grade of that zone with the reason quoted from 专栏12, or ``outside`` when
-  the plot lies in no zone;
+- the sector-fit grade of that zone with the reason quoted from 专栏12; ``outside`` when the
+  plot lies in no zone, or ``unknown`` when it lies in no *located* zone while some zones have
+  no known location (it might lie in one of them);
 - the other plots it overlaps (interiors intersect; touching edges do not count);
 - when outside every zone: the nearest zone that fits the sector (``primary`` or
   ``compatible``; any located zone when no sector is given) and the distance to it;
@@ -307,15 +308,20 @@ def check_plots(
     if fit_rows is not None:
         grade_of = fit_rows["grade"].astype(str).to_dict()
         reason_of = fit_rows["reason_zh"].astype(str).to_dict()
+        # outside every located zone: "outside" only if every zone is located, else unknown
+        out_grade = "unknown" if not_located else "outside"
+        out_reason = (
+            f"地块不在任何已定位园区内；{', '.join(not_located)} 位置未知，无法判断 / outside "
+            f"every located zone; {', '.join(not_located)} have no known location, so unknown"
+            if not_located
+            else "地块不在任何园区内 / outside every zone"
+        )
         table["fit_grade"] = pd.array(
-            [grade_of.get(z, "not_listed") if z is not None else "outside" for z in main_zone],
+            [grade_of.get(z, "not_listed") if z is not None else out_grade for z in main_zone],
             dtype="string",
         )
         table["fit_reason_zh"] = pd.array(
-            [
-                reason_of.get(z, "") if z is not None else "地块不在任何园区内 / outside every zone"
-                for z in main_zone
-            ],
+            [reason_of.get(z, "") if z is not None else out_reason for z in main_zone],
             dtype="string",
         )
         fitting = {z for z, g in grade_of.items() if g in ("primary", "compatible")}

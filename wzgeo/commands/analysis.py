@@ -1,11 +1,315 @@
-"""CLI commands: analysis (filled in by the module that owns them)."""
+"""CLI commands: analysis (``wzgeo check-plot``, ``wzgeo check-plots``, ``wzgeo summary``).
+
+All numbers come from the library functions the app and the notebook use
+(:func:`wzgeo.plotcheck.check_plots`, :func:`wzgeo.intensity.summary_tables`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import math
+import sys
+from pathlib import Path
+from typing import Any
 
-__all__ = ["register"]
+import geopandas as gpd
+import pandas as pd
+
+from wzgeo._errors import InputFileError, WzgeoError
+
+__all__ = ["load_summary_tables", "read_parcels", "register", "to_markdown"]
+
+logger = logging.getLogger(__name__)
+
+_PARCEL_OUT = {".parquet": "parquet", ".geoparquet": "parquet", ".gpkg": "GPKG"}
+_PARCEL_COLUMNS = (
+    "zone_id",
+    "zone_share_pct",
+    "in_zones_pct",
+    "n_zones",
+    "zone_geometry_quality",
+    "fit_grade",
+    "nearest_fitting_zone_id",
+    "distance_to_fitting_zone_m",
+    "n_overlapping_plots",
+    "area_m2",
+    "area_mu",
+)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's commands to the wzgeo parser."""
+    p = sub.add_parser(
+        "check-plot",
+        help="核查地块 / check plots against zones, sector fit and control indicators",
+        description=(
+            "读取地块文件并核查：面积、所在园区及占比、行业匹配、与其他地块重叠、距最近匹配园区距离、"
+            "强度与控制指标。 / Check plots: area, zones and shares, sector fit, overlaps, "
+            "distance to the nearest fitting zone, intensity and control indicators."
+        ),
+    )
+    p.add_argument("file", type=Path, help="地块文件 / plot file (GeoJSON, GPKG, SHP zip, TXT …)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--sector", default=None, help="行业编号，如 nm_building / sector id")
+    g.add_argument("--project", default=None, help="项目编号，如 NM-BM-01 / project id")
+    p.add_argument("--crs", default=None, help="坐标系，如 4545 / override the CRS")
+    p.add_argument("--json", action="store_true", help="输出 JSON / print the JSON report")
+    p.set_defaults(func=_check_plot)
+
+    q = sub.add_parser(
+        "check-plots",
+        help="批量核查地块图层 / check a whole parcel layer",
+        description=(
+            "读取整个地块图层（GeoParquet、GPKG、SHP …），写出每个地块的园区、占比和行业匹配。"
+            " / Check a whole parcel layer and write the zone, share and fit per parcel."
+        ),
+    )
+    q.add_argument("parcels", type=Path, help="地块图层 / parcel layer")
+    q.add_argument("--out", type=Path, required=True, help="输出 .parquet 或 .gpkg / output file")
+    q.add_argument("--sector", default=None, help="行业编号 / sector id for the fit verdict")
+    q.add_argument("--crs", default=None, help="图层无坐标系时指定 / CRS if the layer has none")
+    q.add_argument(
+        "--no-plot-overlaps",
+        action="store_true",
+        help="不检查地块间重叠 / skip overlaps between parcels",
+    )
+    q.set_defaults(func=_check_plots)
+
+    s = sub.add_parser(
+        "summary",
+        help="全区、园区、行业汇总表 / district, zone and sector tables",
+    )
+    s.add_argument("--format", choices=["csv", "xlsx", "md"], default="md")
+    s.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="输出文件（csv 时为前缀）/ output file (csv: one file per table, name prefix)",
+    )
+    s.add_argument(
+        "--assignments",
+        type=Path,
+        default=None,
+        help="用户安排 CSV（project_id,zone_id）/ user assignments CSV",
+    )
+    s.add_argument(
+        "--no-suggest", action="store_true", help="不自动建议选址 / no siting suggestions"
+    )
+    s.set_defaults(func=_summary)
+
+
+# ------------------------------------------------------------------------------------------
+# check-plot
+# ------------------------------------------------------------------------------------------
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return str(v)
+
+
+def _check_plot(args: argparse.Namespace) -> int:
+    from wzgeo.plotcheck import check_plots
+    from wzgeo.plotio import read_plots
+
+    imported = read_plots(args.file, crs=args.crs)
+    check = check_plots(imported.plots, sector_id=args.sector, project_id=args.project)
+    report = check.to_dict()
+    report["source_crs"] = imported.source_crs
+    report["crs_inferred"] = imported.crs_inferred
+    report["import_warnings"] = [str(w) for w in imported.warnings]
+    if args.json:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    out = sys.stdout
+    out.write(f"坐标系 / CRS: {imported.source_crs}\n")
+    for plot in report["plots"]:
+        out.write(f"\n地块 / plot {plot['plot_id']}\n")
+        out.write(
+            f"  面积 / area: {_fmt(plot['area_m2'])} m² = {_fmt(plot['area_mu'])} 亩 = "
+            f"{_fmt(plot['area_ha'])} 公顷 = {plot['area_km2']:.6f} km²\n"
+        )
+        for z in plot["zones"]:
+            out.write(
+                f"  园区 / zone: {z['zone_id']} {_fmt(z['share_pct'])}% ({z['geometry_quality']})\n"
+            )
+        if not plot["zones"]:
+            out.write("  不在任何园区内 / outside every zone\n")
+        if plot.get("fit_grade") is not None:
+            out.write(f"  行业匹配 / fit: {plot['fit_grade']} — {plot['fit_reason_zh']}\n")
+        if plot.get("nearest_fitting_zone_id"):
+            out.write(
+                f"  最近匹配园区 / nearest fitting zone: {plot['nearest_fitting_zone_id']} "
+                f"{_fmt(plot['distance_to_fitting_zone_m'])} m\n"
+            )
+        if plot["overlapping_plots"]:
+            out.write(f"  与地块重叠 / overlaps plots: {', '.join(plot['overlapping_plots'])}\n")
+        if plot.get("intensity_yi_per_km2") is not None:
+            out.write(
+                f"  地均产出 / output per km²: {_fmt(plot['intensity_yi_per_km2'])} 亿元/km² "
+                f"({_fmt(plot['intensity_wan_per_mu'])} 万元/亩)\n"
+            )
+        if plot.get("geometry_note"):
+            out.write(f"  注 / note: {plot['geometry_note']}\n")
+    if report["indicators"]:
+        out.write("\n控制指标 / control indicators\n")
+        for r in report["indicators"]:
+            out.write(
+                f"  {r['name_zh']} ({r['indicator']}, {r['edition'] or '-'}): {r['result']} — "
+                f"{r['reason_zh']}\n"
+            )
+    for note in report["notes"]:
+        out.write(f"\n注 / note: {note}\n")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# check-plots
+# ------------------------------------------------------------------------------------------
+
+
+def read_parcels(path: Path, *, crs: str | None = None) -> gpd.GeoDataFrame:
+    """Read a parcel layer (GeoParquet, or any format pyogrio reads).
+
+    Raises
+    ------
+    InputFileError
+        Unreadable file, or no CRS and none given.
+    """
+    if not path.exists():
+        raise FileNotFoundError(2, "not found", str(path))
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            gdf = gpd.read_parquet(path)
+        else:
+            gdf = gpd.read_file(path)
+    except (ValueError, OSError, RuntimeError) as e:
+        raise InputFileError(
+            f"无法读取地块图层 {path}（{e}）。支持 GeoParquet、GPKG、SHP、GeoJSON。",
+            f"cannot read the parcel layer {path} ({e}); use GeoParquet, GPKG, SHP or GeoJSON.",
+        ) from e
+    if crs is not None:
+        gdf = gdf.set_crs(crs, allow_override=True)
+    if gdf.crs is None:
+        raise InputFileError(
+            f"地块图层 {path} 没有坐标系，请用 --crs 指定（如 --crs 4545）。",
+            f"the parcel layer {path} has no CRS; give one with --crs (e.g. --crs 4545).",
+        )
+    return gdf
+
+
+def _check_plots(args: argparse.Namespace) -> int:
+    from wzgeo.plotcheck import check_plots
+
+    out: Path = args.out
+    driver = _PARCEL_OUT.get(out.suffix.lower())
+    if driver is None:
+        raise WzgeoError(
+            f"输出文件 {out} 应以 .parquet 或 .gpkg 结尾。",
+            f"the output {out} must end in .parquet or .gpkg.",
+        )
+    gdf = read_parcels(args.parcels, crs=args.crs)
+    check = check_plots(gdf, sector_id=args.sector, plot_overlaps=not args.no_plot_overlaps)
+    cols = [c for c in _PARCEL_COLUMNS if c in check.table.columns]
+    result = gdf.loc[:, [c for c in gdf.columns if c not in cols]].copy()
+    for c in cols:
+        result[c] = check.table[c].to_numpy()
+    if driver == "parquet":
+        result.to_parquet(out)
+    else:
+        result.to_file(out, driver="GPKG", engine="pyogrio")
+    inside = int((check.table["n_zones"] > 0).sum())
+    logger.info("checked %d parcels, %d inside a zone", len(result), inside)
+    sys.stdout.write(
+        f"{len(result)} 个地块，{inside} 个位于园区内 / {len(result)} parcels, {inside} inside a "
+        f"zone → {out}\n"
+    )
+    for note in check.notes:
+        sys.stdout.write(f"注 / note: {note}\n")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# summary
+# ------------------------------------------------------------------------------------------
+
+
+def load_summary_tables(
+    *, assignments: pd.DataFrame | None = None, suggest: bool = True
+) -> dict[str, pd.DataFrame]:
+    """The summary tables on the shipped data (what ``wzgeo summary`` prints)."""
+    from wzgeo import plandata
+    from wzgeo.intensity import IntensityTargets, summary_tables
+    from wzgeo.sectorfit import load_sector_fit
+    from wzgeo.zonegeom import load_zone_geometry
+
+    return summary_tables(
+        plandata.load_projects(),
+        plandata.load_zones(),
+        fit=load_sector_fit(),
+        sectors=plandata.load_sectors(),
+        targets=IntensityTargets.from_table(plandata.load_targets()),
+        zones_geo=load_zone_geometry(),
+        assignments=assignments,
+        suggest=suggest,
+    )
+
+
+def to_markdown(df: pd.DataFrame, *, digits: int = 2) -> str:
+    """A GitHub-flavoured Markdown table (floats rounded to ``digits``)."""
+
+    def cell(v: Any) -> str:
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        if isinstance(v, float):
+            return f"{v:.{digits}f}"
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    head = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    sep = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, sep, *body])
+
+
+def _summary(args: argparse.Namespace) -> int:
+    assignments = None
+    if args.assignments is not None:
+        assignments = pd.read_csv(args.assignments, dtype="string", encoding="utf-8")
+    tables = load_summary_tables(assignments=assignments, suggest=not args.no_suggest)
+    fmt = args.format
+    out: Path | None = args.out
+    if fmt == "xlsx":
+        if out is None:
+            raise WzgeoError(
+                "xlsx 格式需要 --out 文件名。", "the xlsx format needs --out FILE.xlsx."
+            )
+        with pd.ExcelWriter(out, engine="openpyxl") as xw:
+            for name, df in tables.items():
+                df.to_excel(xw, sheet_name=name, index=False)
+        sys.stdout.write(f"{out}\n")
+        return 0
+    if fmt == "csv":
+        if out is None:
+            for name, df in tables.items():
+                sys.stdout.write(f"# {name}\n")
+                df.to_csv(sys.stdout, index=False, lineterminator="\n")
+            return 0
+        stem = out.with_suffix("") if out.suffix.lower() == ".csv" else out
+        for name, df in tables.items():
+            path = stem.parent / f"{stem.name}_{name}.csv"
+            df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+            sys.stdout.write(f"{path}\n")
+        return 0
+    text = "\n\n".join(f"## {name}\n\n{to_markdown(df)}" for name, df in tables.items()) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        sys.stdout.write(f"{out}\n")
+    return 0
