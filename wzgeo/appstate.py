@@ -155,6 +155,30 @@ def fmt(options: Iterable[Any], fn: Callable[[Any], str]) -> Callable[[Any], str
     return lambda v: mapping.get(v, str(v))
 
 
+_CODED = {
+    "sector_id": "sector",
+    "stage": "stage",
+    "location_label": "location_label",
+    "level": "level",
+    "geometry_quality": "geometry_quality",
+}
+
+
+def display_values(df: pd.DataFrame, tables: PlanTables | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with coded values (sector, stage, level, location label, zone) shown
+    as labels in the current language; ids (``project_id``) are kept."""
+    out = df.copy()
+    for col, group in _CODED.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, g=group: value_label(g, v))
+    if tables is not None and "zone_id" in out.columns and "project_id" in out.columns:
+        zone_names = names(tables)
+        out["zone_id"] = out["zone_id"].map(
+            lambda z: zone_names.get(str(z), str(z)) if isinstance(z, str) and z else ""
+        )
+    return out
+
+
 def stage_label(stage: str) -> str:
     """Label of a project stage."""
     return value_label("stage", stage)

@@ -188,7 +188,7 @@ def render() -> None:
         _side_panel(notes)
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
     st.dataframe(
-        appstate.col_labels(table),
+        appstate.col_labels(appstate.display_values(table, tables)),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",

@@ -114,7 +114,7 @@ def render() -> None:
         )
     )
     event = st.dataframe(
-        appstate.col_labels(shown),
+        appstate.col_labels(appstate.display_values(shown, tables)),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -129,7 +129,9 @@ def render() -> None:
             label=tr(f"在地图上查看 {pid}", f"Show {pid} on the map"),
             icon="🗺️",
         )
-    _common.download_table(shown, stem="wzgeo_projects", key="projects_dl")
+    _common.download_table(
+        appstate.display_values(shown, tables), stem="wzgeo_projects", key="projects_dl"
+    )
     _assign_ui(tables.projects, tables)
 
 

@@ -45,6 +45,32 @@ def zone_table(
     return zones
 
 
+#: columns shown (in this order) when present; the downloads carry the same columns
+COLUMNS = [
+    "zone_id",
+    "name_zh",
+    "name_en",
+    "level",
+    "planned_land_km2",
+    "sectors_zh",
+    "n_projects",
+    "need_plan_mu",
+    "need_assigned_mu",
+    "need_suggested_mu",
+    "need_km2",
+    "remaining_km2",
+    "utilisation_pct",
+    "overflow",
+    "floor_m2",
+    "output_land_yi",
+    "intensity_yi_per_km2",
+    "gap_2025_yi_per_km2",
+    "gap_2035_yi_per_km2",
+    "extra_output_2025_yi",
+    "measured_note",
+]
+
+
 def render() -> None:
     st.title(tr("园区", "Zones"))
     tables = _common.require_tables("zones", "projects")
@@ -58,7 +84,8 @@ def render() -> None:
         zone_table(tables, projects, appstate.geometry().zones_geo), filters
     )
     query = st.text_input(tr("搜索园区", "Search zones"), key="zones_search")
-    shown = _search(table, query).reset_index(drop=True)
+    shown = _search(table, query)
+    shown = shown[[c for c in COLUMNS if c in shown.columns]].reset_index(drop=True)
     st.caption(
         tr(
             f"共 {len(shown)} 个园区；点击表头排序，选中一行可在地图上高亮。",
@@ -66,7 +93,7 @@ def render() -> None:
         )
     )
     event = st.dataframe(
-        appstate.col_labels(shown),
+        appstate.col_labels(appstate.display_values(shown)),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -81,7 +108,7 @@ def render() -> None:
             label=tr(f"在地图上查看 {zone_id}", f"Show {zone_id} on the map"),
             icon="🗺️",
         )
-    _common.download_table(shown, stem="wzgeo_zones", key="zones_dl")
+    _common.download_table(appstate.display_values(shown), stem="wzgeo_zones", key="zones_dl")
 
 
 if __name__ == "__main__":
