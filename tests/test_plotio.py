@@ -482,6 +482,42 @@ def test_unclosed_ring_large_gap_refused():
         read_plots(_txt(SQ_PTS, header="4,1.0,T1,x,面,,,,@"), filename="t.txt")
 
 
+def _gj_ring(coords) -> bytes:
+    feat = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [coords]},
+    }
+    return json.dumps({"type": "FeatureCollection", "features": [feat]}).encode()
+
+
+def test_geojson_unclosed_ring_tiny_gap_closed_large_refused():
+    tiny = [
+        [108.38, 30.81],
+        [108.381, 30.81],
+        [108.381, 30.811],
+        [108.38, 30.811],
+        [108.38, 30.810001],
+    ]
+    res = read_plots(_gj_ring(tiny), filename="tiny.geojson")
+    assert any("0.111 m apart); closed" in w for w in res.warnings)
+    assert res.plots.geometry.iloc[0].is_valid
+    big = [[108.38, 30.81], [108.381, 30.81], [108.381, 30.811]]
+    with pytest.raises(
+        InputFileError, match=r"feature 1 has a ring that is not closed.*146\.\d\d m"
+    ):
+        read_plots(_gj_ring(big), filename="big.geojson")
+
+
+def test_null_geometry():
+    gj = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": None}],
+    }
+    with pytest.raises(InputFileError, match=r"feature 1 has no geometry \(empty\)"):
+        read_plots(json.dumps(gj).encode(), filename="n.geojson")
+
+
 def test_fewer_than_three_points():
     pts = [SQ_PTS[0], SQ_PTS[1], SQ_PTS[0]]
     with pytest.raises(InputFileError, match=r"plot T1, ring 1 .*only 2 distinct points"):

@@ -22,6 +22,7 @@ import math
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -126,7 +127,9 @@ class _RawPlot:
     ring_where: list[tuple[str, str]] | None = None
     geometry: BaseGeometry | None = None
     declared_area_mu: float = math.nan
-    ring_closure: str = "strict"  # "strict" (TXT), "auto" (CSV point lists)
+    # "strict" (TXT, must be closed), "auto" (CSV point lists, closed silently),
+    # "reclosed" (a GDAL-read ring closed on reading: check the gap)
+    ring_closure: str = "strict"
 
 
 @dataclass
@@ -513,18 +516,50 @@ def _read_layers(src: Any, ctx: _Ctx, fmt: str, **kw: Any) -> list[gpd.GeoDataFr
 
     errors = (DataSourceError, DataLayerError, GeometryError, FieldError, OSError, ValueError)
     try:
-        layers = pyogrio.list_layers(src)
-        frames = []
-        for layer_name, geom_type in layers:
-            if geom_type is None:  # attribute-only table (e.g. GeoPackage metadata)
-                continue
-            gdf = pyogrio.read_dataframe(src, layer=layer_name, **kw)
-            if len(layers) > 1:
-                gdf["layer"] = layer_name
-            frames.append(gdf)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            layers = pyogrio.list_layers(src)
+            frames = []
+            for layer_name, geom_type in layers:
+                if geom_type is None:  # attribute-only table (e.g. GeoPackage metadata)
+                    continue
+                gdf = pyogrio.read_dataframe(src, layer=layer_name, on_invalid="ignore", **kw)
+                gdf = _refix_unclosed(gdf, src, layer_name, **kw)
+                if len(layers) > 1:
+                    gdf["layer"] = layer_name
+                frames.append(gdf)
     except errors as e:
         raise _ogr_error(ctx, fmt, e) from e
+    for w in caught:
+        msg = str(w.message)
+        if "closed ring" not in msg.lower():
+            ctx.warn(f"GDAL 提示：{msg}", f"GDAL: {msg}")
     return frames
+
+
+_UNCLOSED = "_wzgeo_unclosed"
+
+
+def _refix_unclosed(gdf: gpd.GeoDataFrame, src: Any, layer: Any, **kw: Any) -> gpd.GeoDataFrame:
+    """Recover geometries GEOS refused (unclosed rings) and flag them for the gap check."""
+    missing = gdf.geometry.isna().to_numpy()
+    if not missing.any():
+        return gdf
+    import pyogrio.raw
+
+    _, _, wkb, _ = pyogrio.raw.read(src, layer=layer, columns=[], **kw)
+    geoms = list(gdf.geometry.values)
+    flags = np.zeros(len(gdf), dtype=bool)
+    for i in np.flatnonzero(missing):
+        if wkb[i] is None:
+            continue
+        fixed = shapely.from_wkb(wkb[i], on_invalid="fix")
+        if fixed is not None:
+            geoms[i] = fixed
+            flags[i] = True
+    out = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    out[_UNCLOSED] = flags
+    return out
 
 
 def _frames_to_parsed(
@@ -542,11 +577,18 @@ def _frames_to_parsed(
         geom_name = f.geometry.name
         for i, (_, row) in enumerate(f.iterrows(), start=1):
             attrs = {k: _py(v) for k, v in row.items() if k != geom_name}
+            unclosed = bool(attrs.pop(_UNCLOSED, False))
             layer = attrs.get("layer")
             where_zh = f"第 {i} 个要素" + (f"（图层 {layer}）" if layer else "")
             where_en = f"feature {i}" + (f" (layer {layer})" if layer else "")
             plots.append(
-                _RawPlot(where_zh=where_zh, where_en=where_en, attrs=attrs, geometry=row[geom_name])
+                _RawPlot(
+                    where_zh=where_zh,
+                    where_en=where_en,
+                    attrs=attrs,
+                    geometry=row[geom_name],
+                    ring_closure="reclosed" if unclosed else "strict",
+                )
             )
     parsed = _Parsed(fmt=fmt, plots=plots, crs=crs if declared else None)
     if parsed.crs is not None:
@@ -1218,6 +1260,12 @@ def _in_china(c: CRS, x: np.ndarray, y: np.ndarray) -> bool:
 def _finish(
     parsed: _Parsed, ctx: _Ctx, *, override: CRS | None, district: Any, check_extent: bool
 ) -> PlotImport:
+    for p in parsed.plots:
+        if p.rings is None and (p.geometry is None or p.geometry.is_empty):
+            raise ctx.err(
+                f"{p.where_zh} 没有几何图形（空）。请删除该要素或补全边界。",
+                f"{p.where_en} has no geometry (empty). Remove it or complete its boundary.",
+            )
     src_crs, inferred, swap, reason_zh, reason_en = _decide_crs(parsed, ctx, override)
     if swap:
         ctx.warn("已交换 X/Y 坐标顺序", "X/Y coordinates were swapped")
@@ -1234,15 +1282,13 @@ def _finish(
         if p.rings is not None:
             geoms_m.append(_rings_to_polygon(p, ctx, fwd))
         else:
-            g = p.geometry
-            if g is None or g.is_empty:
-                raise ctx.err(
-                    f"{p.where_zh} 没有几何图形（空）。请删除该要素或补全边界。",
-                    f"{p.where_en} has no geometry (empty). Remove it or complete its boundary.",
-                )
-            g = shapely.force_2d(g)
+            assert p.geometry is not None
+            g = shapely.force_2d(p.geometry)
             _require_polygonal(g, p, ctx)
-            geoms_m.append(shapely.transform(g, fwd))
+            g = shapely.transform(g, fwd)
+            if p.ring_closure == "reclosed":
+                _check_reclosed_gap(g, p, ctx)
+            geoms_m.append(g)
     _check_lonlat_extent(parsed, geoms_m, ctx, district=district, check_extent=check_extent)
     final_m = [_validate_polygon(g, p, ctx) for g, p in zip(geoms_m, parsed.plots, strict=True)]
 
@@ -1331,6 +1377,25 @@ def _rings_to_polygon(
             parts.append(ring_poly)
     parts[0] = shapely.Polygon(rings_m[0], holes)
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def _check_reclosed_gap(g: BaseGeometry, p: _RawPlot, ctx: _Ctx) -> None:
+    """A ring closed on reading: refuse a large gap, warn about a tiny one (metres)."""
+    rings = [r for poly in _polygon_parts(g) for r in (poly.exterior, *poly.interiors)]
+    gaps = [float(np.hypot(*np.diff(np.asarray(r.coords)[-2:], axis=0)[0])) for r in rings]
+    gap = max(gaps) if gaps else 0.0
+    if gap > _CLOSE_TOL_M:
+        raise ctx.err(
+            f"{p.where_zh} 的边界环未闭合（末点应重复首点），首末点最多相距 {gap:.2f} 米。"
+            "可能缺少点或文件被截断，请补全后重新导入。",
+            f"{p.where_en} has a ring that is not closed (the last point must repeat the "
+            f"first); first and last points up to {gap:.2f} m apart. Points may be missing "
+            "or the file truncated; complete it and import again.",
+        )
+    ctx.warn(
+        f"{p.where_zh} 的边界环未闭合（首末点相距 {gap:.3f} 米），已自动闭合",
+        f"{p.where_en}: ring not closed (first and last points {gap:.3f} m apart); closed",
+    )
 
 
 def _require_polygonal(g: BaseGeometry, p: _RawPlot, ctx: _Ctx) -> None:
