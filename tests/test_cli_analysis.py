@@ -1,0 +1,140 @@
+"""CLI analysis commands give the library's numbers; bad input exits 2 with a message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from wzgeo.cli import main
+from wzgeo.commands.analysis import load_summary_tables
+from wzgeo.plotcheck import check_plots
+from wzgeo.plotio import read_plots
+from wzgeo.zonegeom import load_zone_geometry
+
+
+@pytest.fixture(scope="module")
+def plot_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    zg = load_zone_geometry().to_crs("EPSG:4545")
+    c = zg.loc[zg["zone_id"] == "lihe"].geometry.iloc[0].representative_point()
+    g = gpd.GeoDataFrame(
+        {"plot_id": ["A", "B"]},
+        geometry=[
+            box(c.x - 100, c.y - 100, c.x + 100, c.y + 100),
+            box(c.x + 3000, c.y + 3000, c.x + 3100, c.y + 3100),
+        ],
+        crs="EPSG:4545",
+    ).to_crs("EPSG:4326")
+    path = tmp_path_factory.mktemp("plots") / "plots.geojson"
+    g.to_file(path)
+    return path
+
+
+def test_check_plot_json_equals_library(
+    plot_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plot", str(plot_file), "--project", "NM-BM-02", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    lib = check_plots(read_plots(plot_file).plots, project_id="NM-BM-02").to_dict()
+    assert cli["plots"] == json.loads(json.dumps(lib["plots"]))
+    assert cli["indicators"] == json.loads(json.dumps(lib["indicators"]))
+    a = cli["plots"][0]
+    assert a["zone_id"] == "lihe"
+    assert a["fit_grade"] == "primary"
+    assert a["area_m2"] == pytest.approx(40_000, rel=1e-6)
+
+
+def test_check_plot_text(plot_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-plot", str(plot_file), "--sector", "nm_building"]) == 0
+    out = capsys.readouterr().out
+    assert "lihe" in out and "primary" in out and "示意" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sector", "steel"], "unknown sector"),
+        (["--project", "XX-99"], "unknown project id"),
+    ],
+    ids=["sector", "project"],
+)
+def test_check_plot_bad_input_exits_2(
+    plot_file: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plot", str(plot_file), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_check_plot_missing_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plot", str(tmp_path / "none.geojson")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+def test_check_plots_layer(plot_file: Path, tmp_path: Path, suffix: str) -> None:
+    src = tmp_path / "parcels.parquet"
+    gpd.read_file(plot_file).to_parquet(src)
+    out = tmp_path / f"out{suffix}"
+    assert main(["check-plots", str(src), "--out", str(out), "--sector", "nm_building"]) == 0
+    res = gpd.read_parquet(out) if suffix == ".parquet" else gpd.read_file(out)
+    assert list(res["zone_id"].fillna("")) == ["lihe", ""]
+    assert list(res["fit_grade"]) == list(
+        check_plots(gpd.read_parquet(src), sector_id="nm_building").table["fit_grade"]
+    )
+    assert res.crs is not None
+
+
+def test_check_plots_bad_output_and_no_crs(
+    plot_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plots", str(plot_file), "--out", str(tmp_path / "x.shp")]) == 2
+    nocrs = tmp_path / "nocrs.parquet"
+    gpd.read_file(plot_file).set_crs(None, allow_override=True).to_parquet(nocrs)
+    assert main(["check-plots", str(nocrs), "--out", str(tmp_path / "o.parquet")]) == 2
+    assert "--crs" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def library_tables() -> dict[str, pd.DataFrame]:
+    return load_summary_tables()
+
+
+def test_summary_csv_equals_library(
+    tmp_path: Path, library_tables: dict[str, pd.DataFrame], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["summary", "--format", "csv", "--out", str(tmp_path / "s.csv")]) == 0
+    for name in ("district", "zones", "sectors"):
+        cli = pd.read_csv(tmp_path / f"s_{name}.csv")
+        lib = library_tables[name]
+        num = [c for c in lib.columns if pd.api.types.is_float_dtype(lib[c])]
+        pd.testing.assert_frame_equal(
+            cli[num].reset_index(drop=True), lib[num].reset_index(drop=True), check_dtype=False
+        )
+
+
+def test_summary_xlsx_and_md(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    x = tmp_path / "s.xlsx"
+    assert main(["summary", "--format", "xlsx", "--out", str(x)]) == 0
+    sheets = pd.read_excel(x, sheet_name=None)
+    assert {"district", "zones", "sectors", "locations"} <= set(sheets)
+    assert len(sheets["zones"]) == 13
+    assert main(["summary", "--format", "md"]) == 0
+    assert "## zones" in capsys.readouterr().out
+    assert main(["summary", "--format", "xlsx"]) == 2
+
+
+def test_summary_with_assignments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = tmp_path / "a.csv"
+    a.write_text("project_id,zone_id\nNM-BM-01,jiulong_b\n", encoding="utf-8")
+    assert main(["summary", "--format", "csv", "--assignments", str(a)]) == 0
+    out = capsys.readouterr().out
+    assert "NM-BM-01,,jiulong_b,assigned" in out
+    a.write_text("project_id,zone_id\nNM-BM-01,mars\n", encoding="utf-8")
+    assert main(["summary", "--assignments", str(a)]) == 2
