@@ -863,6 +863,7 @@ def reconcile(
         "texts was changed"
     )
     _seq_checks(projects, ctx)
+    checks += _land_text_checks(projects)
 
     sha = hashlib.sha256("\n".join(parsed.lines).encode("utf-8")).hexdigest()
     report = QualityReport(
@@ -1248,7 +1249,8 @@ def _record(r: _Row, ctx: _Ctx, zones: pd.DataFrame | None) -> dict[str, Any]:
         )
     zone_id = zone_source = ""
     candidates: list[str] = []
-    zids, cands, others = _find_places(r.name + "\n" + r.content, _zone_patterns(zones))
+    text = "\n".join((r.name, r.content, r.remark))
+    zids, cands, others = _find_places(text, _zone_patterns(zones))
     if len(zids) == 1 and not cands:
         zone_id, zone_source = zids[0], "plan_text"
     elif zids or cands:
@@ -1543,6 +1545,35 @@ def _target_notes(parsed: ParsedPlan, ctx: _Ctx) -> None:
             f"{total.value:g} 亿元 (line {total.line}); the plan does not say how they relate; "
             "both kept as written"
         )
+
+
+_TEXT_MU = re.compile(r"占地约?\s*(\d+(?:\.\d+)?)\s*亩")
+_TEXT_M2 = re.compile(r"(?:租用|租赁)?标准厂房\s*(\d+(?:\.\d+)?)\s*平方米")
+
+
+def _land_text_checks(projects: pd.DataFrame) -> list[Check]:
+    """Land stated inside a content text (占地74亩, 租用标准厂房5000平方米) vs the land cell."""
+    checks: list[Check] = []
+    for rec in projects.to_dict("records"):
+        content = str(rec["content_zh"])
+        for rx, col, unit in ((_TEXT_MU, "land_mu", "亩"), (_TEXT_M2, "floor_m2", "m²")):
+            m = rx.search(content)
+            if not m:
+                continue
+            cell = rec[col]
+            cell_v = None if cell is None or pd.isna(cell) else float(cell)
+            checks.append(
+                _check(
+                    f"{rec['project_id']}: content '{m.group(0)}' vs land cell '{rec['land_raw']}'",
+                    col,
+                    "after_repair",
+                    float(m.group(1)),
+                    cell_v,
+                    int(rec["source_line"]),
+                    f"land stated in the content ({unit}) compared with the land column",
+                )
+            )
+    return checks
 
 
 def _seq_checks(projects: pd.DataFrame, ctx: _Ctx) -> None:

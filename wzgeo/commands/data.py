@@ -59,6 +59,11 @@ def _build_data(args: argparse.Namespace) -> int:
             f"Plan text not found: {plan}; give the plan's UTF-8 text file with --plan.",
         )
     out = args.out if args.out is not None else paths.plan_dir()
+    if out.exists() and not out.is_dir():
+        raise WzgeoError(
+            f"输出位置 {out} 是一个文件；--out 需要一个目录。",
+            f"The output location {out} is a file; --out needs a folder.",
+        )
     report = build_data(plan, out, sectors_path=args.sectors)
     s = report.summary
     per = ", ".join(f"{k} {v}" for k, v in s["projects_per_sector"].items())
