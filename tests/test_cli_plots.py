@@ -52,7 +52,7 @@ def test_import_plots_crs_override(tmp_path, capsys):
     )
     assert main(["import-plots", str(wkt), "--crs", "4545"]) == 0
     out = capsys.readouterr().out
-    assert "EPSG:4545 (声明 / declared)" in out
+    assert "EPSG:4545 (用户指定 / given by the user)" in out
     assert "CRS given by the user" in out
 
 

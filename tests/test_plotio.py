@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 
 from wzgeo._errors import InputFileError
 from wzgeo.plotio import PlotImport, read_plots
@@ -260,6 +260,21 @@ def test_txt_header_without_zone_infers_from_prefix():
     res = read_plots(raw.encode("gbk"), filename="nozone.txt")
     assert res.source_crs == "EPSG:4524"
     assert "→ EPSG:4524" in res.crs_reason_en
+
+
+def test_txt_header_zone_differs_from_prefix():
+    raw = (DATA / "two_plots_gbk_crlf.txt").read_bytes().replace(b"=36", b"=35")
+    res = read_plots(raw, filename="z.txt")
+    assert res.source_crs == "EPSG:4524"
+    assert any("header zone 35 differs" in w for w in res.warnings)
+
+
+def test_far_outside_zone_measured_locally_with_warning():
+    beijing = shapely.box(116.39, 39.90, 116.40, 39.91)
+    res = read_plots(beijing.wkt.encode(), filename="bj.wkt", check_extent=False)
+    geod_m2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(beijing)[0])
+    assert res.plots["measured_area_mu"].iloc[0] == pytest.approx(geod_m2 / M2_PER_MU, rel=1e-4)
+    assert any("far outside Gauss-Krüger zone 36" in w for w in res.warnings)
 
 
 def test_txt_area_mismatch_is_warned():

@@ -873,8 +873,16 @@ def _txt_crs(header: dict[str, str], parsed: _Parsed, ctx: _Ctx) -> None:
             zone = None
     else:
         zone = None
-    if zone is None and prefixed:
-        zone = int(float(np.nanmedian(np.concatenate(eastings))) // 1_000_000)
+    if prefixed:
+        prefix_zone = int(float(np.nanmedian(np.concatenate(eastings))) // 1_000_000)
+        if zone is not None and zone != prefix_zone:
+            ctx.warn(
+                f"头部带号 {zone} 与坐标的带号前缀 {prefix_zone} 不一致，"
+                f"按坐标前缀 {prefix_zone} 处理",
+                f"header zone {zone} differs from the coordinates' zone prefix {prefix_zone}; "
+                f"using {prefix_zone}",
+            )
+        zone = prefix_zone
     parsed.hint_zone = zone
     if not system or zone is None:
         return  # infer from coordinates
@@ -1295,7 +1303,12 @@ def _finish(
     ids = _plot_ids(parsed, ctx)
     names = [p.name if p.name is not None else _pick_name(p.attrs) for p in parsed.plots]
     gs_m = gpd.GeoSeries(final_m, crs=wcrs.MEASURE_CRS)
-    measured_mu = gs_m.area.to_numpy() / M2_PER_MU
+    gs_ll = gs_m.to_crs(wcrs.WGS84)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        measured_mu = wcrs.area_m2(gs_ll).to_numpy() / M2_PER_MU
+    for w in caught:
+        ctx.warn(f"面积量算：{w.message}", f"area: {w.message}")
     declared = np.array(
         [
             p.declared_area_mu
@@ -1322,7 +1335,7 @@ def _finish(
     table.insert(1, "name", pd.Series([n or "" for n in names], dtype="str"))
     table["declared_area_mu"] = declared
     table["measured_area_mu"] = measured_mu
-    plots = gpd.GeoDataFrame(table, geometry=gs_m.to_crs(wcrs.WGS84).values, crs=wcrs.WGS84)
+    plots = gpd.GeoDataFrame(table, geometry=gs_ll.values, crs=wcrs.WGS84)
     return PlotImport(
         plots=plots,
         source_crs=_crs_label(src_crs),

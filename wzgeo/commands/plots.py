@@ -90,7 +90,12 @@ def _import_plots(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         return 0
-    how = "推断 / inferred" if res.crs_inferred else "声明 / declared"
+    if res.crs_inferred:
+        how = "推断 / inferred"
+    elif args.crs is not None:
+        how = "用户指定 / given by the user"
+    else:
+        how = "文件声明 / declared in the file"
     lines = [
         f"文件 / file: {res.filename}  格式 / format: {res.format}",
         f"坐标系 / CRS: {res.source_crs} ({how})",
