@@ -63,3 +63,10 @@ def test_non_utf8_plan_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     rc = main(["build-data", "--plan", str(gbk), "--out", str(tmp_path / "out")])
     assert rc == 2
     assert "UTF-8" in capsys.readouterr().err
+
+
+def test_out_that_is_a_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "plan.csv"
+    target.write_text("x", encoding="utf-8")
+    assert main(["build-data", "--out", str(target)]) == 2
+    assert "--out" in capsys.readouterr().err

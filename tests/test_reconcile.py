@@ -270,13 +270,18 @@ def test_whole_plan_other_flags(whole) -> None:  # type: ignore[no-untyped-def]
     assert (text_check.stated, text_check.computed, text_check.status) == (332.2, 332.3, "mismatch")
 
 
-def test_report_serialises(whole) -> None:  # type: ignore[no-untyped-def]
+def test_report_serialises_and_lists_every_difference(whole) -> None:  # type: ignore[no-untyped-def]
     _, report = whole
     data = json.loads(report.to_json())
     assert set(data) == {"source", "summary", "checks", "corrections", "flags", "notes"}
+    assert len(data["checks"]) == len(report.checks)
     md = report.to_markdown()
     for c in report.corrections:
         assert c.correction_id in md
+    for f in report.flags:
+        assert f"| {f.project_id} | {f.flag} |" in md
+    for c in report.mismatches:
+        assert f"| {c.scope} | {c.field} | {c.stage} |" in md
     assert "146.52" in md and "146.54" in md
 
 
