@@ -19,8 +19,8 @@ __all__ = [
     "m2_to_mu",
     "mu_to_km2",
     "mu_to_m2",
-    "yi_per_km2_to_wan_per_mu",
     "wan_per_mu_to_yi_per_km2",
+    "yi_per_km2_to_wan_per_mu",
 ]
 
 M2_PER_MU = 10000.0 / 15.0
