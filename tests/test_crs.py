@@ -218,3 +218,17 @@ def test_to_measure_crs():
     out = crs.to_measure_crs(gs)
     assert out.crs == crs.MEASURE_CRS == "EPSG:4545"
     assert out.iloc[0].x == pytest.approx(500_000.0, abs=1e-3)
+
+
+def test_nan_none_z_and_empty_are_handled():
+    lon, lat = crs.gcj02_to_wgs84(np.array([np.nan, 108.38]), np.array([np.nan, 30.81]))
+    assert np.isnan(lon[0]) and np.isfinite(lon[1])
+    assert np.isnan(lat[0]) and lat[1] == pytest.approx(30.81, abs=0.01)
+    gs = gpd.GeoSeries(
+        [None, shapely.Point(108.38, 30.81, 100.0), shapely.Polygon()], crs=crs.WGS84
+    )
+    out = crs.to_gcj02(gs)
+    assert out.iloc[0] is None
+    assert out.iloc[1].has_z and out.iloc[1].z == 100.0
+    assert out.iloc[2].is_empty
+    assert len(crs.to_gcj02(gpd.GeoSeries([], crs=crs.WGS84))) == 0

@@ -227,8 +227,8 @@ def _invert(forward: Any, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
         e_lat = f_lat - lat
         w_lon = w_lon - e_lon
         w_lat = w_lat - e_lat
-        err = np.nanmax(np.abs(np.concatenate([e_lon, e_lat]))) if lon.size else 0.0
-        if not err > _INVERSE_TOL_DEG:
+        err = float(np.max(np.abs(np.nan_to_num(np.concatenate([e_lon, e_lat]))), initial=0.0))
+        if err <= _INVERSE_TOL_DEG:
             break
     return w_lon, w_lat
 
