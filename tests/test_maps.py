@@ -201,7 +201,7 @@ def test_sector_style_and_english(frames: dict[str, object]) -> None:
     _, html = render(**frames, basemap="none", style="sector", lang="en")
     assert "Zones (By focus sector)" in html
     assert '"fillColor": "#1f77b4"' in html  # gaofeng: nm_copper -> new materials
-    assert "New materials" in html and "target: 50 100 M CNY/km²" in html
+    assert "New materials" in html and "target: 50 (100 M CNY/km²)" in html
     assert "园区" not in re.sub(r"\\u[0-9a-f]{4}", "", html.split("<body>")[1].split("九龙")[0])
 
 

@@ -149,8 +149,8 @@ _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         ),
         "not_located": ("位置未知、未绘制的园区", "Zones not drawn (location unknown)"),
         "projects_unplaced": (
-            "无园区、未绘制的项目",
-            "Projects not drawn (no zone)",
+            "未绘制的项目（无园区或园区位置未知）",
+            "Projects not drawn (no zone, or zone not located)",
         ),
         "gcj02_note": (
             "高德底图：所有矢量数据已偏移至 GCJ-02 显示",

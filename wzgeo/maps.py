@@ -243,12 +243,13 @@ _CSS: Final = """
 .wz-dash{border:2px dashed #333;background:transparent}
 .wz-banner{background:#fff4ce;border:1px solid #d9a400;max-width:520px}
 .wz-banner div{margin:2px 0}
-.wz-target{font-weight:bold;border-top:2px solid #000;margin-top:2px}
+.wz-target{font-weight:bold;border-top:2px solid #000;border-bottom:2px solid #000;
+ margin:2px 0;padding:1px 0}
 .wz-proj{border-radius:50%;border:2px solid #fff;box-shadow:0 0 2px #000;color:#fff;
  font:bold 11px/1 "Noto Sans CJK SC",sans-serif;display:flex;align-items:center;
  justify-content:center;box-sizing:border-box}
 .wz-proj.wz-hl{border:3px solid #ff00ff}
-.wz-proj-icon{background:transparent;border:none}
+.leaflet-div-icon.wz-proj-icon{background:transparent;border:none}
 """
 
 
@@ -937,19 +938,22 @@ def _legend_html(
     if bins is not None:
         unit = label("ui.unit_yi_per_km2", lang)
         parts.append(f"<h4>{_esc(label('ui.intensity', lang))} ({_esc(unit)})</h4>")
-        for i, (low, high, colour) in enumerate(bins):
-            rng = f"≥ {low:g}" if math.isinf(high) else f"{low:g} – {high:g}"
-            cls = ' class="wz-target"' if i == 3 else ""
-            parts.append(
-                f'<div{cls}><span class="wz-sw" style="background:{colour}"></span>'
-                f"{_esc(rng)}</div>"
-            )
-        parts.append(
-            f'<div class="wz-target-note">▲ {_esc(label("ui.target", lang))}: '
-            f"{_esc(f'{target:g}')} {_esc(unit)} — "
-            f"{_esc(label('ui.below_target', lang))} / {_esc(label('ui.above_target', lang))}"
-            "</div>"
+        target_text = (
+            f"{label('ui.target', lang)}: {target:g} {unit}"
+            if lang == "zh"
+            else f"{label('ui.target', lang)}: {target:g} ({unit})"
         )
+        for i, (low, high, colour) in enumerate(bins):
+            if i == 3:  # the diverging point: the target line
+                parts.append(
+                    f'<div class="wz-target">▼ {_esc(label("ui.below_target", lang))}'
+                    f" — {_esc(target_text)} — ▲ "
+                    f"{_esc(label('ui.above_target', lang))}</div>"
+                )
+            rng = f"≥ {low:g}" if math.isinf(high) else f"{low:g} – {high:g}"
+            parts.append(
+                f'<div><span class="wz-sw" style="background:{colour}"></span>{_esc(rng)}</div>'
+            )
     if used_proj_sectors:
         parts.append(f"<h4>{_esc(label('ui.projects', lang))}</h4>")
         for s in used_proj_sectors:
@@ -973,7 +977,10 @@ def _legend_html(
         )
     if not unplaced.empty:
         parts.append(f"<h4>{_esc(label('ui.projects_unplaced', lang))} ({len(unplaced)})</h4>")
-        items = [f"{_esc(r.project_id)} {_esc(r.name)}" for r in unplaced.head(12).itertuples()]
+        items = [
+            f"{_esc(r.project_id)} {_esc(r.name)} ({_esc(r.reason_text)})"
+            for r in unplaced.head(12).itertuples()
+        ]
         if len(unplaced) > 12:
             items.append("…")
         parts.append("<div class='wz-unplaced'>" + "<br>".join(items) + "</div>")
