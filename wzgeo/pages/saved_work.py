@@ -267,8 +267,8 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
     if history.empty:
         st.info(_t("没有修改记录。", "No changes recorded.", lang))
         return
-    cols = ["change_id", "at", "by_user", "entity_type", "entity_id", "op", "version", "value",
-            "why", "reverts_change_id"]  # fmt: skip
+    cols = ["change_id", "at", "by_user", "why", "entity_type", "entity_id", "op", "value",
+            "version", "reverts_change_id"]  # fmt: skip
     shown = history[cols].iloc[::-1].reset_index(drop=True)
     st.dataframe(_labelled(shown, lang), hide_index=True, key="sw_history_table")
     with st.form("sw_revert_form"):
