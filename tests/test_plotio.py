@@ -410,6 +410,26 @@ def test_crs_override_with_survey_order_is_swapped():
     _assert_same_geoms_one(res, SQUARE)
 
 
+def test_gcj02_lonlat_shifted_back():
+    # corners of a plot in true WGS84, shifted with the independent reference formula
+    from test_crs import _ref_wgs_to_gcj
+
+    box = shapely.box(108.38, 30.81, 108.381, 30.811)
+    shifted = shapely.Polygon([_ref_wgs_to_gcj(x, y) for x, y in box.exterior.coords])
+    res = read_plots(shifted.wkt.encode(), filename="amap.wkt", datum="GCJ-02")
+    assert "GCJ-02" in res.crs_reason_en
+    got = gpd.GeoSeries([res.plots.geometry.iloc[0]], crs=4326).to_crs(4545).iloc[0]
+    exp = gpd.GeoSeries([box], crs=4326).to_crs(4545).iloc[0]
+    assert got.hausdorff_distance(exp) < 0.5
+    plain = read_plots(shifted.wkt.encode(), filename="amap.wkt")
+    moved = gpd.GeoSeries([plain.plots.geometry.iloc[0]], crs=4326).to_crs(4545).iloc[0]
+    assert moved.hausdorff_distance(exp) > 300  # without datum= the ~500 m offset stays
+    with pytest.raises(InputFileError, match="not lon/lat"):
+        read_plots(_wkt_in("EPSG:4545"), filename="x.wkt", datum="GCJ-02")
+    with pytest.raises(InputFileError, match="datum must be one of"):
+        read_plots(_wkt_in("EPSG:4545"), filename="x.wkt", datum="gcj")
+
+
 def test_crs_unknown_override():
     with pytest.raises(InputFileError, match="Unknown CRS 'EPSG:99999999'"):
         read_plots(_wkt_in("EPSG:4545"), filename="x.wkt", crs="EPSG:99999999")

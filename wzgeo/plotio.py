@@ -171,6 +171,7 @@ def read_plots(
     max_bytes: int = 20_000_000,
     district: Any = None,
     check_extent: bool = True,
+    datum: str = "WGS84",
 ) -> PlotImport:
     """Read plot boundaries from a file or uploaded bytes.
 
@@ -190,6 +191,9 @@ def read_plots(
         GeoDataFrame with a CRS). Defaults to the :data:`WANZHOU_BBOX` rectangle.
     check_extent
         Refuse plots outside the district (default True).
+    datum
+        ``"WGS84"`` (default), or ``"GCJ-02"`` / ``"BD-09"`` for lon/lat taken from Gaode/
+        Tencent or Baidu maps; those are shifted back to WGS84 with :mod:`wzgeo.crs`.
 
     Returns
     -------
@@ -218,7 +222,26 @@ def read_plots(
             "文件中没有找到任何地块（面）。请检查文件内容和格式。",
             "no plots (polygons) were found in the file; check its content and format.",
         )
-    return _finish(parsed, ctx, override=override, district=district, check_extent=check_extent)
+    if datum not in _DATUM_SHIFT:
+        raise InputFileError(
+            f"datum 只能是 {'、'.join(_DATUM_SHIFT)}，收到 {datum!r}。",
+            f"datum must be one of {', '.join(_DATUM_SHIFT)}, got {datum!r}.",
+        )
+    return _finish(
+        parsed,
+        ctx,
+        override=override,
+        district=district,
+        check_extent=check_extent,
+        datum=datum,
+    )
+
+
+_DATUM_SHIFT: dict[str, Callable[[Any, Any], tuple[Any, Any]] | None] = {
+    "WGS84": None,
+    "GCJ-02": wcrs.gcj02_to_wgs84,
+    "BD-09": wcrs.bd09_to_wgs84,
+}
 
 
 def _load_source(
@@ -1266,7 +1289,13 @@ def _in_china(c: CRS, x: np.ndarray, y: np.ndarray) -> bool:
 
 
 def _finish(
-    parsed: _Parsed, ctx: _Ctx, *, override: CRS | None, district: Any, check_extent: bool
+    parsed: _Parsed,
+    ctx: _Ctx,
+    *,
+    override: CRS | None,
+    district: Any,
+    check_extent: bool,
+    datum: str,
 ) -> PlotImport:
     for p in parsed.plots:
         if p.rings is None and (p.geometry is None or p.geometry.is_empty):
@@ -1279,10 +1308,25 @@ def _finish(
         ctx.warn("已交换 X/Y 坐标顺序", "X/Y coordinates were swapped")
     to_measure = Transformer.from_crs(src_crs, wcrs.MEASURE_CRS, always_xy=True)
 
+    shift = _DATUM_SHIFT[datum]
+    if shift is not None:
+        if not src_crs.is_geographic:
+            raise ctx.err(
+                f"指定了 {datum} 偏移坐标，但坐标系 {_crs_label(src_crs)} 不是经纬度。"
+                f"{datum} 只适用于从高德/百度等地图取得的经纬度。",
+                f"{datum} was given but the CRS {_crs_label(src_crs)} is not lon/lat; "
+                f"{datum} applies only to lon/lat taken from Gaode/Baidu-type maps.",
+            )
+        reason_zh += f"；坐标为 {datum} 偏移经纬度，已转回 WGS84"
+        reason_en += f"; coordinates are {datum}-shifted lon/lat, converted back to WGS84"
+
     def fwd(c: np.ndarray) -> np.ndarray:
         if swap:
             c = c[:, ::-1]
-        xx, yy = to_measure.transform(c[:, 0], c[:, 1])
+        x, y = c[:, 0], c[:, 1]
+        if shift is not None:
+            x, y = shift(x, y)
+        xx, yy = to_measure.transform(x, y)
         return np.column_stack([xx, yy])
 
     geoms_m: list[BaseGeometry] = []

@@ -37,6 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", type=Path, default=None, help="输出 .geojson 或 .gpkg（WGS84）/ write plots"
     )
+    p.add_argument(
+        "--datum",
+        choices=("WGS84", "GCJ-02", "BD-09"),
+        default="WGS84",
+        help="经纬度来自高德（GCJ-02）或百度（BD-09）时指定 / lon/lat taken from Gaode or Baidu",
+    )
     p.add_argument("--json", action="store_true", help="输出 JSON 摘要 / print a JSON summary")
     p.add_argument("--max-mb", type=float, default=20.0, help="文件大小上限 MB / size limit in MB")
     p.set_defaults(func=_import_plots)
@@ -82,7 +88,9 @@ def _import_plots(args: argparse.Namespace) -> int:
             f"输出文件 {out} 的扩展名不受支持，请使用 .geojson 或 .gpkg。",
             f"output file {out}: unsupported extension; use .geojson or .gpkg.",
         )
-    res = read_plots(args.file, crs=args.crs, max_bytes=int(args.max_mb * 1_000_000))
+    res = read_plots(
+        args.file, crs=args.crs, max_bytes=int(args.max_mb * 1_000_000), datum=args.datum
+    )
     if out is not None:
         res.plots.to_file(out, driver=_OUT_DRIVERS[out.suffix.lower()])
         logger.info("wrote %s", out)
