@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from wzgeo import labels
@@ -73,6 +74,7 @@ def test_column_labels_keeps_unknown_columns() -> None:
 def test_value_label_missing_and_unknown() -> None:
     assert labels.value_label("stage", math.nan, "en") == "unknown"
     assert labels.value_label("stage", None, "zh") == "未知"
+    assert labels.value_label("stage", pd.NA, "zh") == "未知"
     assert labels.value_label("stage", "weird", "zh") == "weird"
     assert labels.value_label("stage", "signed", "zh") == "签约"
 

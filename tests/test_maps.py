@@ -283,3 +283,32 @@ def test_intensity_bins_diverge_at_target() -> None:
     assert [b[0] for b in bins] == [0, 35, 56, 70, 87.5, 140]
     assert bins[2][1] == 70 and bins[3][0] == 70
     assert bins[2][2] != bins[3][2]
+
+
+def test_nullable_string_dtypes_and_sector_table(frames: dict[str, object]) -> None:
+    typed = {k: v.convert_dtypes() for k, v in frames.items()}  # type: ignore[attr-defined]
+    sectors = pd.DataFrame(
+        {
+            "sector_id": ["new_materials", "nm_copper", "auto", "electronics"],
+            "parent_id": [pd.NA, "new_materials", pd.NA, pd.NA],
+        }
+    ).astype("string")
+    m, html = render(**typed, sectors=sectors, basemap="none")
+    legend = html.split('"wz-box wz-legend"')[1]
+    assert "新材料" in legend and "汽车" in legend and "电子信息" in legend
+    assert m.notes.projects_unplaced["project_id"].tolist() == ["FP-FD-01", "EQ-01"]  # type: ignore[attr-defined]
+
+
+def test_cli_export_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from wzgeo.cli import main
+
+    out = tmp_path / "m.html"
+    rc = main(["export-map", "--out", str(out), "--basemap", "none", "--sector", "new_materials"])
+    assert rc == 0, capsys.readouterr()
+    page = out.read_text(encoding="utf-8")
+    assert out.stat().st_size < 2 * 1024 * 1024
+    assert external_asset_urls(page) == []
+    assert "L.tileLayer(" not in page
+    assert "NM-CU-" in page and "AU-0" not in page  # only the chosen sector's projects
+    assert main(["export-map", "--out", str(out), "--zone", "atlantis"]) == 2
+    assert "Unknown zone" in capsys.readouterr().err

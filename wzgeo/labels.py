@@ -12,8 +12,11 @@ Labels for columns carry their unit, so numbers shown under them always have one
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from typing import Final
+
+import pandas as pd
 
 from wzgeo._errors import WzgeoError
 
@@ -229,9 +232,17 @@ def value_label(group: str, value: object, lang: str = "zh") -> str:
     Missing values (``None``, NaN, empty) give the label of "unknown"; unknown codes are
     returned as text, unchanged.
     """
-    if value is None or value != value or value == "":  # NaN != NaN
+    if _is_missing(value):
         return label("ui.unknown", lang)
     return label(f"{group}.{value}", lang, default=str(value))
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value == ""
 
 
 def column_labels(columns: Iterable[object], lang: str = "zh") -> dict[str, str]:

@@ -165,7 +165,7 @@ def _esc(value: object) -> str:
 
 
 def _missing(value: object) -> bool:
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
