@@ -337,6 +337,19 @@ def test_excel_round_trip(tmp_path):
     _assert_same_geoms_one(res, SQUARE)
 
 
+def test_excel_with_title_row(tmp_path):
+    p = tmp_path / "界址点.xlsx"
+    rows = [["界址点坐标表", None, None], ["界址点号", "纵坐标", "横坐标"]]
+    rows += [[f"J{i}", n, e] for i, (e, n) in enumerate(list(SQUARE.exterior.coords), start=1)]
+    pd.DataFrame(rows).to_excel(p, index=False, header=False)
+    res = read_plots(p)
+    _assert_same_geoms_one(res, SQUARE)
+    bad = [["界址点坐标表", None, None], ["界址点号", "纵坐标", "横坐标"], ["J1", "x", "1"]]
+    pd.DataFrame(bad).to_excel(p, index=False, header=False)
+    with pytest.raises(InputFileError, match=r"row 3 \(plot 1, point J1\): coordinates are not"):
+        read_plots(p)
+
+
 def _assert_same_geoms_one(res: PlotImport, geom_4545) -> None:
     got = res.plots.to_crs(4545).geometry.iloc[0]
     _assert_geom_close(got, geom_4545, 0.01)

@@ -1001,6 +1001,10 @@ def _norm(col: str) -> str:
     return c.removesuffix("m") if c in ("xm", "ym") else c
 
 
+def _has_coords(cols: dict[str, Any]) -> bool:
+    return any(a in cols and b in cols for a, b in (("lon", "lat"), ("east", "north"), ("x", "y")))
+
+
 def _map_columns(columns: Sequence[Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for col in columns:
@@ -1017,6 +1021,17 @@ def _parse_table(df: pd.DataFrame, ctx: _Ctx, *, fmt: str, first_line: int) -> _
     if df.empty:
         raise ctx.err("表格中没有数据行。", "the table has no data rows.")
     cols = _map_columns(list(df.columns))
+    if not _has_coords(cols):
+        # tables often start with a title row (e.g. "界址点坐标表"): look for the header below
+        for i in range(min(10, len(df))):
+            cand = [
+                str(v).strip() if not _is_blank(v) else f"column{j + 1}"
+                for j, v in enumerate(df.iloc[i])
+            ]
+            if _has_coords(_map_columns(cand)) and len(set(cand)) == len(cand):
+                df = df.iloc[i + 1 :].set_axis(cand, axis=1).dropna(how="all")
+                cols = _map_columns(cand)
+                break
     if "lon" in cols and "lat" in cols:
         xcol, ycol = cols["lon"], cols["lat"]
     elif "east" in cols and "north" in cols:
