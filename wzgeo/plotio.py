@@ -140,7 +140,6 @@ class _Parsed:
     crs_reason_zh: str = ""
     crs_reason_en: str = ""
     notes: list[str] = field(default_factory=list)
-    hint_zone: int | None = None
 
 
 class _Ctx:
@@ -323,7 +322,7 @@ def _parse(data: bytes, ctx: _Ctx, *, path: Path | None) -> _Parsed:
     if ext in (".xlsx", ".xlsm"):
         return _parse_excel(data, ctx)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _parse_zip(data, ctx, kmz=ext == ".kmz")
+        return _parse_zip(data, ctx)
     if ext in (".zip", ".kmz"):
         raise ctx.err(
             "文件不是有效的 zip 压缩包（可能损坏或未传完整）。请重新压缩/上传。",
@@ -445,7 +444,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, ctx: _Ctx) -> bytes
     return out
 
 
-def _parse_zip(data: bytes, ctx: _Ctx, *, kmz: bool) -> _Parsed:
+def _parse_zip(data: bytes, ctx: _Ctx) -> _Parsed:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError) as e:
@@ -906,7 +905,6 @@ def _txt_crs(header: dict[str, str], parsed: _Parsed, ctx: _Ctx) -> None:
                 f"using {prefix_zone}",
             )
         zone = prefix_zone
-    parsed.hint_zone = zone
     if not system or zone is None:
         return  # infer from coordinates
     if "2000" in system or "CGCS" in system.upper():
