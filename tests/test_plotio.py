@@ -121,6 +121,19 @@ def test_geopackage_round_trip_declared_crs(tmp_path):
     assert not any("A1" in w for w in res.warnings)
 
 
+def test_geopackage_two_layers_without_srs_is_inferred(tmp_path):
+    p = tmp_path / "layers.gpkg"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        gpd.GeoDataFrame({"地块编号": ["Q1"]}, geometry=[SQUARE]).to_file(p, layer="one")
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        gpd.GeoDataFrame({"地块编号": ["Q2"]}, geometry=[HOLED]).to_file(p, layer="two")
+    res = read_plots(p)
+    assert res.crs_inferred and res.source_crs == "EPSG:4545"
+    assert list(res.plots["plot_id"]) == ["Q1", "Q2"]
+    assert list(res.plots["layer"]) == ["one", "two"]
+    _assert_same_geoms(res, _ref_gdf())
+
+
 def _shp_zip(tmp_path: Path, gdf: gpd.GeoDataFrame, *, prj: bool) -> bytes:
     d = tmp_path / "shp"
     d.mkdir()
