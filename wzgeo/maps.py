@@ -236,12 +236,13 @@ class _Css(MacroElement):
 _CSS: Final = """
 .wz-box{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:4px;
  box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px/1.4 "Noto Sans CJK SC","Microsoft YaHei",
- "PingFang SC",sans-serif;max-width:330px;max-height:60vh;overflow:auto;color:#222}
+ "PingFang SC",sans-serif;max-width:300px;max-height:70vh;overflow:auto;color:#222}
+.wz-box summary{cursor:pointer;font-weight:bold}
 .wz-box h4{margin:4px 0 2px;font-size:12px}
 .wz-sw{display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:middle;
  border:1px solid #555}
 .wz-dash{border:2px dashed #333;background:transparent}
-.wz-banner{background:#fff4ce;border:1px solid #d9a400;max-width:520px}
+.wz-banner{background:#fff4ce;border:1px solid #d9a400;max-width:45vw}
 .wz-banner div{margin:2px 0}
 .wz-target{font-weight:bold;border-top:2px solid #000;border-bottom:2px solid #000;
  margin:2px 0;padding:1px 0}
@@ -802,11 +803,7 @@ def build_map(
         lang=lang,
     )
     m.add_child(_Control(legend, position="bottomright", css_class="wz-box wz-legend"))
-    banner_texts = [
-        t
-        for kind, t in MapNotes(basemap, tuple(messages)).texts(lang)
-        if kind == "warning" or gcj02
-    ]
+    banner_texts = [t for _kind, t in MapNotes(basemap, tuple(messages)).texts(lang)]
     if banner_texts:
         banner = "".join(f"<div>{_esc(t)}</div>" for t in banner_texts)
         m.add_child(_Control(banner, position="bottomleft", css_class="wz-box wz-banner"))
@@ -984,7 +981,8 @@ def _legend_html(
         if len(unplaced) > 12:
             items.append("…")
         parts.append("<div class='wz-unplaced'>" + "<br>".join(items) + "</div>")
-    return "".join(parts)
+    title = "图例" if lang == "zh" else "Legend"
+    return f"<details open><summary>{title}</summary>{''.join(parts)}</details>"
 
 
 def export_map_html(
