@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 import folium
 import pytest
@@ -119,3 +120,52 @@ def test_figure_root_is_fine() -> None:
     m = folium.Map(tiles=None)
     fig.add_child(m)
     assert external_asset_urls(offline_html(m)) == []
+
+
+_ST_APP = """
+import sys
+sys.path.insert(0, {tests!r})
+from streamlit_folium import st_folium
+from test_maps import sample_frames
+from wzgeo.maps import build_map
+st_folium(build_map(**sample_frames(), basemap="none"), key="m", height=500, returned_objects=[])
+"""
+
+
+@pytest.mark.browser
+# tests/_browser.streamlit_server leaves the server's stdout pipe open (reported to its owner)
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_streamlit_folium_path_is_offline(tmp_path: Path) -> None:
+    """st_folium loads each element's default_js/css itself: they must not leave the app."""
+    from _browser import browser, save_screenshot, streamlit_server
+
+    app = tmp_path / "app.py"
+    app.write_text(_ST_APP.format(tests=str(Path(__file__).parent)), encoding="utf-8")
+    blocked: list[str] = []
+    errors: list[str] = []
+    with streamlit_server(app) as url, browser() as b:
+        host = url.split("/")[2]
+        page = b.new_page(viewport={"width": 1000, "height": 800})  # type: ignore[attr-defined]
+
+        def route(r: Any) -> None:
+            u = r.request.url
+            if u.startswith(("data:", "blob:")) or u.split("/")[2] == host:
+                r.continue_()
+            else:
+                blocked.append(u)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        frame = page.frame_locator("iframe[title*='st_folium']").first
+        try:
+            frame.locator("path.wz-zone").first.wait_for(timeout=30_000)
+            assert frame.locator("path.wz-zone").count() == 2
+            assert frame.locator(".marker-cluster").count() == 1
+            assert "目标: 50" in frame.locator(".wz-legend").inner_text()
+            assert blocked == [] and errors == []
+        except BaseException:
+            save_screenshot(page, "streamlit_folium_offline")
+            raise
