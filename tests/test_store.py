@@ -23,8 +23,11 @@ from wzgeo.store import (
     StoreError,
     StoreImportError,
     apply_assignments,
+    apply_land_rule_edits,
+    apply_sector_fit_edits,
     apply_zone_boundaries,
     default_store_path,
+    land_rule_id,
     open_store,
 )
 
@@ -61,7 +64,7 @@ def test_zone_history_includes_assignments_to_that_zone(store: Store) -> None:
     store.assign("AU-12", "gaofeng", by="a", why="w")
     store.assign("EI-10", "wuqiao", by="a", why="w")
     store.set_zone_boundary("gaofeng", BOX, source="gaofeng.shp", by="a", why="official")
-    store.set_sector_fit("auto", "gaofeng", "A", by="a", why="w")
+    store.set_sector_fit("auto", "gaofeng", "primary", by="a", why="w")
     h = store.history("gaofeng")
     assert set(h["entity_type"]) == {"assignment", "zone_boundary", "sector_fit"}
     assert "EI-10" not in set(h["entity_id"])
@@ -187,7 +190,7 @@ def test_plots_boundaries_fit_and_rules_roundtrip_values(store: Store) -> None:
     store.save_plot("地块-1", BOX, {"ok": True, "area_mu": 12.5}, by="a", why="checked")
     gdf = gpd.GeoDataFrame({"x": [1]}, geometry=[BOX], crs=4326).to_crs(4545)
     store.set_zone_boundary("lihe", gdf, source="lihe_official.gpkg", by="a", why="official")
-    store.set_sector_fit("auto", "lihe", "B", by="a", why="w")
+    store.set_sector_fit("auto", "lihe", "compatible", by="a", why="w")
     store.set_land_rule("far_industrial", {"far_min": 1.2, "note": "市规"}, by="a", why="w")
     plots = store.plots()
     assert plots.crs == "EPSG:4326" and plots.loc[0, "report"]["area_mu"] == 12.5
@@ -195,7 +198,7 @@ def test_plots_boundaries_fit_and_rules_roundtrip_values(store: Store) -> None:
     b = store.zone_boundaries()
     assert b.loc[0, "source"] == "lihe_official.gpkg"
     assert b.geometry.iloc[0].symmetric_difference(BOX).area < 1e-12  # reprojected back
-    assert store.sector_fit_edits()["grade"].tolist() == ["B"]
+    assert store.sector_fit_edits()["grade"].tolist() == ["compatible"]
     rules = store.land_rule_edits()
     assert rules.loc[0, "far_min"] == 1.2 and rules.loc[0, "note"] == "市规"
 
@@ -206,8 +209,9 @@ def test_plots_boundaries_fit_and_rules_roundtrip_values(store: Store) -> None:
         (box(500000, 3400000, 500100, 3400100), "look projected"),
         (Point(108.3, 30.7).buffer(0).difference(Point(108.3, 30.7).buffer(1)), "empty"),
         ("POLYGON ((0 0, 1 1))", "must be a shapely geometry"),
+        (Point(108.3, 30.7), "must be a Polygon or MultiPolygon"),
     ],
-    ids=["projected", "empty", "wkt-string"],
+    ids=["projected", "empty", "wkt-string", "point"],
 )
 def test_bad_geometry_refused(store: Store, geometry: object, match: str) -> None:
     with pytest.raises(StoreError.__mro__[1], match=match):
@@ -232,7 +236,7 @@ def _filled(store: Store) -> None:
     store.assign("EI-10", "lihe", by="bob", why="w")
     store.save_plot("p1", BOX, {"ok": False, "issues": ["too small"]}, by="a", why="w")
     store.set_zone_boundary("gaofeng", BOX, source="gf.shp", by="a", why="w")
-    store.set_sector_fit("auto", "gaofeng", "A", by="a", why="w")
+    store.set_sector_fit("auto", "gaofeng", "primary", by="a", why="w")
     store.set_land_rule("r1", {"far_min": 1.0}, by="a", why="w")
 
 
@@ -366,3 +370,56 @@ def test_apply_zone_boundaries_replaces_only_official(store: Store) -> None:
     assert out["boundary_source"].tolist() == ["gf.shp", None]
     assert out.to_crs(4326).geometry.iloc[0].symmetric_difference(official).area < 1e-12
     assert out.geometry.iloc[1].equals(schematic.geometry.iloc[1])
+
+
+def test_sector_fit_grade_validated_and_overlaid(store: Store) -> None:
+    with pytest.raises(StoreError, match="not one of primary, compatible, not_listed"):
+        store.set_sector_fit("auto", "lihe", "A+", by="a", why="w")
+    fit = pd.DataFrame(
+        {"sector_id": ["auto", "auto"], "zone_id": ["tianzi", "lihe"],
+         "grade": ["primary", "not_listed"]}
+    )  # fmt: skip
+    store.set_sector_fit("auto", "lihe", "compatible", by="amy", why="new road")
+    store.set_sector_fit("food", "lihe", "primary", by="amy", why="cold chain")
+    out = apply_sector_fit_edits(fit, store.sector_fit_edits())
+    rows = out.set_index(["sector_id", "zone_id"])
+    assert rows.loc[("auto", "tianzi"), ["grade", "grade_source"]].tolist() == ["primary", "plan"]
+    edited = rows.loc[("auto", "lihe"), ["grade", "plan_grade", "grade_source", "edited_by"]]
+    assert edited.tolist() == ["compatible", "not_listed", "user edit", "amy"]
+    assert rows.loc[("food", "lihe"), "grade"] == "primary"  # absent pair appended
+    assert fit["grade"].tolist() == ["primary", "not_listed"]  # input untouched
+
+
+def test_land_rule_edits_overlaid_by_key(store: Store) -> None:
+    rules = pd.DataFrame(
+        {"indicator": ["plot_ratio", "plot_ratio"], "gbt4754_code": ["13", "14"],
+         "threshold": [1.0, 1.0], "edition": ["2008", "2008"], "note": ["", ""]}
+    )  # fmt: skip
+    store.set_land_rule(
+        land_rule_id("plot_ratio", "14", "2008"), {"threshold": 1.2, "note": "市里提高"},
+        by="amy", why="2026 notice",
+    )  # fmt: skip
+    out = apply_land_rule_edits(rules, store.land_rule_edits())
+    assert out["threshold"].tolist() == [1.0, 1.2]
+    assert out["rule_source"].tolist() == ["shipped", "user edit"]
+    assert out.loc[1, "note"] == "市里提高" and out.loc[1, "edited_by"] == "amy"
+    assert rules["threshold"].tolist() == [1.0, 1.0]
+
+
+def test_apply_zone_boundaries_on_zonegeom_layer(store: Store) -> None:
+    zonegeom = pytest.importorskip("wzgeo.zonegeom")
+    try:
+        zones = zonegeom.load_zone_geometry()
+    except (OSError, ValueError) as e:  # pragma: no cover - shipped layer not built
+        pytest.skip(f"zone layer not available: {e}")
+    official = box(108.40, 30.80, 108.42, 30.82)
+    store.set_zone_boundary("gaofeng", official, source="高峰园红线.shp", by="amy", why="w")
+    store.set_zone_boundary("lihe", BOX, source="lihe.shp", by="amy", why="w")
+    out = apply_zone_boundaries(zones.loc[zones["zone_id"] != "lihe"], store.zone_boundaries())
+    row = out.set_index("zone_id").loc["gaofeng"]
+    assert row["geometry_quality"] == "official"
+    assert row["boundary_source"] == "高峰园红线.shp" and row["boundary_by"] == "amy"
+    assert row.geometry.equals(official)
+    assert "lihe" not in set(out["zone_id"])  # not in the input: left out, not invented
+    others = out.loc[out["zone_id"] != "gaofeng", "geometry_quality"]
+    assert "official" not in set(others)

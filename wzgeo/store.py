@@ -57,6 +57,8 @@ __all__ = [
     "ENTITY_TYPES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "LAND_RULE_KEY",
+    "SECTOR_FIT_GRADES",
     "Change",
     "ConflictError",
     "EntityState",
@@ -67,8 +69,11 @@ __all__ = [
     "StoreError",
     "StoreImportError",
     "apply_assignments",
+    "apply_land_rule_edits",
+    "apply_sector_fit_edits",
     "apply_zone_boundaries",
     "default_store_path",
+    "land_rule_id",
     "load_id_catalog",
     "open_store",
 ]
@@ -77,6 +82,8 @@ logger = logging.getLogger(__name__)
 
 ENTITY_TYPES = ("assignment", "plot", "zone_boundary", "sector_fit", "land_rule")
 OPS = ("set", "delete")
+SECTOR_FIT_GRADES = ("primary", "compatible", "not_listed")
+LAND_RULE_KEY = ("indicator", "gbt4754_code", "edition")
 FORMAT_NAME = "wzgeo-store"
 FORMAT_VERSION = 1
 SCHEMA_VERSION = 1
@@ -97,7 +104,7 @@ DOCUMENTED_SECTOR_IDS = frozenset(
     }
 )  # fmt: skip
 _PROJECT_ID_RE = re.compile(r"^(NM-(CU|AL|BM|SY)|FP-(FD|PH)|AU|GL|EQ|EI)-\d{2}$")
-_FREE_ID_RE = re.compile(r"^[^\x00-\x1f/\\|]{1,100}$")
+_FREE_ID_RE = re.compile(r"^[^\x00-\x1f]{1,100}$")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -415,8 +422,8 @@ def _check_free_id(value: object, name: str) -> str:
     text = _check_text(value, name, max_len=100)
     if not _FREE_ID_RE.match(text):
         raise StoreError(
-            f"{name} '{text}' 含有不允许的字符（控制字符、/、\\ 或 |）。",
-            f"{name} '{text}' contains characters that are not allowed (control, /, \\ or |).",
+            f"{name} '{text}' 含有控制字符（如换行），请去掉。",
+            f"{name} '{text}' contains control characters (e.g. a line break); remove them.",
         )
     return text
 
@@ -783,7 +790,7 @@ class Store:
         Parameters
         ----------
         plot_id
-            Any short name (no control characters, ``/``, ``\\`` or ``|``).
+            Any short name (at most 100 characters, no control characters).
         geometry
             shapely geometry in EPSG:4326, GeoSeries/GeoDataFrame with a CRS, or GeoJSON.
         report
@@ -850,9 +857,16 @@ class Store:
         zone_id = _check_text(zone_id, "zone_id", max_len=50)
         self.ids.check_zone(zone_id)
         source = _check_text(source, "来源 source", max_len=500)
+        geojson = _geometry_to_geojson(geometry, what=f"zone {zone_id}")
+        if geojson["type"] not in ("Polygon", "MultiPolygon"):
+            raise InputFileError(
+                f"园区 {zone_id} 的边界是 {geojson['type']}，应为面（Polygon/MultiPolygon）。",
+                f"The boundary of zone {zone_id} is a {geojson['type']}; it must be a "
+                f"Polygon or MultiPolygon.",
+            )
         payload = {
             "zone_id": zone_id,
-            "geometry": _geometry_to_geojson(geometry, what=f"zone {zone_id}"),
+            "geometry": geojson,
             "source": source,
             "crs": "EPSG:4326",
         }
@@ -874,6 +888,11 @@ class Store:
         sector_id = _check_text(sector_id, "sector_id", max_len=50)
         zone_id = _check_text(zone_id, "zone_id", max_len=50)
         grade = _check_text(grade, "grade", max_len=50)
+        if grade not in SECTOR_FIT_GRADES:
+            raise StoreError(
+                f"适配等级 '{grade}' 无效，应为 {', '.join(SECTOR_FIT_GRADES)} 之一。",
+                f"Fit grade '{grade}' is not one of {', '.join(SECTOR_FIT_GRADES)}.",
+            )
         self.ids.check_sector(sector_id)
         self.ids.check_zone(zone_id)
         payload = {"sector_id": sector_id, "zone_id": zone_id, "grade": grade}
@@ -891,7 +910,11 @@ class Store:
         why: str,
         expected_version: int | None = None,
     ) -> Change:
-        """Override one row of ``land_rules`` (``values``: column → new value)."""
+        """Override one row of ``land_rules`` (``values``: column → new value).
+
+        ``rule_id`` names the row; for ``geodata/land_rules.csv`` use :func:`land_rule_id`
+        (``indicator|gbt4754_code|edition``) so :func:`apply_land_rule_edits` finds it.
+        """
         rule_id = _check_free_id(rule_id, "rule_id")
         if not isinstance(values, Mapping) or not values:
             raise WzgeoTypeError(
@@ -1473,41 +1496,178 @@ def apply_assignments(
 def apply_zone_boundaries(
     zone_geoms: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
-    """Replace schematic zone polygons by the official boundaries from the store.
+    """Replace schematic zone polygons by the official boundaries saved in the store.
+
+    When ``zone_geoms`` is the zone layer of :mod:`wzgeo.zonegeom` (it has
+    ``geometry_quality``), :func:`wzgeo.zonegeom.replace_zone_geometry` does the replacement,
+    so measured areas and labels follow that module's rules.
 
     Parameters
     ----------
     zone_geoms
         Zones with ``zone_id`` and geometry (any CRS).
     boundaries
-        :meth:`Store.zone_boundaries` (``zone_id``, ``source``, geometry).
+        :meth:`Store.zone_boundaries` (``zone_id``, ``source``, ``by_user``, ``at``, geometry).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        A new frame in ``zone_geoms``' CRS with ``geometry_source`` (``"official"`` where
-        replaced, otherwise the input's value or ``"schematic"``) and ``boundary_source``.
+        A new frame in ``zone_geoms``' CRS. Replaced rows: ``geometry_quality`` (zonegeom
+        layer) or ``geometry_source`` (other tables) is ``"official"``; ``boundary_source``,
+        ``boundary_by``, ``boundary_at`` say where the boundary came from, who saved it, when.
+        Boundaries of zones not in ``zone_geoms`` are left out (logged).
     """
+    import pandas as pd
+
     from wzgeo._errors import CRSError
 
     if zone_geoms.crs is None or (len(boundaries) and boundaries.crs is None):
         raise CRSError(
             "园区几何或官方边界缺少 CRS。", "Zone geometry or official boundaries lack a CRS."
         )
-    out = zone_geoms.copy()
-    if "geometry_source" not in out:
+    known = boundaries["zone_id"].isin(zone_geoms["zone_id"])
+    if not known.all():
+        missing = sorted(set(boundaries.loc[~known, "zone_id"]))
+        logger.warning("official boundaries for zones not in the table: %s", missing)
+        boundaries = boundaries.loc[known]
+    official = boundaries.drop_duplicates("zone_id", keep="last").set_index("zone_id")
+    zonegeom_layer = "geometry_quality" in zone_geoms.columns
+    if len(official) == 0:
+        out = zone_geoms.copy()
+    elif zonegeom_layer:
+        from wzgeo import zonegeom
+
+        replaced = zonegeom.replace_zone_geometry(
+            zone_geoms, official.reset_index()[["zone_id", "source", "geometry"]]
+        )
+        out = replaced.to_crs(zone_geoms.crs)
+    else:
+        out = zone_geoms.copy()
+        hit = out["zone_id"].isin(official.index)
+        geom_col = out.geometry.name
+        new = official.to_crs(out.crs).geometry.reindex(out.loc[hit, "zone_id"])
+        out.loc[hit, geom_col] = new.to_numpy()
+        if "geometry_source" not in out:
+            out["geometry_source"] = "schematic"
+        out.loc[hit, "geometry_source"] = "official"
+    if not zonegeom_layer and "geometry_source" not in out:
         out["geometry_source"] = "schematic"
-    out["boundary_source"] = None
-    if len(boundaries) == 0:
-        return out
-    official = boundaries.to_crs(out.crs).drop_duplicates("zone_id", keep="last")
-    official = official.set_index("zone_id")
-    hit = out["zone_id"].isin(official.index)
-    geom_col = out.geometry.name
-    out.loc[hit, geom_col] = official.geometry.reindex(out.loc[hit, "zone_id"]).to_numpy()
-    out.loc[hit, "geometry_source"] = "official"
-    out.loc[hit, "boundary_source"] = out.loc[hit, "zone_id"].map(official["source"])
-    missing = set(official.index) - set(out["zone_id"])
-    if missing:
-        logger.warning("official boundaries for zones not in the table: %s", sorted(missing))
+    for col, src in (("boundary_source", "source"), ("boundary_by", "by_user"),
+                     ("boundary_at", "at")):  # fmt: skip
+        values = official[src] if src in official else pd.Series(dtype="object")
+        mapped = out["zone_id"].map(values).astype("object")
+        out[col] = mapped.where(mapped.notna(), None)
+    return out
+
+
+def land_rule_id(indicator: str, gbt4754_code: str, edition: str) -> str:
+    """The ``rule_id`` of a ``land_rules`` row: ``indicator|gbt4754_code|edition``."""
+    return f"{indicator}|{gbt4754_code}|{edition}"
+
+
+def apply_sector_fit_edits(fit: pd.DataFrame, edits: pd.DataFrame) -> pd.DataFrame:
+    """Overlay the store's ``sector_fit`` edits on the shipped fit table.
+
+    Parameters
+    ----------
+    fit
+        ``sector_id, zone_id, grade, ...`` (e.g. ``wzgeo.sectorfit.load_sector_fit()``).
+    edits
+        :meth:`Store.sector_fit_edits`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table: edited cells get the user's ``grade``; the shipped grade stays in
+        ``plan_grade``; ``grade_source`` is ``"plan"`` or ``"user edit"``; ``edited_by``,
+        ``edited_at``, ``edited_why`` say who, when and why. Pairs absent from ``fit`` are
+        appended.
+    """
+    import pandas as pd
+
+    out = fit.copy()
+    out["plan_grade"] = out["grade"]
+    out["grade_source"] = "plan"
+    for col in ("edited_by", "edited_at", "edited_why"):
+        out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
+    out["grade"] = out["grade"].astype("object")
+    key = out["sector_id"].astype(str) + "|" + out["zone_id"].astype(str)
+    extra = []
+    for e in edits.to_dict("records"):
+        hit = key == f"{e['sector_id']}|{e['zone_id']}"
+        values: dict[str, Any] = {
+            "grade": e["grade"],
+            "grade_source": "user edit",
+            "edited_by": e["by_user"],
+            "edited_at": e["at"],
+            "edited_why": e["why"],
+        }
+        if hit.any():
+            for col, val in values.items():
+                out.loc[hit, col] = val
+        else:
+            extra.append(
+                {
+                    "sector_id": e["sector_id"],
+                    "zone_id": e["zone_id"],
+                    "plan_grade": pd.NA,
+                    **values,
+                }
+            )
+    if extra:
+        out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
+    return out
+
+
+def apply_land_rule_edits(
+    rules: pd.DataFrame, edits: pd.DataFrame, *, key: tuple[str, ...] = LAND_RULE_KEY
+) -> pd.DataFrame:
+    """Overlay the store's ``land_rules`` edits on the shipped rules table.
+
+    Parameters
+    ----------
+    rules
+        The shipped rules (e.g. ``wzgeo.rules.load_rules()``).
+    edits
+        :meth:`Store.land_rule_edits` (``rule_id`` = :func:`land_rule_id` of the row).
+    key
+        The columns joined by ``|`` to form ``rule_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table with the edited values, ``rule_source`` (``"shipped"`` or
+        ``"user edit"``) and ``edited_by``, ``edited_at``, ``edited_why``. Edits matching no
+        row are appended as new rows (their key columns split from ``rule_id``).
+    """
+    import pandas as pd
+
+    out = rules.copy()
+    out["rule_source"] = "shipped"
+    for col in ("edited_by", "edited_at", "edited_why"):
+        out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
+    ids = out[list(key)].astype(str).agg("|".join, axis=1)
+    extra = []
+    for e in edits.to_dict("records"):
+        values = json.loads(str(e["values_json"]))
+        meta = {
+            "rule_source": "user edit",
+            "edited_by": e["by_user"],
+            "edited_at": e["at"],
+            "edited_why": e["why"],
+        }
+        hit = ids == e["rule_id"]
+        if hit.sum() > 1:
+            logger.warning("land rule edit %s matches %d rows; all edited", e["rule_id"], hit.sum())
+        if hit.any():
+            for col, val in {**values, **meta}.items():
+                if col in out and out[col].dtype != object:
+                    out[col] = out[col].astype("object")
+                out.loc[hit, col] = val
+        else:
+            parts = str(e["rule_id"]).split("|")
+            row = dict(zip(key, parts, strict=False)) if len(parts) == len(key) else {}
+            extra.append({**row, **values, **meta})
+    if extra:
+        out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
     return out
