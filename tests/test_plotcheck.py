@@ -155,3 +155,25 @@ def test_shipped_zones_plot_in_lihe_fits_building_materials() -> None:
     assert t["zone_id"] == "lihe"
     assert t["fit_grade"] == "primary"
     assert t["zone_geometry_quality"] == lihe["geometry_quality"].iloc[0]
+
+
+def test_pruned_nearest_equals_brute_force() -> None:
+    import numpy as np
+    import shapely
+
+    from wzgeo.plotcheck import _nearest
+
+    rng = np.random.default_rng(1)
+    zones = np.array(
+        [
+            shapely.Point(0, 0).buffer(1000),
+            box(5000, 0, 9000, 300),  # long thin zone: centre far from its ends
+            shapely.Point(3000, 6000).buffer(400),
+        ]
+    )
+    x, y = rng.uniform(-8000, 15000, 500), rng.uniform(-8000, 12000, 500)
+    geoms = shapely.box(x, y, x + 50, y + 80)
+    k, d = _nearest(geoms, zones)
+    brute = np.stack([shapely.distance(geoms, z) for z in zones], axis=1)
+    assert np.allclose(d, brute.min(axis=1))
+    assert (brute[np.arange(len(geoms)), k] == brute.min(axis=1)).all()

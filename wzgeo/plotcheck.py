@@ -118,12 +118,12 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _py(v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
-def _plot_ids(plots: gpd.GeoDataFrame) -> np.ndarray:
+def _plot_ids(plots: gpd.GeoDataFrame) -> pd.Series:
     if "plot_id" in plots.columns:
-        ids = plots["plot_id"].astype("string").fillna("").to_numpy(dtype=object)
+        ids = plots["plot_id"].astype("string").fillna("").reset_index(drop=True)
     else:
-        ids = np.array([str(i) for i in plots.index], dtype=object)
-    if len(set(ids)) != len(ids):
+        ids = pd.Series([str(i) for i in plots.index], dtype="string")
+    if not ids.is_unique:
         raise WzgeoError(
             "地块编号（plot_id）有重复，请保证每个地块编号唯一。",
             "plot ids (plot_id) are not unique; give every plot its own id.",
@@ -139,6 +139,55 @@ def _project_row(projects: pd.DataFrame, project_id: str) -> pd.Series:
             f"unknown project id '{project_id}'; use an id of the project library (e.g. NM-CU-01).",
         )
     return hit.iloc[0]
+
+
+def _take(labels: list[Any], idx: np.ndarray, missing: Any) -> Any:
+    """``labels[idx]`` as a string array, ``missing`` where ``idx == -1``."""
+    table = np.array([*labels, missing], dtype=object)
+    return pd.array(table[np.where(idx < 0, len(labels), idx)], dtype="string")
+
+
+def _categorical(labels: list[str], idx: np.ndarray, missing: str) -> Any:
+    """Like :func:`_take` but categorical (for long repeated texts)."""
+    cats = list(dict.fromkeys([*labels, missing]))
+    codes_of = np.array([cats.index(x) for x in [*labels, missing]], dtype=np.int64)
+    return pd.Categorical.from_codes(
+        codes_of[np.where(idx < 0, len(labels), idx)], categories=pd.Index(cats)
+    )
+
+
+def _empty_strings(n: int) -> pd.Series:
+    return pd.Series(pd.array(np.full(n, "", dtype=object), dtype="string"))
+
+
+def _nearest(geoms: np.ndarray, zones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest zone and the exact distance, for each geometry.
+
+    Exact distances are computed only for zones that can be nearest: each zone lies in a
+    disc (centre = a point inside it, radius R); for a geometry with bounding-box centre c and
+    half-diagonal r, distance ≥ |c − centre| − R − r and ≤ |c − centre| + r.
+    """
+    b = shapely.bounds(geoms)
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    r = np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / 2
+    centres = shapely.point_on_surface(zones)
+    px, py = shapely.get_x(centres), shapely.get_y(centres)
+    radius = np.array(
+        [
+            np.hypot(*(shapely.get_coordinates(z) - [x, y]).T).max()
+            for z, x, y in zip(zones, px, py, strict=True)
+        ]
+    )
+    d_centre = np.hypot(cx[:, None] - px[None, :], cy[:, None] - py[None, :])
+    lower = np.maximum(d_centre - radius[None, :] - r[:, None], 0.0)
+    upper = (d_centre + r[:, None]).min(axis=1)
+    dist = np.full(lower.shape, np.inf)
+    for k, zone in enumerate(zones):
+        cand = np.flatnonzero(lower[:, k] <= upper)
+        if len(cand):
+            dist[cand, k] = shapely.distance(geoms[cand], zone)
+    best = dist.argmin(axis=1)
+    return best, dist[np.arange(len(geoms)), best]
 
 
 def _num(v: Any) -> float:
@@ -161,6 +210,7 @@ def check_plots(
     fit: pd.DataFrame | None = None,
     sectors: pd.DataFrame | None = None,
     plot_overlaps: bool = True,
+    nearest: bool = True,
 ) -> PlotCheck:
     """Check plots against the zones, the sector fit and the control indicators.
 
@@ -190,6 +240,9 @@ def check_plots(
         Sectors table (for GB/T 4754 codes); default :func:`wzgeo.plandata.load_sectors`.
     plot_overlaps
         Look for overlaps between the plots (on by default).
+    nearest
+        Find the nearest fitting zone of plots outside every zone (on by default; the bulk
+        ``wzgeo check-plots`` turns it on with ``--distance``).
 
     Returns
     -------
@@ -241,7 +294,7 @@ def check_plots(
     n = len(plots)
     geoms_m = wzcrs.to_measure_crs(plots.geometry).to_numpy()
     area = shapely.area(geoms_m)
-    table = pd.DataFrame({"plot_id": pd.array(ids, dtype="string")})
+    table = pd.DataFrame({"plot_id": ids})
     table["area_m2"] = area
     table["area_mu"] = area / M2_PER_MU
     table["area_ha"] = area / M2_PER_HA
@@ -262,7 +315,7 @@ def check_plots(
         share = np.where(area[pi] > 0, 100.0 * inter / area[pi], np.nan)
     overlaps = pd.DataFrame(
         {
-            "plot_id": pd.array(ids[pi], dtype="string"),
+            "plot_id": ids.iloc[pi].to_numpy(),
             "zone_id": pd.array(zone_ids[zi], dtype="string"),
             "overlap_m2": inter,
             "share_pct": share,
@@ -275,18 +328,18 @@ def check_plots(
     first[1:] = pi[order][1:] != pi[order][:-1]
     main_p = pi[order][first]
     main_z = zi[order][first]
-    main_zone = np.full(n, None, dtype=object)
-    main_zone[main_p] = zone_ids[main_z]
     main_share = np.full(n, np.nan)
     main_share[main_p] = share[order][first]
     in_zones_pct = np.bincount(pi, weights=share, minlength=n) if n else np.array([])
     n_zones = np.bincount(pi, minlength=n) if n else np.array([], dtype=int)
-    table["zone_id"] = pd.array(main_zone, dtype="string")
+    main_idx = np.full(n, -1, dtype=np.int64)
+    main_idx[main_p] = main_z
+    table["zone_id"] = _take(list(zone_ids), main_idx, None)
     table["zone_share_pct"] = main_share
     table["in_zones_pct"] = in_zones_pct
     table["n_zones"] = n_zones
     multi = np.flatnonzero(n_zones > 1)
-    zones_text = pd.array(main_zone, dtype="string")
+    zones_text = table["zone_id"].copy()
     if len(multi):
         sub = overlaps.loc[np.isin(pi, multi)]
         joined = (
@@ -294,12 +347,9 @@ def check_plots(
             .groupby("plot_id", sort=False)["t"]
             .agg(";".join)
         )
-        zones_text = pd.Series(zones_text).where(n_zones <= 1, pd.Series(ids).map(joined)).array
+        zones_text.iloc[multi] = ids.iloc[multi].map(joined).to_numpy()
     table["zones_overlapped"] = zones_text
-    q_of = dict(zip(zone_ids, quality, strict=True))
-    table["zone_geometry_quality"] = pd.array(
-        [q_of.get(z) if z is not None else None for z in main_zone], dtype="string"
-    )
+    table["zone_geometry_quality"] = _take(list(quality), main_idx, None)
     schematic_hit = np.zeros(n, dtype=bool)
     if len(pi):
         schematic_hit |= np.bincount(pi, weights=(quality[zi] == "schematic"), minlength=n) > 0
@@ -316,61 +366,55 @@ def check_plots(
             if not_located
             else "地块不在任何园区内 / outside every zone"
         )
-        table["fit_grade"] = pd.array(
-            [grade_of.get(z, "not_listed") if z is not None else out_grade for z in main_zone],
-            dtype="string",
+        table["fit_grade"] = _take(
+            [grade_of.get(z, "not_listed") for z in zone_ids], main_idx, out_grade
         )
-        table["fit_reason_zh"] = pd.array(
-            [reason_of.get(z, "") if z is not None else out_reason for z in main_zone],
-            dtype="string",
+        table["fit_reason_zh"] = _categorical(
+            [reason_of.get(z, "") for z in zone_ids], main_idx, out_reason
         )
         fitting = {z for z, g in grade_of.items() if g in ("primary", "compatible")}
     else:
         table["fit_grade"] = pd.array([pd.NA] * n, dtype="string")
-        table["fit_reason_zh"] = pd.array(
-            ["未指定行业或项目 / no sector or project given"] * n, dtype="string"
+        table["fit_reason_zh"] = _categorical(
+            [], np.full(n, -1), "未指定行业或项目 / no sector or project given"
         )
         fitting = set(zone_ids)
 
     # nearest fitting zone for plots outside every zone
-    outside = np.flatnonzero(n_zones == 0)
-    near_zone = np.full(n, None, dtype=object)
+    near_idx = np.full(n, -1, dtype=np.int64)
     near_dist = np.full(n, np.nan)
-    fit_idx = np.flatnonzero(np.isin(zone_ids, sorted(fitting)))
-    if len(outside) and len(fit_idx):
-        ftree = shapely.STRtree(zone_m[fit_idx])
-        (src, dst), dist = ftree.query_nearest(
-            geoms_m[outside], return_distance=True, all_matches=False
-        )
-        near_zone[outside[src]] = zone_ids[fit_idx[dst]]
-        near_dist[outside[src]] = dist
-        schematic_hit[outside[src]] |= quality[fit_idx[dst]] == "schematic"
-    table["nearest_fitting_zone_id"] = pd.array(near_zone, dtype="string")
+    if nearest:
+        outside = np.flatnonzero(n_zones == 0)
+        fit_idx = np.flatnonzero(np.isin(zone_ids, sorted(fitting)))
+        if len(outside) and len(fit_idx):
+            k, dist = _nearest(geoms_m[outside], zone_m[fit_idx])
+            near_idx[outside] = fit_idx[k]
+            near_dist[outside] = dist
+            schematic_hit[outside] |= quality[fit_idx[k]] == "schematic"
+    table["nearest_fitting_zone_id"] = _take(list(zone_ids), near_idx, None)
     table["distance_to_fitting_zone_m"] = near_dist
 
-    # overlaps between plots
+    # overlaps between plots (interiors intersect; touching edges do not count)
+    n_ov = np.zeros(n, dtype=np.int64)
+    txt = _empty_strings(n)
     if plot_overlaps and n > 1:
-        ptree = shapely.STRtree(geoms_m)
-        a, b = ptree.query(geoms_m, predicate="overlaps")
-        c, d = ptree.query(geoms_m, predicate="contains")
-        a = np.concatenate([a, c, d])
-        b = np.concatenate([b, d, c])
-        mask = a != b
-        a, b = a[mask], b[mask]
-        pairs = pd.DataFrame({"a": a, "b": b}).drop_duplicates()
-        n_ov = np.bincount(pairs["a"].to_numpy(), minlength=n)
-        txt = np.full(n, "", dtype=object)
-        if len(pairs):
-            pairs["bid"] = ids[pairs["b"].to_numpy()]
-            joined = pairs.sort_values(["a", "b"]).groupby("a")["bid"].agg(";".join)
-            txt[joined.index.to_numpy()] = joined.to_numpy()
-        table["n_overlapping_plots"] = n_ov
-        table["overlapping_plots"] = pd.array(txt, dtype="string")
-    else:
-        table["n_overlapping_plots"] = 0
-        table["overlapping_plots"] = pd.array([""] * n, dtype="string")
+        a, b = shapely.STRtree(geoms_m).query(geoms_m)
+        m = a < b
+        a, b = a[m], b[m]
+        hit = shapely.relate_pattern(geoms_m[a], geoms_m[b], "T********")
+        a, b = np.concatenate([a[hit], b[hit]]), np.concatenate([b[hit], a[hit]])
+        n_ov = np.bincount(a, minlength=n)
+        if len(a):
+            pairs = pd.DataFrame({"a": a, "b": b}).sort_values(["a", "b"])
+            pairs["bid"] = ids.iloc[pairs["b"].to_numpy()].to_numpy()
+            joined = pairs.groupby("a")["bid"].agg(";".join)
+            txt.iloc[joined.index.to_numpy()] = joined.to_numpy()
+    table["n_overlapping_plots"] = n_ov
+    table["overlapping_plots"] = txt.array
 
-    table["geometry_note"] = pd.array(np.where(schematic_hit, SCHEMATIC_NOTE, ""), dtype="string")
+    table["geometry_note"] = pd.Categorical.from_codes(
+        schematic_hit.astype(np.int64), categories=pd.Index(["", SCHEMATIC_NOTE])
+    )
 
     # project figures
     indicators = pd.DataFrame()

@@ -1,0 +1,148 @@
+"""Benchmark ``wzgeo check-plots`` against the floor, at 10k / 100k / 1M synthetic parcels.
+
+Not a test: run by hand (it takes a few minutes and most of a core)::
+
+    python bench/bench_check_plots.py                 # 10k, 100k, 1M
+    python bench/bench_check_plots.py --sizes 10000   # just one size
+
+Parcels: a jittered grid of non-overlapping squares covering the Wanzhou district's bounding
+box (EPSG:4545), stored as GeoParquet in EPSG:4326 like a real parcel layer; 0.1 % of them
+are shifted to overlap a neighbour, so the overlap search has something to find.
+
+Each measurement runs in its own Python process (imports done before the clock starts) and
+reports wall time and peak resident memory (``ru_maxrss``):
+
+- floor: ``geopandas.read_parquet`` + ``shapely.STRtree(zones).query(parcels,
+  predicate="intersects")`` — the least work any check must do;
+- check-plots: ``wzgeo check-plots PARCELS --out OUT.parquet`` (read, measure areas in
+  EPSG:4545, zone shares, nearest zone for parcels outside, overlaps between parcels, write).
+
+Target (issue #4): check-plots ≤ 1.3 × floor at 1M parcels, peak memory ≤ 4 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+logger = logging.getLogger("bench_check_plots")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def make_parcels(n: int, path: Path, *, seed: int = 0) -> None:
+    """Write ``n`` synthetic parcels over the district's bounding box to ``path``."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from wzgeo.basedata import load_district
+
+    district = load_district().to_crs("EPSG:4545")
+    minx, miny, maxx, maxy = district.total_bounds
+    cols = int(np.ceil(np.sqrt(n * (maxx - minx) / (maxy - miny))))
+    rows = int(np.ceil(n / cols))
+    cell = min((maxx - minx) / cols, (maxy - miny) / rows)
+    rng = np.random.default_rng(seed)
+    idx = np.arange(n)
+    x0 = minx + (idx % cols) * cell
+    y0 = miny + (idx // cols) * cell
+    size = cell * rng.uniform(0.6, 0.9, n)
+    jx = rng.uniform(0, cell - size)
+    jy = rng.uniform(0, cell - size)
+    shift = rng.random(n) < 0.001
+    jx = np.where(shift, jx + cell * 0.5, jx)
+    geoms = shapely.box(x0 + jx, y0 + jy, x0 + jx + size, y0 + jy + size)
+    gdf = gpd.GeoDataFrame(
+        {"plot_id": [f"P{i:07d}" for i in range(n)]}, geometry=geoms, crs="EPSG:4545"
+    ).to_crs("EPSG:4326")
+    gdf.to_parquet(path)
+
+
+def run_floor(path: Path) -> dict[str, float]:
+    """Floor: read the GeoParquet and query its parcels against the zones' STRtree."""
+    import geopandas as gpd
+    import shapely
+
+    from wzgeo.zonegeom import load_zone_geometry
+
+    zg = load_zone_geometry()
+    zones = zg.loc[zg.geometry.notna()].geometry.to_numpy()
+    t0 = time.perf_counter()
+    parcels = gpd.read_parquet(path)
+    tree = shapely.STRtree(zones)
+    pairs = tree.query(parcels.geometry.to_numpy(), predicate="intersects")
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "pairs": float(pairs.shape[1])}
+
+
+def run_check(path: Path, out: Path) -> dict[str, float]:
+    """``wzgeo check-plots PATH --out OUT`` in this process."""
+    import wzgeo.plotcheck  # noqa: F401  (import before the clock)
+    from wzgeo.cli import main
+    from wzgeo.zonegeom import load_zone_geometry
+
+    load_zone_geometry()  # warm the file cache like the floor does
+    t0 = time.perf_counter()
+    code = main(["check-plots", str(path), "--out", str(out)])
+    seconds = time.perf_counter() - t0
+    if code != 0:
+        raise SystemExit(code)
+    return {"seconds": seconds, "peak_mb": _peak_mb()}
+
+
+def _child(mode: str, path: Path, out: Path) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", mode, str(path), str(out)]
+    res = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+
+
+def main() -> int:
+    """Run the benchmark and print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "PARCELS", "OUT"), default=None)
+    args = parser.parse_args()
+    if args.child:
+        mode, path, out = args.child
+        result = run_floor(Path(path)) if mode == "floor" else run_check(Path(path), Path(out))
+        print(json.dumps(result))
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    lines = [
+        "| parcels | floor s | check-plots s | ratio | floor peak MiB | check-plots peak MiB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            src = Path(tmp) / f"parcels_{n}.parquet"
+            out = Path(tmp) / f"out_{n}.parquet"
+            t0 = time.perf_counter()
+            make_parcels(n, src)
+            logger.info("generated %d parcels in %.1f s", n, time.perf_counter() - t0)
+            floor = _child("floor", src, out)
+            check = _child("check", src, out)
+            ratio = check["seconds"] / floor["seconds"]
+            logger.info(
+                "%d: floor %.2f s, check-plots %.2f s, ratio %.2f", n, floor["seconds"],
+                check["seconds"], ratio,
+            )
+            lines.append(
+                f"| {n:,} | {floor['seconds']:.2f} | {check['seconds']:.2f} | {ratio:.2f} | "
+                f"{floor['peak_mb']:.0f} | {check['peak_mb']:.0f} |"
+            )
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
