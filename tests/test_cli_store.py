@@ -109,3 +109,34 @@ def test_console_script_runs(env: Path) -> None:
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "version 1" in r.stdout
+
+
+def test_store_boundary_from_gis_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from wzgeo.store import open_store
+
+    official = box(108.40, 30.80, 108.42, 30.82)
+    src = env / "园区红线.gpkg"
+    gpd.GeoDataFrame(
+        {"zone_id": ["gaofeng", "lihe"]}, geometry=[official, box(108.1, 30.6, 108.2, 30.7)],
+        crs=4326,
+    ).to_crs(4545).to_file(src)  # fmt: skip
+    code, _, err = run(
+        capsys, "store", "boundary", "gaofeng", str(src), "--by", "amy", "--why", "红线批复"
+    )
+    assert code == 0, err
+    b = open_store(env / "store.sqlite").zone_boundaries()
+    assert b["source"].tolist() == ["园区红线.gpkg"]
+    assert b.geometry.iloc[0].symmetric_difference(official).area < 1e-12
+    code, _, err = run(capsys, "store", "boundary", "tianzi", str(src), "--by", "a", "--why", "w")
+    assert code == 2 and "no feature for 'tianzi'" in err
+    nocrs = env / "nocrs.geojson"
+    nocrs.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},'
+        ' "geometry": {"type": "Point", "coordinates": [500000, 3400000]}}]}',
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "store", "boundary", "tianzi", str(nocrs), "--by", "a", "--why", "w")
+    assert code == 2 and "Error" in err and "Traceback" not in err

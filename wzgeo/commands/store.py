@@ -129,6 +129,35 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_boundary(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+    import pyogrio.errors
+
+    from wzgeo._errors import InputFileError
+
+    by = _editor(args)
+    try:
+        gdf = gpd.read_file(args.file, layer=args.layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as e:
+        raise InputFileError(
+            f"无法读取边界文件 {args.file}：{e}。",
+            f"Cannot read the boundary file {args.file}: {e}.",
+        ) from e
+    if "zone_id" in gdf.columns:
+        gdf = gdf.loc[gdf["zone_id"].astype(str) == args.zone]
+        if gdf.empty:
+            raise InputFileError(
+                f"{args.file} 有 zone_id 列，但没有 '{args.zone}' 的要素。",
+                f"{args.file} has a zone_id column but no feature for '{args.zone}'.",
+            )
+    change = _open(args).set_zone_boundary(
+        args.zone, gdf, source=Path(args.file).name, by=by, why=args.why,
+        expected_version=args.expected_version,
+    )  # fmt: skip
+    _print_change(change)
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     store = _open(args)
     check = store.verify()
@@ -223,6 +252,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.add_argument("--password-stdin", action="store_true")
     _store_arg(q)
     q.set_defaults(func=_cmd_import)
+    q = ssub.add_parser(
+        "boundary", help="save an official zone boundary from a GIS file / 保存官方园区边界"
+    )
+    q.add_argument("zone", help="zone id / 园区编号")
+    q.add_argument("file", type=Path, help="GeoJSON, GeoPackage, Shapefile (.shp/.zip) with a CRS")
+    q.add_argument("--layer", default=None, help="layer name in a multi-layer file")
+    _who_args(q)
+    q.add_argument("--expected-version", type=int, default=None)
+    _store_arg(q)
+    q.set_defaults(func=_cmd_boundary)
     q = ssub.add_parser("check", help="integrity check and log/state consistency")
     _store_arg(q)
     q.set_defaults(func=_cmd_check)
