@@ -312,3 +312,27 @@ def test_cli_export_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "NM-CU-" in page and "AU-0" not in page  # only the chosen sector's projects
     assert main(["export-map", "--out", str(out), "--zone", "atlantis"]) == 2
     assert "Unknown zone" in capsys.readouterr().err
+
+
+def test_zone_without_land_projects_has_no_intensity(frames: dict[str, object]) -> None:
+    intensity = pd.DataFrame(
+        {"zone_id": ["gaofeng", "wuqiao"], "intensity_yi_per_km2": [0.0, 80.0], "n_land": [0, 3]}
+    )
+    _, html = render(**{**frames, "intensity": intensity}, basemap="none")
+    styles = [
+        json.loads(s)
+        for s in re.findall(r"return (\{[^{}]*\"className\": \"wz-intensity[^{}]*\});", html)
+    ]
+    fills = {s["className"].split()[-1]: s["fillColor"] for s in styles}
+    assert fills == {"wz-q-schematic": "#ffffff", "wz-q-official": "#67a9cf"}  # 80: 62.5–100
+    assert "无数据" in html
+
+
+def test_view_fits_highlight(frames: dict[str, object]) -> None:
+    _, html = render(**frames, basemap="none")
+    assert "[[30.4, 107.9], [31.1, 108.9]]" in html  # the district
+    _, html_hl = render(**frames, basemap="none", highlight="wuqiao")
+    bounds = re.search(r"fitBounds\(\s*\[\[([\d.]+), ([\d.]+)\], \[([\d.]+), ([\d.]+)\]\]", html_hl)
+    assert bounds is not None
+    s, w, n, e = map(float, bounds.groups())
+    assert s < 30.77 < 30.79 < n < 30.81 and w < 108.44 < 108.47 < e < 108.49

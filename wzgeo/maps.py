@@ -646,9 +646,18 @@ def build_map(
     m = WzgeoMap(tiles=None, control_scale=True, height=height, maxZoom=18, minZoom=6)
     m.add_child(_Css(_CSS))
     _basemap(m, basemap, tianditu_key)
-    minx, miny, maxx, maxy = district_d.total_bounds
+    focus = pd.concat(
+        [
+            located_d.loc[located_d["zone_id"].astype(str).isin(hl)].geometry,
+            placed_d.loc[placed_d["project_id"].astype(str).isin(hl)].geometry,
+        ]
+    )
+    view = focus if len(focus) else district_d.geometry
+    minx, miny, maxx, maxy = view.total_bounds
     if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        m.fit_bounds([[miny, minx], [maxy, maxx]])  # folium: [lat, lon]
+        pad = 0.01 if len(focus) else 0.0  # about 1 km around a highlighted feature
+        # folium: [lat, lon]
+        m.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
 
     fg_district = folium.FeatureGroup(name=label("ui.district", lang), show=True)
     folium.GeoJson(
@@ -675,9 +684,14 @@ def build_map(
     intensity_by_zone: dict[str, object] = {}
     if intensity is not None:
         _require_columns(intensity, "intensity", ("zone_id", "intensity_yi_per_km2"))
-        intensity_by_zone = dict(
-            zip(intensity["zone_id"].astype(str), intensity["intensity_yi_per_km2"], strict=False)
-        )
+        values = intensity["intensity_yi_per_km2"].astype("Float64")
+        if "n_land" in intensity.columns:
+            # no project with land sited in the zone: no measurement, not an intensity of 0
+            values = values.mask(intensity["n_land"].astype("Float64").fillna(0) == 0)
+        intensity_by_zone = {
+            str(z): (None if pd.isna(v) else float(v))
+            for z, v in zip(intensity["zone_id"], values, strict=True)
+        }
     style_title = (
         f"{label('ui.zones', lang)}（{label(f'style.{style}', lang)}）"
         if lang == "zh"
@@ -935,6 +949,10 @@ def _legend_html(
     if bins is not None:
         unit = label("ui.unit_yi_per_km2", lang)
         parts.append(f"<h4>{_esc(label('ui.intensity', lang))} ({_esc(unit)})</h4>")
+        parts.append(
+            '<div><span class="wz-sw" style="background:#fff;opacity:.6"></span>'
+            f"{_esc(label('ui.no_data', lang))}</div>"
+        )
         target_text = (
             f"{label('ui.target', lang)}: {target:g} {unit}"
             if lang == "zh"

@@ -73,6 +73,7 @@ def _export_map(args: argparse.Namespace) -> int:
         style=args.style,
         target_yi_per_km2=args.target,
         lang=args.lang,
+        show_intensity=args.show_intensity,
     )
     out = Path(args.out)
     page = maps.export_map_html(out, m=m)
@@ -83,7 +84,7 @@ def _export_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add this group's commands to the wzgeo parser."""
     p = sub.add_parser(
         "export-map",
@@ -103,5 +104,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--sector", default=None, help="sector_id, e.g. new_materials / 产业")
     p.add_argument("--stage", default=None, help="planning … operating / 项目阶段")
     p.add_argument("--zone", default=None, help="zone_id, e.g. gaofeng / 园区")
+    p.add_argument(
+        "--show-intensity",
+        action="store_true",
+        help="open with the output-per-km² layer shown / 打开时显示地均产出图层",
+    )
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="语言 / language")
     p.set_defaults(func=_export_map)
