@@ -74,6 +74,15 @@ def test_without_users_single_local_user_edits_and_sees_history(env: Path) -> No
     assert "靠近港口" in history.to_string()
 
 
+def test_restart_keeps_changes(env: Path) -> None:
+    at = _app()
+    _assign(at, "wuqiao", "保存后重启")
+    restarted = _app()  # a new session on a fresh script run: nothing kept in memory
+    shown = restarted.dataframe[0].value.to_string()
+    assert "wuqiao" in shown and "保存后重启" in shown
+    assert "1 changes in total" in _text(restarted)
+
+
 def test_with_users_viewing_open_editing_needs_login(env: Path) -> None:
     auth.add_user("alice", "alice-pass")
     store = open_store(env / "store.sqlite", ids=IDS)

@@ -299,6 +299,29 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
                 )
 
 
+def _other_work_section(store: Store, lang: str) -> None:
+    counts = store.counts()
+    st.subheader(_t("其他已保存内容", "Other saved work", lang))
+    st.caption(
+        _t(
+            f"地块 {counts['plot']}，官方园区边界 {counts['zone_boundary']}，"
+            f"产业适配修改 {counts['sector_fit']}，用地指标修改 {counts['land_rule']}，"
+            f"修改记录共 {counts['changes']} 条",
+            f"plots {counts['plot']}, official zone boundaries {counts['zone_boundary']}, "
+            f"sector-fit edits {counts['sector_fit']}, land-rule edits {counts['land_rule']}; "
+            f"{counts['changes']} changes in total",
+            lang,
+        )
+    )
+    if counts["zone_boundary"]:
+        b = store.zone_boundaries()
+        st.dataframe(
+            _labelled(pd.DataFrame(b.drop(columns="geometry")), lang),
+            hide_index=True,
+            key="sw_boundaries",
+        )
+
+
 def _transfer_section(store: Store, editor: str | None, lang: str) -> None:
     st.subheader(_t("导出 / 导入", "Export / import", lang))
     c1, c2 = st.columns(2)
@@ -390,4 +413,5 @@ def render(
         shown = assignments[["project_id", "zone_id", "by_user", "at", "why", "version"]]
         st.dataframe(_labelled(shown, lang), hide_index=True, key="sw_assignments")
     _history_section(store, editor, lang, project)
+    _other_work_section(store, lang)
     _transfer_section(store, editor, lang)
