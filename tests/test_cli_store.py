@@ -140,3 +140,23 @@ def test_store_boundary_from_gis_file(env: Path, capsys: pytest.CaptureFixture[s
     )
     code, _, err = run(capsys, "store", "boundary", "tianzi", str(nocrs), "--by", "a", "--why", "w")
     assert code == 2 and "Error" in err and "Traceback" not in err
+
+
+def test_two_processes_same_project_one_conflicts(env: Path) -> None:
+    def start(zone: str, user: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "wzgeo.cli", "assign", "EI-10", zone, "--by", user,
+             "--why", "parallel", "--expected-version", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        )  # fmt: skip
+
+    procs = [start("lihe", "amy"), start("tianzi", "bob")]
+    results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 2], results
+    loser_err = next(r[2] for r in results if r[0] == 2)
+    from wzgeo.store import open_store
+
+    winner = open_store(env / "store.sqlite").assignments().iloc[0]
+    assert "Conflict" in loser_err
+    assert winner["zone_id"] in loser_err and winner["by_user"] in loser_err
