@@ -336,3 +336,11 @@ def test_view_fits_highlight(frames: dict[str, object]) -> None:
     assert bounds is not None
     s, w, n, e = map(float, bounds.groups())
     assert s < 30.77 < 30.79 < n < 30.81 and w < 108.44 < 108.47 < e < 108.49
+
+
+def test_unexpected_geometry_quality_never_reaches_markup(frames: dict[str, object]) -> None:
+    zg = frames["zones_geo"].copy()  # type: ignore[attr-defined]
+    zg["geometry_quality"] = ['"></script><script>alert(3)</script>', "official", "not_located"]
+    _, html = render(**{**frames, "zones_geo": zg}, basemap="none")
+    assert "alert(3)" not in html
+    assert "wz-q-unknown" in html

@@ -98,6 +98,7 @@ _STAGE_MARK: Final[dict[str, tuple[str, str]]] = {
     "operating": ("产", "O"),
 }
 _SCHEMATIC_DASH: Final = "8 6"
+_QUALITIES: Final = ("official", "schematic")
 _HIGHLIGHT_COLOUR: Final = "#ff00ff"
 _TIANDITU_KEY = re.compile(r"^[A-Za-z0-9]{8,64}$")
 
@@ -710,6 +711,9 @@ def build_map(
         zid = str(r.zone_id)
         row = merged.loc[merged["zone_id"] == zid].iloc[0].to_dict()
         quality = str(r.geometry_quality)
+        if quality not in _QUALITIES:  # never let an unexpected value into class names
+            logger.warning("zone %s: unknown geometry_quality %r", zid, quality)
+            quality = "unknown"
         sector_ids = (
             []
             if _missing(row.get("sector_ids"))
