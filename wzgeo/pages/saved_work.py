@@ -45,6 +45,7 @@ _COLUMNS = {
     "reverts_change_id": ("撤销的修改", "Reverts"),
     "project_id": ("项目", "Project"),
     "zone_id": ("园区", "Zone"),
+    "source": ("来源", "Source"),
 }
 
 
@@ -206,10 +207,12 @@ def _assign_section(
             seen[project] = state.version
             st.rerun()
     zones = sorted(store.ids.zone_ids)
+    current_zone = state.value.get("zone_id") if state.value else None
     with st.form("sw_assign_form"):
         zone = st.selectbox(
             _t("园区", "Zone", lang),
             zones,
+            index=zones.index(current_zone) if current_zone in zones else 0,
             format_func=lambda z: f"{zone_names.get(z, z)} ({z})",
             key="sw_zone",
         )
