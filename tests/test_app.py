@@ -17,7 +17,6 @@ from streamlit.testing.v1 import AppTest
 
 from wzgeo.appstate import Filters, apply_filters
 from wzgeo.pages import _common
-from wzgeo.paths import geodata_dir as appstate_geodata
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -33,12 +32,6 @@ PAGES = {
     "wzgeo/pages/data_quality.py": ("数据说明", "Data & quality"),
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-needs_plan = pytest.mark.skipif(
-    not (appstate_geodata() / "plan" / "projects.csv").exists(),
-    reason="geodata/plan/ not built yet (wzgeo build-data)",
-)
 
 
 def _app(page: str | None = None, **query: str) -> AppTest:
@@ -177,7 +170,6 @@ def test_pages_without_data_show_a_notice(
     assert notices, "a page without data must say so"
 
 
-@needs_plan
 def test_projects_page_lists_all_projects_then_filters_by_url() -> None:
     at = _app("wzgeo/pages/projects.py")
     assert not at.exception, at.exception
@@ -189,7 +181,6 @@ def test_projects_page_lists_all_projects_then_filters_by_url() -> None:
     assert 0 < len(building) < 135
 
 
-@needs_plan
 def test_filter_change_updates_url_and_tables() -> None:
     at = _app("wzgeo/pages/projects.py")
     at.sidebar.multiselect(key="flt_sector").set_value(["auto"]).run()
@@ -201,7 +192,6 @@ def test_filter_change_updates_url_and_tables() -> None:
     assert "sector" not in at.query_params
 
 
-@needs_plan
 def test_assigning_a_project_to_a_zone() -> None:
     at = _app("wzgeo/pages/projects.py")
     pid = at.selectbox(key="assign_project").value
@@ -214,7 +204,6 @@ def test_assigning_a_project_to_a_zone() -> None:
     assert pid in ids
 
 
-@needs_plan
 def test_zones_page_table() -> None:
     at = _app("wzgeo/pages/zones.py")
     assert not at.exception, at.exception
@@ -223,7 +212,6 @@ def test_zones_page_table() -> None:
     assert any("规划用地" in str(c) for c in zones.columns)
 
 
-@needs_plan
 def test_bad_upload_gives_a_bilingual_error() -> None:
     at = _app("wzgeo/pages/plot_check.py")
     at.file_uploader(key="plot_upload").set_value(
@@ -236,7 +224,6 @@ def test_bad_upload_gives_a_bilingual_error() -> None:
     assert re.search(r"[A-Za-z]{4,} [A-Za-z]{2,}", text), text
 
 
-@needs_plan
 def test_uploaded_plot_yields_a_report() -> None:
     plot = {
         "type": "FeatureCollection",
