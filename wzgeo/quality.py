@@ -1,0 +1,304 @@
+"""The reconciliation's findings and their report.
+
+Records: :class:`Check` (a stated number compared with what the rows give), :class:`Correction`
+(an explicit repair with its evidence), :class:`Flag` (a problem left as it is). They are
+collected while reconciling by :class:`Findings` and published as a :class:`QualityReport`,
+written by ``wzgeo build-data`` as ``quality.json`` and ``quality.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "TOLERANCE",
+    "Check",
+    "Correction",
+    "Findings",
+    "Flag",
+    "QualityReport",
+    "compare",
+    "round2",
+]
+
+#: A stated and a computed value agree when they differ by less than this (values are given
+#: to 0.01).
+TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class Check:
+    """A stated number compared with what the rows give.
+
+    Attributes
+    ----------
+    scope
+        What the stated number covers (``合计``, a sector, a sub-sector, a text statement).
+    field
+        ``count``, ``investment_yi``, ``output_yi``, ``tax_yi`` or a text metric.
+    stage
+        ``as_printed`` (the stated value as the converted text has it, rows before repair) or
+        ``after_repair``.
+    stated, computed
+        The two numbers (``None`` when the stated cell is empty).
+    difference
+        ``computed - stated`` (``None`` if either is missing).
+    status
+        ``ok``, ``mismatch`` or ``missing``.
+    line
+        1-based line of the stated number in the source.
+    note
+        Anything a reader needs to judge the difference.
+    """
+
+    scope: str
+    field: str
+    stage: str
+    stated: float | None
+    computed: float | None
+    difference: float | None
+    status: str
+    line: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One explicit repair, with its evidence.
+
+    Attributes
+    ----------
+    correction_id
+        ``C01``, ``C02``, ...
+    kind
+        ``merged_row_split``, ``subtotal_columns_shifted``, ``subtotal_label_detached``,
+        ``content_shift``.
+    lines
+        Source lines concerned.
+    project_ids
+        Projects whose values changed.
+    description
+        What was done (English).
+    description_zh
+        The same in Chinese.
+    evidence
+        Why (each item one observation from the text or the numbers).
+    before, after
+        The values before and after.
+    """
+
+    correction_id: str
+    kind: str
+    lines: tuple[int, ...]
+    project_ids: tuple[str, ...]
+    description: str
+    description_zh: str
+    evidence: tuple[str, ...]
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A problem left as it is (not repairable from the text), attached to a project."""
+
+    project_id: str
+    flag: str
+    detail: str
+    line: int
+
+
+@dataclass
+class QualityReport:
+    """Everything the reconciliation found: checks, corrections, flags, notes.
+
+    Attributes
+    ----------
+    source_name, source_sha256
+        The parsed file (name only, so the report does not depend on where it lives).
+    summary
+        Counts.
+    checks, corrections, flags
+        See :class:`Check`, :class:`Correction`, :class:`Flag`.
+    notes
+        Other observations (normalizations applied, places that are not zones, ...).
+    """
+
+    source_name: str = ""
+    source_sha256: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mismatches(self) -> list[Check]:
+        """Checks whose status is not ``ok``."""
+        return [c for c in self.checks if c.status != "ok"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (stable key order)."""
+        return {
+            "source": {"name": self.source_name, "sha256": self.source_sha256},
+            "summary": self.summary,
+            "checks": [asdict(c) for c in self.checks],
+            "corrections": [
+                {**asdict(c), "lines": list(c.lines), "project_ids": list(c.project_ids)}
+                for c in self.corrections
+            ],
+            "flags": [asdict(f) for f in self.flags],
+            "notes": list(self.notes),
+        }
+
+    def to_json(self) -> str:
+        """The report as JSON text (UTF-8 characters kept, 2-space indent, ``\\n`` at end)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def to_markdown(self) -> str:
+        """The report as a readable Markdown page."""
+        out: list[str] = [
+            "# 规划数据质量报告 / Plan data quality report",
+            "",
+            f"Source: `{self.source_name}` (sha256 `{self.source_sha256[:16]}…`). "
+            "Generated by `wzgeo build-data`; do not edit by hand.",
+            "",
+            "## Summary",
+            "",
+        ]
+        for k, v in self.summary.items():
+            if isinstance(v, dict):
+                v = ", ".join(f"{a} {b}" for a, b in v.items())
+            out.append(f"- {k}: {v}")
+        out += [
+            "",
+            "## Differences between stated and computed values",
+            "",
+            "Every heading count, subtotal and total of the appendix, and the numbers the text "
+            "states in two places, compared before (`as_printed`) and after the repairs below.",
+            "",
+            "| scope | field | stage | stated | computed | difference | status | line | note |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for c in self.checks:
+            if c.status == "ok" and c.stage == "as_printed":
+                continue
+            out.append(
+                f"| {c.scope} | {c.field} | {c.stage} | {_fmt(c.stated)} | {_fmt(c.computed)} | "
+                f"{_fmt(c.difference)} | {c.status} | {c.line} | {_md(c.note)} |"
+            )
+        n_ok = sum(1 for c in self.checks if c.status == "ok")
+        out += [
+            "",
+            f"({len(self.checks)} checks in all, {n_ok} ok; `as_printed` checks that are ok "
+            "are listed only in quality.json.)",
+            "",
+            "## Corrections (repairs, each with its evidence)",
+            "",
+        ]
+        for cor in self.corrections:
+            out += [
+                f"### {cor.correction_id} · {cor.kind} · lines {', '.join(map(str, cor.lines))}",
+                "",
+                f"{cor.description}",
+                "",
+                f"{cor.description_zh}",
+                "",
+                "Projects: " + (", ".join(cor.project_ids) if cor.project_ids else "—"),
+                "",
+                "Evidence:",
+                "",
+            ]
+            out += [f"- {_md(e)}" for e in cor.evidence]
+            out += [
+                "",
+                f"Before: `{json.dumps(cor.before, ensure_ascii=False)}`",
+                "",
+                f"After: `{json.dumps(cor.after, ensure_ascii=False)}`",
+                "",
+            ]
+        out += [
+            "## Flags (not repaired)",
+            "",
+            "| project | flag | detail | line |",
+            "|---|---|---|---|",
+        ]
+        out += [f"| {f.project_id} | {f.flag} | {_md(f.detail)} | {f.line} |" for f in self.flags]
+        out += ["", "## Notes", ""]
+        out += [f"- {_md(n)}" for n in self.notes]
+        return "\n".join(out) + "\n"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+
+
+def _md(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+class Findings:
+    """Corrections, flags and notes collected while reconciling (numbering the corrections).
+
+    Attributes
+    ----------
+    corrections
+        In the order they were made; ids ``C01``, ``C02``, ...
+    flags
+        Problems left as they are.
+    notes
+        Other observations.
+    """
+
+    def __init__(self) -> None:
+        self.corrections: list[Correction] = []
+        self.flags: list[Flag] = []
+        self.notes: list[str] = []
+
+    def correct(self, **kw: Any) -> None:
+        """Record a :class:`Correction` (fields as keywords), giving it the next id."""
+        cid = f"C{len(self.corrections) + 1:02d}"
+        self.corrections.append(Correction(correction_id=cid, **kw))
+
+
+def round2(x: float) -> float:
+    """Round to 0.01 (and turn ``-0.0`` into ``0.0``)."""
+    return round(x + 0.0, 2) + 0.0
+
+
+def compare(
+    scope: str,
+    fld: str,
+    stage: str,
+    stated: float | None,
+    computed: float | None,
+    line: int,
+    note: str = "",
+) -> Check:
+    """Compare a stated number with the computed one.
+
+    Parameters
+    ----------
+    scope, fld, stage, line, note
+        As in :class:`Check`.
+    stated, computed
+        The two numbers; either may be missing.
+
+    Returns
+    -------
+    Check
+        ``missing`` if either is missing, else ``ok`` when they differ by less than
+        :data:`TOLERANCE`, else ``mismatch`` (with a note when the difference is the size of a
+        rounding difference). Numbers rounded to 0.01.
+    """
+    if stated is None or computed is None:
+        return Check(scope, fld, stage, stated, computed, None, "missing", line, note)
+    diff = round2(computed - stated)
+    status = "ok" if abs(diff) < TOLERANCE else "mismatch"
+    if status == "mismatch" and not note and abs(diff) <= 0.021:
+        note = "small: the size of a rounding difference (values given to 0.01)"
+    return Check(scope, fld, stage, round2(stated), round2(computed), diff, status, line, note)
