@@ -544,35 +544,16 @@ def build_map(
     if gcj02:
         messages.append(("info", label("ui.gcj02_note", "zh"), label("ui.gcj02_note", "en")))
 
-    # ---- zones: table joined with geometry -------------------------------------------------
-    geo = zones_geo[
-        ["zone_id", "geometry"]
-        + [c for c in ("geometry_quality", "area_km2_measured") if c in zones_geo.columns]
-    ]
-    merged = zones.merge(geo, on="zone_id", how="left", indicator=True)
-    extra = sorted(set(geo["zone_id"]) - set(zones["zone_id"]))
-    if extra:
-        logger.debug("zone geometry without a (selected) zone row, not drawn: %s", extra)
-    merged = gpd.GeoDataFrame(merged.drop(columns="_merge"), geometry="geometry", crs=4326)
-    if "geometry_quality" not in merged.columns:
-        merged["geometry_quality"] = "official"
-    located_mask = merged.geometry.notna() & ~merged.geometry.is_empty
-    located_mask &= merged["geometry_quality"].astype("string").fillna("") != "not_located"
-    located = merged.loc[located_mask].copy()
-    not_located = pd.DataFrame(
-        {
-            "zone_id": merged.loc[~located_mask, "zone_id"].astype(str).tolist(),
-            "name": [_zone_name(r, lang) for _, r in merged.loc[~located_mask].iterrows()],
-        }
-    )
+    merged, located, not_located = _split_zones(zones, zones_geo, lang)
     schematic = bool((located["geometry_quality"] == "schematic").any())
     if schematic:
         messages.append(
             ("warning", label("ui.schematic_banner", "zh"), label("ui.schematic_banner", "en"))
         )
     if not not_located.empty:
-        names_zh = "、".join(_zone_name(r, "zh") for _, r in merged[~located_mask].iterrows())
-        names_en = ", ".join(_zone_name(r, "en") for _, r in merged[~located_mask].iterrows())
+        unlocated = merged[~merged["zone_id"].isin(located["zone_id"])]
+        names_zh = "、".join(_zone_name(r, "zh") for _, r in unlocated.iterrows())
+        names_en = ", ".join(_zone_name(r, "en") for _, r in unlocated.iterrows())
         messages.append(
             (
                 "warning",
@@ -580,9 +561,109 @@ def build_map(
                 f"{label('ui.not_located', 'en')}: {names_en}",
             )
         )
-    rep_points = {str(r.zone_id): r.geometry.representative_point() for r in located.itertuples()}
+    placed, unplaced = _place_projects(projects, located, lang)
+    if not unplaced.empty:
+        messages.append(
+            (
+                "info",
+                f"{label('ui.projects_unplaced', 'zh')}：{len(unplaced)} 个",
+                f"{label('ui.projects_unplaced', 'en')}: {len(unplaced)}",
+            )
+        )
 
-    # ---- projects: where to draw them ------------------------------------------------------
+    # display coordinates: GCJ-02 on Gaode tiles
+    district_d = _to_display(district, gcj02)
+    located_d = _to_display(located, gcj02)
+    placed_d = _to_display(placed, gcj02)
+    river_d = _to_display(river, gcj02) if river is not None else None
+
+    m = WzgeoMap(tiles=None, control_scale=True, height=height, maxZoom=18, minZoom=6)
+    m.add_child(_Css(_CSS))
+    _basemap(m, basemap, tianditu_key)
+    _fit_view(m, district_d, located_d, placed_d, hl)
+    _add_outline(m, district_d, label("ui.district", lang), colour="#333", weight=2.5)
+    if river_d is not None and not river_d.empty:
+        _add_outline(m, river_d, label("ui.river", lang), colour="#4a90d9", weight=3)
+    used_zone_keys = _add_zone_layers(
+        m,
+        located_d,
+        merged,
+        intensity=intensity,
+        style=style,
+        parents=parents,
+        bins=bins,
+        target=target_yi_per_km2,
+        highlight=hl,
+        show_intensity=show_intensity,
+        lang=lang,
+    )
+    used_proj_sectors = _add_project_layer(m, placed_d, parents=parents, highlight=hl, lang=lang)
+    folium.LayerControl(collapsed=False).add_to(m)
+
+    legend = _legend_html(
+        style=style,
+        used_zone_keys=used_zone_keys,
+        used_proj_sectors=used_proj_sectors,
+        bins=bins if intensity is not None else None,
+        target=target_yi_per_km2,
+        schematic=schematic,
+        not_located=not_located,
+        unplaced=unplaced,
+        lang=lang,
+    )
+    m.add_child(_Control(legend, position="bottomright", css_class="wz-box wz-legend"))
+    notes = MapNotes(
+        basemap=basemap,
+        messages=tuple(messages),
+        zones_not_located=not_located,
+        projects_unplaced=unplaced,
+        schematic=schematic,
+        gcj02=gcj02,
+    )
+    if notes.messages:
+        banner = "".join(f"<div>{_esc(t)}</div>" for _kind, t in notes.texts(lang))
+        m.add_child(_Control(banner, position="bottomleft", css_class="wz-box wz-banner"))
+    m.notes = notes
+    use_offline_assets(m)
+    return m
+
+
+def _split_zones(
+    zones: pd.DataFrame, zones_geo: gpd.GeoDataFrame, lang: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    """Join the zone table (the master list) with geometry; split located / not located."""
+    geo = zones_geo[
+        ["zone_id", "geometry"]
+        + [c for c in ("geometry_quality", "area_km2_measured") if c in zones_geo.columns]
+    ]
+    extra = sorted(set(geo["zone_id"]) - set(zones["zone_id"]))
+    if extra:
+        logger.debug("zone geometry without a (selected) zone row, not drawn: %s", extra)
+    merged = gpd.GeoDataFrame(
+        zones.merge(geo, on="zone_id", how="left"), geometry="geometry", crs=4326
+    )
+    if "geometry_quality" not in merged.columns:
+        merged["geometry_quality"] = "official"
+    mask = merged.geometry.notna() & ~merged.geometry.is_empty
+    mask &= merged["geometry_quality"].astype("string").fillna("") != "not_located"
+    not_located = pd.DataFrame(
+        {
+            "zone_id": merged.loc[~mask, "zone_id"].astype(str).tolist(),
+            "name": [_zone_name(r, lang) for _, r in merged.loc[~mask].iterrows()],
+        }
+    )
+    return merged, merged.loc[mask].copy(), not_located
+
+
+def _place_projects(
+    projects: pd.DataFrame, located: gpd.GeoDataFrame, lang: str
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Where each project is drawn: its own geometry, else its zone's representative point.
+
+    Projects with neither are returned in the second frame with the reason, never drawn at an
+    invented place.
+    """
+    rep_points = {str(r.zone_id): r.geometry.representative_point() for r in located.itertuples()}
     proj = projects.copy()
     if isinstance(proj, gpd.GeoDataFrame):
         proj = _require_gdf(proj, "projects")
@@ -594,8 +675,7 @@ def build_map(
     unplaced_rows: list[dict[str, object]] = []
     for idx, r in proj.iterrows():
         zid = None if _missing(r["zone_id"]) else str(r["zone_id"])
-        lab = r.get("location_label")
-        lab = None if _missing(lab) else str(lab)
+        lab = None if _missing(r.get("location_label")) else str(r.get("location_label"))
         g = own_geom.get(idx)
         if g is not None and not getattr(g, "is_empty", True):
             points.append(g.representative_point())
@@ -620,96 +700,96 @@ def build_map(
                     "reason_text": reason[1] if lang == "zh" else reason[2],
                 }
             )
-    proj = proj.assign(location_basis=basis)
     placed = gpd.GeoDataFrame(
-        pd.DataFrame(proj.drop(columns="geometry", errors="ignore")),
+        pd.DataFrame(proj.drop(columns="geometry", errors="ignore")).assign(location_basis=basis),
         geometry=gpd.GeoSeries(points, index=proj.index, crs=4326),
     )
-    placed = placed.loc[placed.geometry.notna()]
     unplaced = pd.DataFrame(
         unplaced_rows, columns=["project_id", "name", "zone_id", "reason", "reason_text"]
     )
-    if not unplaced.empty:
-        messages.append(
-            (
-                "info",
-                f"{label('ui.projects_unplaced', 'zh')}：{len(unplaced)} 个",
-                f"{label('ui.projects_unplaced', 'en')}: {len(unplaced)}",
-            )
-        )
+    return placed.loc[placed.geometry.notna()], unplaced
 
-    # ---- display coordinates ---------------------------------------------------------------
-    district_d = _to_display(district, gcj02)
-    located_d = _to_display(located, gcj02)
-    placed_d = _to_display(placed, gcj02)
-    river_d = _to_display(river, gcj02) if river is not None else None
 
-    m = WzgeoMap(tiles=None, control_scale=True, height=height, maxZoom=18, minZoom=6)
-    m.add_child(_Css(_CSS))
-    _basemap(m, basemap, tianditu_key)
+def _fit_view(
+    m: folium.Map,
+    district: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    projects: gpd.GeoDataFrame,
+    highlight: set[str],
+) -> None:
+    """Fit the view to the highlighted features, else to the district."""
     focus = pd.concat(
         [
-            located_d.loc[located_d["zone_id"].astype(str).isin(hl)].geometry,
-            placed_d.loc[placed_d["project_id"].astype(str).isin(hl)].geometry,
+            zones.loc[zones["zone_id"].astype(str).isin(highlight)].geometry,
+            projects.loc[projects["project_id"].astype(str).isin(highlight)].geometry,
         ]
     )
-    view = focus if len(focus) else district_d.geometry
+    view = focus if len(focus) else district.geometry
     minx, miny, maxx, maxy = view.total_bounds
     if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         pad = 0.01 if len(focus) else 0.0  # about 1 km around a highlighted feature
-        # folium: [lat, lon]
-        m.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
+        m.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])  # [lat, lon]
 
-    fg_district = folium.FeatureGroup(name=label("ui.district", lang), show=True)
+
+def _add_outline(
+    m: folium.Map, gdf: gpd.GeoDataFrame, name: str, *, colour: str, weight: float
+) -> None:
+    group = folium.FeatureGroup(name=name, show=True)
     folium.GeoJson(
-        district_d[["geometry"]].to_json(),
-        style_function=lambda _f: {
-            "color": "#333",
-            "weight": 2.5,
-            "fill": False,
-            "dashArray": None,
-        },
+        gdf[["geometry"]].to_json(),
+        style_function=lambda _f: {"color": colour, "weight": weight, "fill": False},
         interactive=False,
-    ).add_to(fg_district)
-    fg_district.add_to(m)
-    if river_d is not None and not river_d.empty:
-        fg_river = folium.FeatureGroup(name=label("ui.river", lang), show=True)
-        folium.GeoJson(
-            river_d[["geometry"]].to_json(),
-            style_function=lambda _f: {"color": "#4a90d9", "weight": 3, "opacity": 0.8},
-            interactive=False,
-        ).add_to(fg_river)
-        fg_river.add_to(m)
+    ).add_to(group)
+    group.add_to(m)
 
-    # ---- zone layers -----------------------------------------------------------------------
-    intensity_by_zone: dict[str, object] = {}
-    if intensity is not None:
-        _require_columns(intensity, "intensity", ("zone_id", "intensity_yi_per_km2"))
-        values = intensity["intensity_yi_per_km2"].astype("Float64")
-        if "n_land" in intensity.columns:
-            # no project with land sited in the zone: no measurement, not an intensity of 0
-            values = values.mask(intensity["n_land"].astype("Float64").fillna(0) == 0)
-        intensity_by_zone = {
-            str(z): (None if pd.isna(v) else float(v))
-            for z, v in zip(intensity["zone_id"], values, strict=True)
-        }
-    style_title = (
-        f"{label('ui.zones', lang)}（{label(f'style.{style}', lang)}）"
+
+def _intensity_lookup(intensity: pd.DataFrame | None) -> dict[str, float | None]:
+    if intensity is None:
+        return {}
+    _require_columns(intensity, "intensity", ("zone_id", "intensity_yi_per_km2"))
+    values = intensity["intensity_yi_per_km2"].astype("Float64")
+    if "n_land" in intensity.columns:
+        # no project with land sited in the zone: no measurement, not an intensity of 0
+        values = values.mask(intensity["n_land"].astype("Float64").fillna(0) == 0)
+    return {
+        str(z): (None if pd.isna(v) else float(v))
+        for z, v in zip(intensity["zone_id"], values, strict=True)
+    }
+
+
+def _add_zone_layers(
+    m: folium.Map,
+    located: gpd.GeoDataFrame,
+    merged: pd.DataFrame,
+    *,
+    intensity: pd.DataFrame | None,
+    style: str,
+    parents: Mapping[str, str],
+    bins: list[tuple[float, float, str]],
+    target: float,
+    highlight: set[str],
+    show_intensity: bool,
+    lang: str,
+) -> list[str]:
+    """Zones styled by level or sector, and the intensity choropleth; return legend keys."""
+    by_zone = _intensity_lookup(intensity)
+    style_name = label(f"style.{style}", lang)
+    title = (
+        f"{label('ui.zones', lang)}（{style_name}）"
         if lang == "zh"
-        else f"{label('ui.zones', lang)} ({label(f'style.{style}', lang)})"
+        else f"{label('ui.zones', lang)} ({style_name})"
     )
-    fg_zones = folium.FeatureGroup(name=style_title, show=not show_intensity)
+    fg_zones = folium.FeatureGroup(name=title, show=not show_intensity)
     fg_int = None
     if intensity is not None:
         unit = label("ui.unit_yi_per_km2", lang)
         fg_int = folium.FeatureGroup(
             name=f"{label('ui.intensity', lang)} ({unit})", show=show_intensity
         )
-    used_levels: list[str] = []
-    used_sectors: list[str] = []
-    for r in located_d.itertuples():
+    used: list[str] = []
+    for r in located.itertuples():
         zid = str(r.zone_id)
-        row = merged.loc[merged["zone_id"] == zid].iloc[0].to_dict()
+        row = {str(k): v for k, v in merged.loc[merged["zone_id"] == zid].iloc[0].items()}
         quality = str(r.geometry_quality)
         if quality not in _QUALITIES:  # never let an unexpected value into class names
             logger.warning("zone %s: unknown geometry_quality %r", zid, quality)
@@ -721,31 +801,29 @@ def build_map(
         )
         tops = list(dict.fromkeys(t for t in (top_sector(s, parents) for s in sector_ids) if t))
         if style == "level":
-            fill = LEVEL_COLOURS.get(str(row.get("level")), _OTHER_COLOUR)
-            if row.get("level") not in used_levels:
-                used_levels.append(str(row.get("level")))
+            key = str(row.get("level"))
+            fill = LEVEL_COLOURS.get(key, _OTHER_COLOUR)
         else:
-            first = tops[0] if tops else None
-            fill = SECTOR_COLOURS.get(first or "", _OTHER_COLOUR)
-            key = first or "other"
-            if key not in used_sectors:
-                used_sectors.append(key)
-        is_hl = zid in hl
-        dash = _SCHEMATIC_DASH if quality == "schematic" else None
-        outline = _HIGHLIGHT_COLOUR if is_hl else "#222"
-        weight = 5 if is_hl else 2
+            key = tops[0] if tops and tops[0] in SECTOR_COLOURS else "other"
+            fill = SECTOR_COLOURS.get(key, _OTHER_COLOUR)
+        if key not in used:
+            used.append(key)
+        is_hl = zid in highlight
+        line = {
+            "color": _HIGHLIGHT_COLOUR if is_hl else "#222",
+            "weight": 5 if is_hl else 2,
+            "dashArray": _SCHEMATIC_DASH if quality == "schematic" else None,
+        }
         feature = {
             "type": "Feature",
             "properties": {"zone_id": zid, "geometry_quality": quality},
             "geometry": r.geometry.__geo_interface__,
         }
-        tip = _zone_tooltip(row, quality, tops, intensity_by_zone.get(zid), target_yi_per_km2, lang)
+        tip = _zone_tooltip(row, quality, tops, by_zone.get(zid), target, lang)
         zstyle = {
-            "color": outline,
-            "weight": weight,
+            **line,
             "fillColor": fill,
             "fillOpacity": 0.35,
-            "dashArray": dash,
             "className": f"wz-zone wz-q-{quality}",
         }
         gj = folium.GeoJson(feature, style_function=lambda _f, s=zstyle: s)
@@ -753,14 +831,11 @@ def build_map(
         gj.add_child(_BindContent(tip, kind="Popup", options={"maxWidth": 360}))
         gj.add_to(fg_zones)
         if fg_int is not None:
-            value = intensity_by_zone.get(zid)
-            colour = _intensity_colour(value, bins)
+            colour = _intensity_colour(by_zone.get(zid), bins)
             istyle = {
-                "color": outline,
-                "weight": weight,
+                **line,
                 "fillColor": colour or "#ffffff",
                 "fillOpacity": 0.75 if colour else 0.1,
-                "dashArray": dash,
                 "className": f"wz-intensity wz-q-{quality}",
             }
             ig = folium.GeoJson(feature, style_function=lambda _f, s=istyle: s)
@@ -769,23 +844,32 @@ def build_map(
     fg_zones.add_to(m)
     if fg_int is not None:
         fg_int.add_to(m)
+    return used
 
-    # ---- project markers -------------------------------------------------------------------
-    fg_proj = folium.FeatureGroup(name=label("ui.projects", lang), show=True)
+
+def _add_project_layer(
+    m: folium.Map,
+    placed: gpd.GeoDataFrame,
+    *,
+    parents: Mapping[str, str],
+    highlight: set[str],
+    lang: str,
+) -> list[str]:
+    """Clustered project markers (colour: sector; size: output; letter: stage)."""
+    group = folium.FeatureGroup(name=label("ui.projects", lang), show=True)
     cluster = MarkerCluster(options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True})
-    cluster.add_to(fg_proj)
-    used_proj_sectors: list[str] = []
-    for r in placed_d.itertuples():
+    cluster.add_to(group)
+    used: list[str] = []
+    for r in placed.itertuples():
         rec = r._asdict()
         top = top_sector(rec.get("sector_id"), parents)
-        colour = SECTOR_COLOURS.get(top or "", _OTHER_COLOUR)
         key = top if top in SECTOR_COLOURS else "other"
-        if key not in used_proj_sectors:
-            used_proj_sectors.append(key)
-        is_hl = str(rec["project_id"]) in hl
+        colour = SECTOR_COLOURS.get(key, _OTHER_COLOUR)
+        if key not in used:
+            used.append(key)
+        is_hl = str(rec["project_id"]) in highlight
         size = _marker_px(rec.get("output_yi"))
-        stage = rec.get("stage")
-        mark = _STAGE_MARK.get(str(stage), ("?", "?"))[0 if lang == "zh" else 1]
+        mark = _STAGE_MARK.get(str(rec.get("stage")), ("?", "?"))[0 if lang == "zh" else 1]
         icon = folium.DivIcon(
             html=(
                 f'<div class="wz-proj{" wz-hl" if is_hl else ""}" style="width:{size}px;'
@@ -800,46 +884,16 @@ def build_map(
             icon=icon,
             z_index_offset=1000 if is_hl else 0,
         )
-        pop = _project_popup(rec, top, lang)
-        marker.add_child(_BindContent(pop, kind="Tooltip", options={}))
-        marker.add_child(_BindContent(pop, kind="Popup", options={"maxWidth": 360}))
-        marker.add_to(fg_proj if is_hl else cluster)
-    fg_proj.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-
-    # ---- legend and banner -----------------------------------------------------------------
-    legend = _legend_html(
-        style=style,
-        used_levels=used_levels,
-        used_sectors=used_sectors,
-        used_proj_sectors=used_proj_sectors,
-        bins=bins if intensity is not None else None,
-        target=target_yi_per_km2,
-        schematic=schematic,
-        not_located=not_located,
-        unplaced=unplaced,
-        lang=lang,
-    )
-    m.add_child(_Control(legend, position="bottomright", css_class="wz-box wz-legend"))
-    banner_texts = [t for _kind, t in MapNotes(basemap, tuple(messages)).texts(lang)]
-    if banner_texts:
-        banner = "".join(f"<div>{_esc(t)}</div>" for t in banner_texts)
-        m.add_child(_Control(banner, position="bottomleft", css_class="wz-box wz-banner"))
-
-    m.notes = MapNotes(
-        basemap=basemap,
-        messages=tuple(messages),
-        zones_not_located=not_located,
-        projects_unplaced=unplaced,
-        schematic=schematic,
-        gcj02=gcj02,
-    )
-    use_offline_assets(m)
-    return m
+        text = _project_popup(rec, lang)
+        marker.add_child(_BindContent(text, kind="Tooltip", options={}))
+        marker.add_child(_BindContent(text, kind="Popup", options={"maxWidth": 360}))
+        marker.add_to(group if is_hl else cluster)  # a highlighted project is never hidden
+    group.add_to(m)
+    return used
 
 
 def _marker_px(output_yi: object) -> int:
-    """Marker diameter in pixels: area proportional to output (亿元), 14–44 px."""
+    """Marker diameter in pixels, growing with the square root of output (亿元): 14–44 px."""
     if _missing(output_yi):
         return 14
     try:
@@ -888,7 +942,7 @@ def _zone_tooltip(
     return "<br>".join(lines)
 
 
-def _project_popup(rec: Mapping[str, Any], top: str | None, lang: str) -> str:
+def _project_popup(rec: Mapping[str, Any], lang: str) -> str:
     name = (
         rec.get("name_en")
         if lang == "en" and not _missing(rec.get("name_en"))
@@ -920,8 +974,7 @@ def _project_popup(rec: Mapping[str, Any], top: str | None, lang: str) -> str:
 def _legend_html(
     *,
     style: str,
-    used_levels: list[str],
-    used_sectors: list[str],
+    used_zone_keys: list[str],
     used_proj_sectors: list[str],
     bins: list[tuple[float, float, str]] | None,
     target: float,
@@ -932,14 +985,14 @@ def _legend_html(
 ) -> str:
     parts = [f"<h4>{_esc(label('ui.zones', lang))} — {_esc(label(f'style.{style}', lang))}</h4>"]
     if style == "level":
-        for lv in used_levels:
+        for lv in used_zone_keys:
             parts.append(
                 f'<div><span class="wz-sw" style="background:'
                 f'{LEVEL_COLOURS.get(lv, _OTHER_COLOUR)}"></span>'
                 f"{_esc(value_label('level', lv, lang))}</div>"
             )
     else:
-        for s in used_sectors:
+        for s in used_zone_keys:
             name = label("ui.other", lang) if s == "other" else value_label("sector", s, lang)
             parts.append(
                 f'<div><span class="wz-sw" style="background:'
