@@ -229,6 +229,19 @@ def test_store_path_env_and_code_tree_refused(
         open_store(repo_root / "geodata" / "store.sqlite", ids=IDS)
 
 
+def test_foreign_files_are_not_taken_over_as_stores(tmp_path: Path) -> None:
+    gpkg = tmp_path / "parcels.gpkg"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[BOX], crs=4326).to_file(gpkg)
+    before = gpkg.read_bytes()
+    with pytest.raises(StoreError, match="another SQLite database"):
+        open_store(gpkg, ids=IDS)
+    assert gpkg.read_bytes() == before
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database at all, just some text " * 50, encoding="utf-8")
+    with pytest.raises(StoreError, match="may not be a wzgeo store"):
+        open_store(text, ids=IDS)
+
+
 def _filled(store: Store) -> None:
     store.assign("AU-12", "gaofeng", by="alice", why="港口")
     c = store.assign("AU-12", "tianzi", by="bob", why="改")

@@ -611,13 +611,25 @@ class Store:
     def _init_schema(self) -> None:
         with self._read() as con:
             try:
-                con.execute("PRAGMA journal_mode = WAL")
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+                fmt = (
+                    con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+                    if "meta" in tables
+                    else None
+                )
             except sqlite3.DatabaseError as e:
                 raise StoreError(
                     f"{self.path} 不是可用的 SQLite 存储文件：{e}。",
                     f"{self.path} is not a usable SQLite store: {e}.",
                 ) from e
-        with self._read() as con:
+            if tables and (fmt is None or fmt[0] != FORMAT_NAME):
+                raise StoreError(
+                    f"{self.path} 是别的 SQLite 数据库（不是 wzgeo 存储），不会改动它。"
+                    f"请为 WZGEO_STORE 选择新的文件名。",
+                    f"{self.path} is another SQLite database, not a wzgeo store; it was left "
+                    f"untouched. Choose a new file name for WZGEO_STORE.",
+                )
+            con.execute("PRAGMA journal_mode = WAL")
             con.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         with self._write() as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
