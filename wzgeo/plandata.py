@@ -201,8 +201,10 @@ def _validate_text(path: Path, content: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _load(path: Path) -> pd.DataFrame:
-    return validate_table(read_csv_file(path), SCHEMAS[_schema_name(path)], path)
+def _load(path: str | Path | None, name: str) -> tuple[Path, pd.DataFrame]:
+    """The file (``path``, default ``geodata/plan/<name>``) and its validated table."""
+    p = Path(path) if path is not None else paths.plan_dir() / name
+    return p, validate_table(read_csv_file(p), SCHEMAS[_schema_name(p)], p)
 
 
 def _schema_name(path: Path) -> str:
@@ -283,12 +285,9 @@ def load_zones(
     pandas.DataFrame
         Columns :data:`ZONE_COLUMNS`, typed.
     """
-    p = Path(path) if path is not None else paths.plan_dir() / "zones.csv"
-    df = _load(p)
-    sectors = _sectors_for(path, sectors)
-    check_foreign_keys(
-        df, "sector_ids", set(sectors["sector_id"].dropna()), p, "sectors.csv", is_list=True
-    )
+    p, df = _load(path, "zones.csv")
+    sector_ids = set(_sectors_for(path, sectors)["sector_id"].dropna())
+    check_foreign_keys(df, "sector_ids", sector_ids, p, "sectors.csv", is_list=True)
     return df
 
 
@@ -314,8 +313,7 @@ def load_projects(
     pandas.DataFrame
         Columns of ``projects.csv`` (see ``wzgeo.reconcile.PROJECT_COLUMNS``), typed.
     """
-    p = Path(path) if path is not None else paths.plan_dir() / "projects.csv"
-    df = _load(p)
+    p, df = _load(path, "projects.csv")
     given = Path(path) if path is not None else None
     sectors = _sectors_for(path, sectors)
     if zones is None:
@@ -332,13 +330,17 @@ def load_projects(
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
     """Load and validate ``indicators.csv`` (专栏1).
 
+    Parameters
+    ----------
+    path
+        Default ``geodata/plan/indicators.csv``.
+
     Returns
     -------
     pandas.DataFrame
         Columns :data:`INDICATOR_COLUMNS`, typed.
     """
-    p = Path(path) if path is not None else paths.plan_dir() / "indicators.csv"
-    return _load(p)
+    return _load(path, "indicators.csv")[1]
 
 
 def load_targets(
@@ -346,13 +348,19 @@ def load_targets(
 ) -> pd.DataFrame:
     """Load and validate ``targets.csv``.
 
+    Parameters
+    ----------
+    path
+        Default ``geodata/plan/targets.csv``.
+    sectors
+        The taxonomy to check ``sector_id`` against; default as for :func:`load_zones`.
+
     Returns
     -------
     pandas.DataFrame
         Columns :data:`TARGET_COLUMNS`, typed.
     """
-    p = Path(path) if path is not None else paths.plan_dir() / "targets.csv"
-    df = _load(p)
-    sectors = _sectors_for(path, sectors)
-    check_foreign_keys(df, "sector_id", set(sectors["sector_id"].dropna()), p, "sectors.csv")
+    p, df = _load(path, "targets.csv")
+    sector_ids = set(_sectors_for(path, sectors)["sector_id"].dropna())
+    check_foreign_keys(df, "sector_id", sector_ids, p, "sectors.csv")
     return df

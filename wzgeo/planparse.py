@@ -13,7 +13,7 @@ Public entry point: :func:`parse_plan`. The smaller functions (:func:`split_row`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from wzgeo._errors import WzgeoError
@@ -362,6 +362,23 @@ def _focus_phrases(rest: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in clause.split("、") if p.strip())
 
 
+def _table_rows(lines: Sequence[str], first: int) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(0-based line index, cells) of the first table at or after line index ``first``.
+
+    Lines before the table are skipped; the table ends at the first non-empty line that is not
+    a table row.
+    """
+    seen_table = False
+    for i in range(first, len(lines)):
+        s = lines[i].strip()
+        if not s.startswith("|"):
+            if seen_table and s:
+                return
+            continue
+        seen_table = True
+        yield i, split_row(s)
+
+
 def _find_line(lines: Sequence[str], pattern: str, *, start: int = 0) -> int:
     rx = re.compile(pattern)
     for i in range(start, len(lines)):
@@ -385,15 +402,7 @@ def parse_zones(lines: Sequence[str]) -> list[ZoneEntry]:
             "Cannot find '专栏 12' (spatial layout): check that the input is the full plan text.",
         )
     zones: list[ZoneEntry] = []
-    seen_table = False
-    for i in range(start + 1, len(lines)):
-        s = lines[i].strip()
-        if not s.startswith("|"):
-            if seen_table and s:
-                break
-            continue
-        seen_table = True
-        cells = split_row(s)
+    for i, cells in _table_rows(lines, start + 1):
         if len(cells) < 2 or _is_separator(cells):
             continue
         level = normalize_text(re.sub(r"</?p>", " ", cells[0]))
@@ -452,15 +461,7 @@ def parse_indicators(lines: Sequence[str]) -> list[IndicatorRow]:
     start = _find_line(lines, r"^\s*专栏\s*1\s")
     rows: list[IndicatorRow] = []
     category = ""
-    seen_table = False
-    for i in range(max(start, 0) + 1 if start >= 0 else len(lines), len(lines)):
-        s = lines[i].strip()
-        if not s.startswith("|"):
-            if seen_table and s:
-                break
-            continue
-        seen_table = True
-        cells = split_row(s)
+    for i, cells in _table_rows(lines, start + 1 if start >= 0 else len(lines)):
         if len(cells) < 7 or _is_separator(cells) or not re.fullmatch(r"\d+", cells[1]):
             continue
         if cells[0]:
