@@ -371,6 +371,31 @@ def test_apply_assignments_keeps_plan_zone_and_flags_difference() -> None:
     assert not out2.set_index("project_id").loc["NM-CU-01", "differs_from_plan"]
 
 
+def test_apply_assignments_on_the_plan_project_table(tmp_path: Path) -> None:
+    plandata = pytest.importorskip("wzgeo.plandata")
+    try:
+        projects = plandata.load_projects()
+    except (OSError, ValueError) as e:  # pragma: no cover - plan tables not built
+        pytest.skip(f"plan tables not available: {e}")
+    located = projects.loc[projects["zone_id"].notna()].iloc[0]
+    unlocated = projects.loc[projects["zone_id"].isna()].iloc[0]
+    other_zone = "lihe" if located["zone_id"] != "lihe" else "tianzi"
+    store = open_store(tmp_path / "s.sqlite")  # ids from the plan tables
+    assert store.ids.source == "plan tables"
+    store.assign(located["project_id"], other_zone, by="amy", why="moved")
+    store.assign(unlocated["project_id"], "wuqiao", by="amy", why="placed")
+    out = apply_assignments(projects, store.assignments()).set_index("project_id")
+    moved = out.loc[located["project_id"]]
+    assert (moved["zone_id"], moved["plan_zone_id"]) == (other_zone, located["zone_id"])
+    assert moved["differs_from_plan"] and moved["zone_source"] == "assigned"
+    assert moved["plan_zone_source"] == located["zone_source"]
+    placed = out.loc[unlocated["project_id"]]
+    assert placed["zone_id"] == "wuqiao" and not placed["differs_from_plan"]
+    assert len(out) == len(projects)
+    with pytest.raises(StoreError, match="Unknown project id"):
+        store.assign("AU-99", "lihe", by="amy", why="not in the plan")
+
+
 def test_apply_zone_boundaries_replaces_only_official(store: Store) -> None:
     schematic = gpd.GeoDataFrame(
         {"zone_id": ["gaofeng", "lihe"]}, geometry=[Point(0, 0).buffer(1), BOX], crs=4326

@@ -1467,6 +1467,8 @@ def apply_assignments(
         ``assigned_by``, ``assigned_at``, ``assigned_why``, ``differs_from_plan``;
         ``location_label`` is ``"assigned"`` where an assignment applies, and
         ``location_source`` is ``"assigned"``, ``"plan"`` (the plan names the zone) or ``""``.
+        If the table has ``zone_source`` it becomes ``"assigned"`` there too, the plan's
+        value kept in ``plan_zone_source``.
     """
     import pandas as pd
 
@@ -1497,6 +1499,9 @@ def apply_assignments(
     plan_has = out["plan_zone_id"].astype("string").fillna("") != ""
     source = pd.Series("", index=out.index, dtype="object").where(~plan_has, "plan")
     out["location_source"] = source.where(~has, "assigned")
+    if "zone_source" in out:
+        out["plan_zone_source"] = out["zone_source"]
+        out["zone_source"] = out["zone_source"].astype("object").where(~has, "assigned")
     unknown = set(by_project.index) - set(out["project_id"])
     if unknown:
         logger.warning("assignments for projects not in the table: %s", sorted(unknown))
