@@ -310,6 +310,10 @@ def test_cli_export_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert external_asset_urls(page) == []
     assert "L.tileLayer(" not in page
     assert "NM-CU-" in page and "AU-0" not in page  # only the chosen sector's projects
+    capsys.readouterr()
+    assert main(["export-map", "--out", str(out), "--basemap", "tianditu", "--lang", "en"]) == 0
+    assert "needs a key" in capsys.readouterr().out
+    assert "tianditu.gov.cn" not in out.read_text(encoding="utf-8")
     assert main(["export-map", "--out", str(out), "--zone", "atlantis"]) == 2
     assert "Unknown zone" in capsys.readouterr().err
 
