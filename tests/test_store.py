@@ -392,6 +392,9 @@ def test_apply_assignments_on_the_plan_project_table(tmp_path: Path) -> None:
     placed = out.loc[unlocated["project_id"]]
     assert placed["zone_id"] == "wuqiao" and not placed["differs_from_plan"]
     assert len(out) == len(projects)
+    untouched = apply_assignments(projects, {})  # nothing assigned: plan zones unchanged
+    assert untouched["zone_id"].equals(projects["zone_id"])
+    assert not untouched["differs_from_plan"].any()
     with pytest.raises(StoreError, match="Unknown project id"):
         store.assign("AU-99", "lihe", by="amy", why="not in the plan")
 

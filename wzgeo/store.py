@@ -1486,19 +1486,40 @@ def apply_assignments(
             )
     out = projects.copy()
     by_project = assignments.drop_duplicates("project_id", keep="last").set_index("project_id")
-    assigned = out["project_id"].map(by_project["zone_id"])
+    by_project.index = by_project.index.astype(str)
+
+    def _clean(value: object) -> str | None:
+        return None if value is None or pd.isna(value) or str(value) == "" else str(value)  # type: ignore[call-overload]
+
+    pids = [str(p) for p in out["project_id"]]
+    plan = [_clean(v) for v in out["zone_id"]]
+    zone_of = {k: _clean(v) for k, v in by_project["zone_id"].items()}
+    assigned = [zone_of.get(pid) for pid in pids]
+    has = pd.Series([a is not None for a in assigned], index=out.index, dtype=bool)
+    zone_dtype = out["zone_id"].dtype if pd.api.types.is_string_dtype(out["zone_id"]) else object
     out["plan_zone_id"] = out["zone_id"]
-    out["assigned_zone_id"] = assigned
+    out["assigned_zone_id"] = pd.Series(assigned, index=out.index, dtype=zone_dtype)
     for src, dst in (("by_user", "assigned_by"), ("at", "assigned_at"), ("why", "assigned_why")):
-        out[dst] = out["project_id"].map(by_project[src]) if src in by_project else pd.NA
-    has = assigned.notna()
-    out["differs_from_plan"] = has & out["plan_zone_id"].notna() & (assigned != out["plan_zone_id"])
-    out["zone_id"] = assigned.where(has, out["zone_id"])
+        values = by_project[src].to_dict() if src in by_project else {}
+        out[dst] = pd.Series([values.get(pid) for pid in pids], index=out.index, dtype=object)
+    out["differs_from_plan"] = pd.Series(
+        [a is not None and p is not None and a != p for a, p in zip(assigned, plan, strict=True)],
+        index=out.index,
+        dtype=bool,
+    )
+    out["zone_id"] = pd.Series(
+        [a if a is not None else p for a, p in zip(assigned, plan, strict=True)],
+        index=out.index,
+        dtype=zone_dtype,
+    )
     label = out["location_label"] if "location_label" in out else pd.Series(pd.NA, index=out.index)
     out["location_label"] = label.astype("object").where(~has, "assigned")
-    plan_has = out["plan_zone_id"].astype("string").fillna("") != ""
-    source = pd.Series("", index=out.index, dtype="object").where(~plan_has, "plan")
-    out["location_source"] = source.where(~has, "assigned")
+    out["location_source"] = pd.Series(
+        ["assigned" if a is not None else ("plan" if p is not None else "")
+         for a, p in zip(assigned, plan, strict=True)],
+        index=out.index,
+        dtype=object,
+    )  # fmt: skip
     if "zone_source" in out:
         out["plan_zone_source"] = out["zone_source"]
         out["zone_source"] = out["zone_source"].astype("object").where(~has, "assigned")
