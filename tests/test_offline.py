@@ -169,3 +169,46 @@ def test_streamlit_folium_path_is_offline(tmp_path: Path) -> None:
         except BaseException:
             save_screenshot(page, "streamlit_folium_offline")
             raise
+
+
+@pytest.mark.browser
+def test_draw_plugin_works_offline(tmp_path: Path) -> None:
+    """Leaflet.draw (vendored) loads from the file with the network blocked; icons inlined."""
+    from _browser import browser, save_screenshot
+
+    m = folium.Map(location=[30.8, 108.4], zoom_start=10, tiles=None)
+    Draw(draw_options={"polyline": False, "circle": False}).add_to(m)
+    path = tmp_path / "draw.html"
+    path.write_text(offline_html(m), encoding="utf-8")
+    blocked: list[str] = []
+    errors: list[str] = []
+    with browser() as b:
+        page = b.new_page()  # type: ignore[attr-defined]
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith(("file:", "data:")):
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        try:
+            page.wait_for_function("() => window.L && L.Control.Draw")
+            button = page.locator("a.leaflet-draw-draw-polygon")
+            assert button.count() == 1
+            image = button.evaluate("e => getComputedStyle(e).backgroundImage")
+            assert 'url("data:image/' in image and "http" not in image.split("base64")[0]
+            button.click()  # start drawing: the draw handler runs without errors
+            for x, y in ((300, 200), (400, 200), (350, 300), (300, 200)):
+                page.mouse.move(x, y, steps=3)
+                page.mouse.down()
+                page.mouse.up()
+                page.wait_for_timeout(400)  # slower than a double click
+            assert page.locator("path.leaflet-interactive").count() == 1
+            assert blocked == [] and errors == []
+        except BaseException:
+            save_screenshot(page, "draw_offline")
+            raise
