@@ -1,5 +1,8 @@
 """Tests for wzgeo.reconcile: fixtures with each kind of damage, the whole plan, and damage
-planted elsewhere in the plan (the checks must be generic)."""
+planted elsewhere in the plan (the checks must be generic).
+
+The repairs (wzgeo.repairs, wzgeo.appendix) and cross-checks (wzgeo.crosschecks) are tested
+here through :func:`reconcile`, on the fixtures they are meant for."""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ from wzgeo.reconcile import (
     PROJECT_COLUMNS,
     STAGES,
     QualityReport,
-    content_similarity,
     reconcile,
 )
 
@@ -60,16 +62,6 @@ def _row(projects: pd.DataFrame, pid: str) -> pd.Series:
     hit = projects[projects["project_id"] == pid]
     assert len(hit) == 1, pid
     return hit.iloc[0]
-
-
-# ---- similarity -----------------------------------------------------------------------
-
-
-def test_content_similarity_prefers_matching_text() -> None:
-    name = "数字机顶盒生产项目"
-    assert content_similarity(name, "建设数字机顶盒生产项目。") == 1.0
-    assert content_similarity(name, "生产固态电容、片式电感等被动元件。") == 0.0
-    assert content_similarity("", "任何内容") == 0.0
 
 
 # ---- fixtures -------------------------------------------------------------------------
