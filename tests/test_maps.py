@@ -348,3 +348,19 @@ def test_unexpected_geometry_quality_never_reaches_markup(frames: dict[str, obje
     _, html = render(**{**frames, "zones_geo": zg}, basemap="none")
     assert "alert(3)" not in html
     assert "wz-q-unknown" in html
+
+
+def test_project_own_point_geometry_is_used(frames: dict[str, object]) -> None:
+    from shapely.geometry import Point
+
+    p = frames["projects"]
+    geo = gpd.GeoDataFrame(
+        p,  # type: ignore[arg-type]
+        geometry=[Point(108.6, 30.9), None, None, None, None],
+        crs=4326,
+    )
+    m, html = render(**{**frames, "projects": geo}, basemap="none")
+    assert "[30.9, 108.6]" in html  # NM-CU-01 at its own point
+    rp = box(*GAOFENG_BOX).representative_point()
+    assert html.count(f"[{rp.y}, {rp.x}]") == 1  # only AU-01 at the zone's point
+    assert len(m.notes.projects_unplaced) == 2  # type: ignore[attr-defined]
