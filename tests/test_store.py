@@ -186,6 +186,15 @@ def test_verify_detects_derived_state_tampering(store: Store) -> None:
     assert not check.ok and "differs from the log" in check.problems[0]
 
 
+def test_verify_detects_log_row_naming_another_entity(store: Store) -> None:
+    store.assign("AU-12", "gaofeng", by="a", why="w")
+    with sqlite3.connect(store.path) as con:
+        con.execute("DROP TRIGGER changes_no_update")
+        con.execute("UPDATE changes SET payload = json_set(payload, '$.project_id', 'EI-10')")
+    problems = store.verify().problems
+    assert any("payload names 'EI-10', not 'AU-12'" in p for p in problems)
+
+
 def test_plots_boundaries_fit_and_rules_roundtrip_values(store: Store) -> None:
     store.save_plot("地块-1", BOX, {"ok": True, "area_mu": 12.5}, by="a", why="checked")
     gdf = gpd.GeoDataFrame({"x": [1]}, geometry=[BOX], crs=4326).to_crs(4545)

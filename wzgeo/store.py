@@ -502,6 +502,16 @@ def _describe(entity_type: str, payload: Mapping[str, Any] | None) -> str:
     return _dumps(payload)
 
 
+def _payload_id(entity_type: str, payload: Mapping[str, Any]) -> str | None:
+    """The entity id a payload describes (must equal the change's ``entity_id``)."""
+    if entity_type == "sector_fit":
+        return f"{payload.get('sector_id')}|{payload.get('zone_id')}"
+    field = {"assignment": "project_id", "plot": "plot_id", "zone_boundary": "zone_id",
+             "land_rule": "rule_id"}.get(entity_type)  # fmt: skip
+    value = payload.get(field) if field else None
+    return None if value is None else str(value)
+
+
 def _replay(
     rows: list[tuple[Any, ...]],
 ) -> tuple[dict[tuple[str, str], tuple[int, int, str | None]], list[str]]:
@@ -521,6 +531,10 @@ def _replay(
             parsed = json.loads(payload)
             if not isinstance(parsed, dict):
                 problems.append(f"{where}: payload is not a JSON object")
+            elif _payload_id(etype, parsed) != eid:
+                problems.append(
+                    f"{where}: payload names {_payload_id(etype, parsed)!r}, not {eid!r}"
+                )
         except (TypeError, ValueError) as e:
             problems.append(f"{where}: payload does not parse ({e})")
         if not by_user or not why or not at:
