@@ -71,9 +71,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--sector", default=None, help="行业编号 / sector id for the fit verdict")
     q.add_argument("--crs", default=None, help="图层无坐标系时指定 / CRS if the layer has none")
     q.add_argument(
-        "--no-plot-overlaps",
+        "--overlaps",
         action="store_true",
-        help="不检查地块间重叠 / skip overlaps between parcels",
+        help="检查地块之间的重叠 / also look for overlaps between parcels",
+    )
+    q.add_argument(
+        "--distance",
+        action="store_true",
+        help="计算园区外地块到最近匹配园区的距离 / distance to the nearest fitting zone",
     )
     q.set_defaults(func=_check_plots)
 
@@ -182,11 +187,40 @@ def read_parcels(path: Path, *, crs: str | None = None) -> gpd.GeoDataFrame:
     InputFileError
         Unreadable file, or no CRS and none given.
     """
+    return _read_parcels(path, crs=crs)[0]
+
+
+def _read_geoparquet(path: Path) -> tuple[gpd.GeoDataFrame, Any] | None:
+    """Read a WKB-encoded GeoParquet file once with pyarrow; ``None`` if it is not one."""
+    import pyarrow.parquet as pq
+    import shapely
+
+    table = pq.read_table(path)
+    raw = (table.schema.metadata or {}).get(b"geo")
+    if raw is None:
+        return None
+    meta = json.loads(raw)
+    col = meta.get("primary_column")
+    info = meta.get("columns", {}).get(col, {})
+    if col not in table.column_names or info.get("encoding", "WKB").upper() != "WKB":
+        return None
+    if len(meta.get("columns", {})) != 1:
+        return None
+    crs = info.get("crs", "OGC:CRS84")
+    geoms = shapely.from_wkb(table.column(col).to_numpy(zero_copy_only=False))
+    attrs = table.drop_columns([col]).to_pandas()
+    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    return gdf.rename_geometry(col) if col != "geometry" else gdf, table
+
+
+def _read_parcels(path: Path, *, crs: str | None = None) -> tuple[gpd.GeoDataFrame, Any]:
     if not path.exists():
         raise FileNotFoundError(2, "not found", str(path))
+    table = None
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
-            gdf = gpd.read_parquet(path)
+            fast = _read_geoparquet(path)
+            gdf, table = fast if fast is not None else (gpd.read_parquet(path), None)
         else:
             gdf = gpd.read_file(path)
     except (ValueError, OSError, RuntimeError) as e:
@@ -196,12 +230,33 @@ def read_parcels(path: Path, *, crs: str | None = None) -> gpd.GeoDataFrame:
         ) from e
     if crs is not None:
         gdf = gdf.set_crs(crs, allow_override=True)
+        table = None
     if gdf.crs is None:
         raise InputFileError(
             f"地块图层 {path} 没有坐标系，请用 --crs 指定（如 --crs 4545）。",
             f"the parcel layer {path} has no CRS; give one with --crs (e.g. --crs 4545).",
         )
-    return gdf
+    return gdf, table
+
+
+def _append_parquet(table: Any, out: Path, columns: pd.DataFrame) -> None:
+    """Write the input GeoParquet ``table`` plus ``columns`` to ``out``.
+
+    The geometry column is copied as stored (WKB) with the file's GeoParquet metadata, so it
+    is not decoded and re-encoded.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for name in columns.columns:
+        if name in table.column_names:
+            table = table.remove_column(table.column_names.index(name))
+    extra = pa.Table.from_pandas(columns.reset_index(drop=True), preserve_index=False)
+    for name in extra.column_names:
+        table = table.append_column(name, extra.column(name))
+    metadata = dict(table.schema.metadata or {})
+    metadata.pop(b"pandas", None)
+    pq.write_table(table.replace_schema_metadata(metadata), out)
 
 
 def _check_plots(args: argparse.Namespace) -> int:
@@ -214,21 +269,33 @@ def _check_plots(args: argparse.Namespace) -> int:
             f"输出文件 {out} 应以 .parquet 或 .gpkg 结尾。",
             f"the output {out} must end in .parquet or .gpkg.",
         )
-    gdf = read_parcels(args.parcels, crs=args.crs)
-    check = check_plots(gdf, sector_id=args.sector, plot_overlaps=not args.no_plot_overlaps)
+    gdf, table = _read_parcels(args.parcels, crs=args.crs)
+    check = check_plots(
+        gdf, sector_id=args.sector, plot_overlaps=args.overlaps, nearest=args.distance
+    )
     cols = [c for c in _PARCEL_COLUMNS if c in check.table.columns]
-    result = gdf.loc[:, [c for c in gdf.columns if c not in cols]].copy()
-    for c in cols:
-        result[c] = check.table[c].to_numpy()
-    if driver == "parquet":
-        result.to_parquet(out)
+    if not args.distance:
+        cols = [
+            c for c in cols if c not in ("nearest_fitting_zone_id", "distance_to_fitting_zone_m")
+        ]
+    if not args.overlaps:
+        cols = [c for c in cols if c != "n_overlapping_plots"]
+    if driver == "parquet" and table is not None:
+        _append_parquet(table, out, check.table.loc[:, cols])
+        n = len(gdf)
     else:
-        result.to_file(out, driver="GPKG", engine="pyogrio")
+        result = gdf.loc[:, [c for c in gdf.columns if c not in cols]].copy()
+        for c in cols:
+            result[c] = check.table[c].to_numpy()
+        if driver == "parquet":
+            result.to_parquet(out)
+        else:
+            result.to_file(out, driver="GPKG", engine="pyogrio")
+        n = len(result)
     inside = int((check.table["n_zones"] > 0).sum())
-    logger.info("checked %d parcels, %d inside a zone", len(result), inside)
+    logger.info("checked %d parcels, %d inside a zone", n, inside)
     sys.stdout.write(
-        f"{len(result)} 个地块，{inside} 个位于园区内 / {len(result)} parcels, {inside} inside a "
-        f"zone → {out}\n"
+        f"{n} 个地块，{inside} 个位于园区内 / {n} parcels, {inside} inside a zone → {out}\n"
     )
     for note in check.notes:
         sys.stdout.write(f"注 / note: {note}\n")
