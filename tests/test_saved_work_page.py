@@ -74,6 +74,19 @@ def test_without_users_single_local_user_edits_and_sees_history(env: Path) -> No
     assert "靠近港口" in history.to_string()
 
 
+@pytest.mark.parametrize("configured", [False, True], ids=["no-users", "users"])
+def test_sidebar_status_next_to_the_page(env: Path, configured: bool) -> None:
+    if configured:
+        auth.add_user("alice", "alice-pass")
+    at = AppTest.from_file(str(APP.with_name("status_and_page_app.py")), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    sidebar = "\n".join(str(e.value) for e in [*at.sidebar.info, *at.sidebar.warning])
+    assert ("single local user" in sidebar) != configured
+    assert ("Read-only" in sidebar) == configured
+    assert not at.sidebar.text_input and not at.sidebar.button  # no widgets in the badge
+
+
 def test_restart_keeps_changes(env: Path) -> None:
     at = _app()
     _assign(at, "wuqiao", "保存后重启")

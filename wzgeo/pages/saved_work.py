@@ -5,7 +5,8 @@ Thin page over :mod:`wzgeo.store` and :mod:`wzgeo.auth`. The app adds it to its 
     from wzgeo.pages import saved_work
     st.Page(lambda: saved_work.render(lang=lang), title="已保存的工作 Saved work")
 
-and may show who can edit anywhere (e.g. the sidebar) with :func:`render_edit_status`.
+and may show who can edit anywhere else (e.g. the sidebar) with
+``render_edit_status(lang=lang, interactive=False)`` (text only, no widgets).
 
 State lives in ``st.session_state`` (per browser session): ``sw_user`` (the logged-in user)
 and ``sw_seen`` (the assignment version each project had when this session displayed it; a
@@ -96,9 +97,13 @@ def _local_name() -> str:
 
 
 def render_edit_status(
-    *, lang: str = "zh", users_file: str | Path | None = None, login: bool = True
+    *, lang: str = "zh", users_file: str | Path | None = None, interactive: bool = True
 ) -> str | None:
     """Show who may edit (and a login/logout form); return the editing user or None.
+
+    Outside the saved-work page (e.g. in the app's sidebar) call it with
+    ``interactive=False``: it then only writes the status text and creates no widgets, so it
+    cannot clash with the page's own login form.
 
     Parameters
     ----------
@@ -106,8 +111,8 @@ def render_edit_status(
         ``"zh"`` (Chinese with English labels) or ``"en"``.
     users_file
         The users file; default ``$WZGEO_USERS`` / user config dir.
-    login
-        Show the login form when users are configured and nobody is logged in.
+    interactive
+        Show the login/logout controls (and, without users, the "record as" name field).
     """
     try:
         mode = auth.editing_mode(users_file)
@@ -120,14 +125,18 @@ def render_edit_status(
             if lang == "en"
             else f"{mode.describe('zh')}\n\n{mode.describe('en')}"
         )
-        st.text_input(
-            _t("记录为（修改人）", "Record changes as", lang),
-            value=_local_name(),
-            key="sw_local_name",
-        )
+        if interactive:
+            st.text_input(
+                _t("记录为（修改人）", "Record changes as", lang),
+                value=_local_name(),
+                key="sw_local_name",
+            )
         return current_editor(users_file=users_file)
     user = current_editor(users_file=users_file)
     if user is not None:
+        if not interactive:
+            st.success(_t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang))
+            return user
         c1, c2 = st.columns([3, 1])
         c1.success(_t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang))
         if c2.button(_t("退出登录", "Log out", lang), key="sw_logout"):
@@ -137,7 +146,7 @@ def render_edit_status(
     st.warning(
         _t("只读浏览：编辑需要登录。", "Read-only: log in to edit. Viewing needs no login.", lang)
     )
-    if login:
+    if interactive:
         with st.form("sw_login_form"):
             name = st.text_input(_t("用户名", "User name", lang), key="sw_login_name")
             password = st.text_input(
