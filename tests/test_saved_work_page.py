@@ -87,6 +87,20 @@ def test_sidebar_status_next_to_the_page(env: Path, configured: bool) -> None:
     assert not at.sidebar.text_input and not at.sidebar.button  # no widgets in the badge
 
 
+def test_page_runs_inside_the_app_navigation(env: Path, repo_root: Path) -> None:
+    app = repo_root / "app.py"
+    if not app.exists():  # pragma: no cover - the app is built by a colleague
+        pytest.skip("app.py not present")
+    open_store(env / "store.sqlite").assign("AU-01", "gaofeng", by="amy", why="in the app")
+    at = AppTest.from_file(str(app), default_timeout=120)
+    at.run()
+    at.switch_page("wzgeo/pages/saved_work.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Saved work" in h.value for h in at.header)
+    assert "in the app" in at.dataframe[0].value.to_string()
+
+
 def test_restart_keeps_changes(env: Path) -> None:
     at = _app()
     _assign(at, "wuqiao", "保存后重启")

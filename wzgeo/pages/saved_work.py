@@ -427,3 +427,15 @@ def render(
     _history_section(store, editor, lang, project)
     _other_work_section(store, lang)
     _transfer_section(store, editor, lang)
+
+
+def _run_as_page() -> None:
+    """Entry point when the app loads this file with ``st.Page(".../saved_work.py")``."""
+    from wzgeo import appstate
+
+    lang = appstate.lang()
+    render(lang=lang, zone_names=appstate.names(appstate.plan_tables()))
+
+
+if __name__ == "__main__":
+    _run_as_page()
