@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import signal
 import sqlite3
 import subprocess
@@ -61,7 +62,9 @@ def test_sigkill_during_writes_leaves_consistent_store(tmp_path: Path) -> None:
         )
         try:
             assert proc.stdout is not None
-            line = proc.stdout.readline()  # blocks until the writer is ready (or dies)
+            ready, _, _ = select.select([proc.stdout], [], [], 60)  # bounded wait
+            assert ready, "writer did not start within 60 s"
+            line = proc.stdout.readline()  # the writer is ready (or died)
             assert line == "ready\n", proc.stderr.read() if proc.stderr else line
             time.sleep(delay / 1000)
             assert proc.poll() is None, "writer stopped by itself: " + (
