@@ -98,3 +98,16 @@ def test_whole_plan_assignment() -> None:
     # every project with a land need and a fitting zone is placed
     status = loc.set_index("project_id")["suggestion_status"].dropna()
     assert (status != "no_capacity").all()
+
+
+def test_suggest_zones_adds_columns_without_touching_the_plan_zone() -> None:
+    from wzgeo.siting import suggest_zones
+
+    p = _projects()
+    p.loc[p["project_id"] == "BM2", "zone_id"] = "xintian_b"
+    out = suggest_zones(p, ZONES, fit=FIT).set_index("project_id")
+    assert out.loc["BM2", "zone_id"] == "xintian_b"
+    assert out.loc["BM2", "location_label"] == "plan"
+    assert pd.isna(out.loc["BM2", "suggested_zone_ids"])
+    assert out.loc["BM4", "suggested_zone_ids"].split(";")[0] == "lihe"
+    assert out.loc["BM4", "location_label"] == "suggested"

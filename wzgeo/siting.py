@@ -35,7 +35,7 @@ import pandas as pd
 from wzgeo._errors import WzgeoError
 from wzgeo.balance import locate_projects, zone_balance
 
-__all__ = ["assign_projects", "rank_candidates", "suggest_locations"]
+__all__ = ["assign_projects", "rank_candidates", "suggest_locations", "suggest_zones"]
 
 logger = logging.getLogger(__name__)
 
@@ -337,4 +337,42 @@ def suggest_locations(
     )
     status = sug.set_index("project_id")["status"] if len(sug) else pd.Series(dtype="string")
     out["suggestion_status"] = out["project_id"].map(status).astype("string")
+    return out
+
+
+def suggest_zones(
+    projects: pd.DataFrame,
+    zones: pd.DataFrame,
+    *,
+    fit: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+    top: int = 3,
+) -> pd.DataFrame:
+    """The projects table with siting columns added (for tables in the app).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``projects`` plus ``location_zone_id`` and ``location_label`` (from
+        :func:`suggest_locations`), ``suggested_zone_ids`` (the ``top`` ranked fitting zones,
+        ``;``-separated, for projects without a plan or user location) and
+        ``suggestion_status``. The plan's ``zone_id`` column is left as it is.
+    """
+    if fit is None:
+        from wzgeo.sectorfit import load_sector_fit
+
+        fit = load_sector_fit()
+    loc = suggest_locations(projects, zones, fit, assignments=assignments)
+    base = locate_projects(projects, zones=zones, assignments=assignments)
+    ranked = rank_candidates(projects, zones, fit, locations=base)
+    ranked = ranked.loc[ranked["grade"] != "not_listed"]
+    ranked = ranked.loc[ranked["rank"] <= top]
+    joined = ranked.groupby("project_id")["zone_id"].agg(";".join)
+    out = projects.copy()
+    pid = out["project_id"].astype("string")
+    by = loc.set_index("project_id")
+    out["location_zone_id"] = pid.map(by["zone_id"]).to_numpy()
+    out["location_label"] = pid.map(by["location_label"]).to_numpy()
+    out["suggested_zone_ids"] = pid.map(joined).astype("string").to_numpy()
+    out["suggestion_status"] = pid.map(by["suggestion_status"]).to_numpy()
     return out
