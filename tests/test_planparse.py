@@ -1,4 +1,6 @@
-"""Tests for wzgeo.planparse: cell helpers, fixtures, and the whole plan text."""
+"""Tests for wzgeo.planparse: headings, appendix fixtures, and the whole plan text.
+
+Cell helpers: tests/test_plantext.py; text statements: tests/test_plantargets.py."""
 
 from __future__ import annotations
 
@@ -8,18 +10,7 @@ from pathlib import Path
 import pytest
 
 from wzgeo.paths import seed_plan_path
-from wzgeo.planparse import (
-    LandValue,
-    PlanParseError,
-    normalize_text,
-    parse_appendix,
-    parse_heading,
-    parse_land,
-    parse_numbers,
-    parse_plan,
-    parse_year_ranges,
-    split_row,
-)
+from wzgeo.planparse import PlanParseError, parse_appendix, parse_heading, parse_plan
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "planparse"
 
@@ -36,59 +27,6 @@ def parsed(seed_text: str):  # type: ignore[no-untyped-def]
 
 def _lines(name: str) -> list[str]:
     return (FIXTURES / name).read_text(encoding="utf-8").split("\n")
-
-
-# ---- cell helpers ---------------------------------------------------------------------
-
-
-def test_split_row_strips_outer_pipes_and_cells() -> None:
-    assert split_row("| 1 | 铜带 项目 |  | 2022-2024 |") == ("1", "铜带 项目", "", "2022-2024")
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("年产2万吨高精度 铜带项目", "年产2万吨高精度铜带项目"),
-        ("九龙园 A 区", "九龙园A区"),
-        ("新建MiniLED显示屏", "新建MiniLED显示屏"),
-        ("二期建设Mini LED显示屏生产线", "二期建设Mini LED显示屏生产线"),
-        ("电子膨胀阀 、成套管组件", "电子膨胀阀、成套管组件"),
-    ],
-    ids=["wrap-space", "zone-name", "no-space", "latin-words-kept", "before-punct"],
-)
-def test_normalize_text(raw: str, expected: str) -> None:
-    assert normalize_text(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [("4.00", [4.0]), ("1.60 12.00", [1.6, 12.0]), ("", []), ("约10万", [10.0])],
-)
-def test_parse_numbers(cell: str, expected: list[float]) -> None:
-    assert parse_numbers(cell) == expected
-
-
-def test_parse_year_ranges() -> None:
-    assert parse_year_ranges("2022-2024") == [(2022, 2024)]
-    assert parse_year_ranges("2023-2024 2023-2025") == [(2023, 2024), (2023, 2025)]
-    assert parse_year_ranges("") == []
-
-
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        ("150亩", [LandValue("mu", 150.0, "150亩")]),
-        ("50000m²", [LandValue("m2", 50000.0, "50000m²")]),
-        ("16000m ²", [LandValue("m2", 16000.0, "16000m ²")]),
-        ("0", [LandValue("existing", 0.0, "0")]),
-        ("30亩 200亩", [LandValue("mu", 30.0, "30亩"), LandValue("mu", 200.0, "200亩")]),
-        ("", []),
-        ("待定", []),
-    ],
-    ids=["mu", "m2", "m2-spaced", "zero-existing", "two-values", "empty", "unknown"],
-)
-def test_parse_land(cell: str, expected: list[LandValue]) -> None:
-    assert parse_land(cell) == expected
 
 
 def test_parse_heading_levels() -> None:
@@ -186,29 +124,6 @@ def test_whole_plan_indicators(parsed) -> None:  # type: ignore[no-untyped-def]
     assert rows[2].v2020 == "13.1(未正式反馈)"
     assert rows[7].v2020 == "预计 1.5"
     assert rows[12].category_zh == "绿色发展"  # filled down
-
-
-def test_whole_plan_targets(parsed) -> None:  # type: ignore[no-untyped-def]
-    got = {(t.metric, t.year, t.subject_zh): t.value for t in parsed.targets}
-    assert got[("output_total_yi", 2020, "全区")] == 332.2
-    assert got[("output_total_yi", 2025, "全区")] == 700
-    assert got[("output_total_yi", 2035, "全区")] == 1800
-    assert got[("etdz_output_yi", 2020, "经开区")] == 260.5
-    assert got[("etdz_builtup_km2", 2020, "经开区")] == 25.5
-    assert got[("etdz_builtup_km2", 2015, "经开区")] == 20
-    assert got[("industrial_land_km2", 2025, "全区")] == 20
-    assert got[("land_intensity_yi_per_km2", 2035, "全区")] == 70
-    assert got[("standard_factory_floor_m2", None, "全区")] == 480000
-    sector = {t.subject_zh: t.value for t in parsed.targets if t.metric == "sector_output_yi"}
-    assert sector == {
-        "新材料": 300,
-        "食品医药": 200,
-        "汽车": 100,
-        "绿色照明": 50,
-        "智能装备": 50,
-        "电子信息": 50,
-    }
-    assert all(t.section and t.quote_zh for t in parsed.targets)
 
 
 def test_parse_plan_rejects_other_text() -> None:

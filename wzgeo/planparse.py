@@ -5,6 +5,10 @@ with Markdown-style tables. This module reads that text *as written*: it finds t
 statements and splits them into cells and values, but repairs nothing. Checking and repairing
 the conversion's damage is :mod:`wzgeo.reconcile`'s job.
 
+Here: the appendix (headings and rows), 专栏12 (zones), 专栏1 (indicators) and the whole
+document. Cell-level helpers live in :mod:`wzgeo.plantext`, the statements of the running text
+in :mod:`wzgeo.plantargets`; both are re-exported.
+
 Public entry point: :func:`parse_plan`. The smaller functions (:func:`split_row`,
 :func:`parse_numbers`, :func:`parse_year_ranges`, :func:`parse_land`, :func:`parse_heading`,
 :func:`parse_appendix`, ...) are public so that they can be tested on small fixtures.
@@ -16,7 +20,17 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from wzgeo._errors import WzgeoError
+from wzgeo.plantargets import TargetStatement, line_sections, parse_targets
+from wzgeo.plantext import (
+    CN_NUMERALS,
+    LandValue,
+    PlanParseError,
+    normalize_text,
+    parse_land,
+    parse_numbers,
+    parse_year_ranges,
+    split_row,
+)
 
 __all__ = [
     "APPENDIX_COLUMNS",
@@ -55,130 +69,16 @@ APPENDIX_COLUMNS: tuple[str, ...] = (
     "remark",
 )
 
-_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
-_WS_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
-_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
-_YEAR_RANGE = re.compile(r"((?:19|20)\d\d)\s*[-–—~至]\s*((?:19|20)\d\d)")
-_CN_NUM = "一二三四五六七八九十"
-_SECTOR_HEADING = re.compile(rf"^([{_CN_NUM}]+)、\s*(.+?)\s*[（(]\s*(\d+)\s*个\s*[)）]$")
+_SECTOR_HEADING = re.compile(rf"^([{CN_NUMERALS}]+)、\s*(.+?)\s*[（(]\s*(\d+)\s*个\s*[)）]$")
 _SUBSECTOR_HEADING = re.compile(
-    rf"^[（(]\s*([{_CN_NUM}]+)\s*[)）]\s*(.+?)\s*[（(]\s*(\d+)\s*个\s*[)）]$"
+    rf"^[（(]\s*([{CN_NUMERALS}]+)\s*[)）]\s*(.+?)\s*[（(]\s*(\d+)\s*个\s*[)）]$"
 )
 _TOTAL_HEADING = re.compile(r"^合计\s*项目\s*(\d+)\s*个$")
-_LAND_MU = re.compile(r"(\d+(?:\.\d+)?)\s*亩")
-_LAND_M2 = re.compile(r"(\d+(?:\.\d+)?)\s*(?:m\s*(?:²|2|\^2)|平方米)")
-_ZERO = re.compile(r"^0+(?:\.0+)?$")
-
-
-class PlanParseError(WzgeoError):
-    """The text is not the plan, or a part the parser needs is missing."""
 
 
 # --------------------------------------------------------------------------------------
-# cell-level helpers
+# appendix headings
 # --------------------------------------------------------------------------------------
-
-
-def normalize_text(text: str) -> str:
-    """Remove whitespace that PDF line wrapping put next to Chinese characters.
-
-    Whitespace between two non-Chinese tokens (``Mini LED``) is kept, collapsed to one space.
-
-    Parameters
-    ----------
-    text
-        A cell as written.
-
-    Returns
-    -------
-    str
-        The cell without wrap spaces.
-    """
-    out = _WS_NEAR_CJK.sub("", text.strip())
-    return re.sub(r"\s+", " ", out)
-
-
-def split_row(line: str) -> tuple[str, ...]:
-    """Split one Markdown table line into stripped cells (outer pipes removed).
-
-    Parameters
-    ----------
-    line
-        A line starting with ``|``.
-
-    Returns
-    -------
-    tuple of str
-        The cells, whitespace-stripped, as written otherwise.
-    """
-    s = line.strip()
-    if s.startswith("|"):
-        s = s[1:]
-    if s.endswith("|"):
-        s = s[:-1]
-    return tuple(c.strip() for c in s.split("|"))
-
-
-def parse_numbers(cell: str) -> list[float]:
-    """All decimal numbers in a cell, in order (``"1.60 12.00"`` → ``[1.6, 12.0]``)."""
-    return [float(m.group(0)) for m in _NUMBER.finditer(cell)]
-
-
-def parse_year_ranges(cell: str) -> list[tuple[int, int]]:
-    """All ``YYYY-YYYY`` ranges in a cell, in order."""
-    return [(int(a), int(b)) for a, b in _YEAR_RANGE.findall(cell)]
-
-
-@dataclass(frozen=True)
-class LandValue:
-    """One land-need token of the appendix.
-
-    Attributes
-    ----------
-    kind
-        ``"mu"`` (land, 亩), ``"m2"`` (standard-factory floor area, m²) or ``"existing"``
-        (the cell says ``0``: the project uses land or buildings it already has).
-    value
-        The number (0 for ``"existing"``).
-    raw
-        The token as written.
-    """
-
-    kind: str
-    value: float
-    raw: str
-
-
-def parse_land(cell: str) -> list[LandValue]:
-    """Parse a land cell: ``150亩``, ``50000m²``, ``16000m ²``, ``0`` or several of them.
-
-    Parameters
-    ----------
-    cell
-        The cell as written.
-
-    Returns
-    -------
-    list of LandValue
-        One entry per token, in order; empty if the cell is empty or not understood.
-    """
-    s = cell.strip()
-    if not s:
-        return []
-    if _ZERO.match(s):
-        return [LandValue("existing", 0.0, s)]
-    found: list[tuple[int, LandValue]] = []
-    for m in _LAND_MU.finditer(s):
-        found.append((m.start(), LandValue("mu", float(m.group(1)), m.group(0))))
-    for m in _LAND_M2.finditer(s):
-        found.append((m.start(), LandValue("m2", float(m.group(1)), m.group(0))))
-    if not found:
-        # a bare list of zeros, e.g. a merged "0 0"
-        parts = s.split()
-        if parts and all(_ZERO.match(p) for p in parts):
-            return [LandValue("existing", 0.0, p) for p in parts]
-        return []
-    return [v for _, v in sorted(found, key=lambda t: t[0])]
 
 
 @dataclass(frozen=True)
@@ -488,216 +388,6 @@ def parse_indicators(lines: Sequence[str]) -> list[IndicatorRow]:
 
 
 # --------------------------------------------------------------------------------------
-# targets and baselines stated in the text
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TargetStatement:
-    """A number stated in the running text, with where it was found.
-
-    Attributes
-    ----------
-    metric
-        ASCII key of what is measured (``output_total_yi``, ``sector_output_yi``, ...).
-    year
-        The year it refers to, or ``None``.
-    value
-        The number, in ``unit``.
-    unit
-        ``亿元``, ``km2``, ``亿元/km2``, ``m2`` or ``个``.
-    comparator
-        ``=``, ``>=`` (以上) or ``>`` (超过).
-    kind
-        ``target`` or ``baseline``.
-    subject_zh
-        What the number is about, as written (``新材料``, ``经开区``, ``全区``).
-    quote_zh
-        The phrase as written.
-    section
-        The plan section the phrase is in.
-    line
-        1-based line number.
-    """
-
-    metric: str
-    year: int | None
-    value: float
-    unit: str
-    comparator: str
-    kind: str
-    subject_zh: str
-    quote_zh: str
-    section: str
-    line: int
-
-
-_CHAPTER = re.compile(rf"^[{_CN_NUM}]+、\S")
-_SECTION = re.compile(rf"^[（(][{_CN_NUM}]+[)）]\s*\S")
-_SUBSECTION = re.compile(r"^\d+\s*[.．]\s*\S")
-
-
-def _sections(lines: Sequence[str]) -> list[str]:
-    """For each line, the plan section it belongs to (``chapter > section > subsection``)."""
-    chapter = section = subsection = ""
-    out: list[str] = []
-    for raw in lines:
-        s = raw.strip()
-        if s and not s.startswith("|") and len(s) <= 40:
-            if _CHAPTER.match(s):
-                chapter, section, subsection = normalize_text(s), "", ""
-            elif _SECTION.match(s):
-                section, subsection = normalize_text(s), ""
-            elif _SUBSECTION.match(s):
-                subsection = normalize_text(s)
-            elif re.match(r"^专栏\s*\d+", s):
-                pass
-        out.append(" > ".join(p for p in (chapter, section, subsection) if p))
-    return out
-
-
-# (metric, kind, unit, regex, groups) — groups name which capture holds year/value/subject
-_TARGET_PATTERNS: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "output_total_yi",
-        "target",
-        "亿元",
-        r"到\s*(?P<year>20\d\d)\s*年实现规上工业产值\s*(?P<value>\d+(?:\.\d+)?)\s*亿元",
-    ),
-    (
-        "output_total_yi",
-        "target",
-        "亿元",
-        r"展望至\s*(?P<year>20\d\d)\s*年规模以上工业产值达到\s*(?P<value>\d+(?:\.\d+)?)\s*亿元",
-    ),
-    (
-        "fixed_investment_cum_yi",
-        "target",
-        "亿元",
-        r"累计完成工业固定资产投资\s*(?P<value>\d+(?:\.\d+)?)\s*亿元",
-    ),
-    (
-        "sector_output_yi",
-        "target",
-        "亿元",
-        r"到\s*(?P<year>20\d\d)\s*年\s*[，,]\s*(?P<subject>[\u4e00-\u9fff]+?)产业产值达到\s*"
-        r"(?P<value>\d+(?:\.\d+)?)\s*亿元(?P<ge>以上)?",
-    ),
-    (
-        "output_total_yi",
-        "baseline",
-        "亿元",
-        r"(?P<year>20\d\d)\s*年\s*[，,]\s*(?P<subject>全区)完成规上工业产值\s*"
-        r"(?P<value>\d+(?:\.\d+)?)\s*亿元",
-    ),
-    (
-        "etdz_output_yi",
-        "baseline",
-        "亿元",
-        r"(?P<subject>经开区)[^。]*?。\s*(?P<year>20\d\d)\s*年\s*[，,]\s*规上工业企业完成产值\s*"
-        r"(?P<value>\d+(?:\.\d+)?)\s*亿元",
-    ),
-    (
-        "etdz_builtup_km2",
-        "baseline",
-        "km2",
-        r"建成区面积由\s*(?P<value0>\d+(?:\.\d+)?)\s*平方公里增加至\s*(?P<value>\d+(?:\.\d+)?)\s*平方公里",
-    ),
-    (
-        "standard_factory_floor_m2",
-        "target",
-        "m2",
-        r"标准厂房约\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<wan>万)?平方米",
-    ),
-    (
-        "project_count",
-        "target",
-        "个",
-        r"策划重点项目\s*(?P<value>\d+)\s*个[，,]\s*计划总投资\s*(?P<inv>\d+(?:\.\d+)?)\s*亿元[，,]\s*"
-        r"预计实现产值超过\s*(?P<out>\d+(?:\.\d+)?)\s*亿元",
-    ),
-)
-_LAND_TARGET = re.compile(
-    r"(?:到|展望到)\s*(?P<year>20\d\d)\s*年\s*[，,]\s*全区工业用地达到\s*(?P<land>\d+(?:\.\d+)?)\s*"
-    r"(?:km²|km2|平方公里)\s*[，,]\s*地均产出达到\s*(?P<int>\d+(?:\.\d+)?)\s*亿(?:元)?\s*/\s*(?:km²|km2)"
-)
-
-
-def parse_targets(lines: Sequence[str]) -> list[TargetStatement]:
-    """Find the targets and baselines stated in the running text.
-
-    The phrases searched for are the plan's own wording (e.g. ``到 2025 年，新材料产业产值达到
-    300 亿元``); the numbers are read from the text, never assumed.
-
-    Returns
-    -------
-    list of TargetStatement
-        In text order (then pattern order).
-    """
-    secs = _sections(lines)
-    found: list[TargetStatement] = []
-    for i, text in enumerate(lines):
-        if text.lstrip().startswith("|"):
-            continue
-
-        def add(
-            metric: str,
-            year: int | None,
-            value: float,
-            unit: str,
-            comparator: str,
-            kind: str,
-            subject: str,
-            quote: str,
-            i: int = i,
-        ) -> None:
-            found.append(
-                TargetStatement(
-                    metric, year, value, unit, comparator, kind, subject, quote, secs[i], i + 1
-                )
-            )
-
-        for metric, kind, unit, pattern in _TARGET_PATTERNS:
-            for m in re.finditer(pattern, text):
-                g = m.groupdict()
-                year = int(g["year"]) if g.get("year") else None
-                value = float(g["value"])
-                subject = g.get("subject") or "全区"
-                comparator = ">=" if g.get("ge") else "="
-                quote = normalize_text(m.group(0))
-                if metric == "standard_factory_floor_m2" and g.get("wan"):
-                    value *= 10000.0
-                if metric == "fixed_investment_cum_yi":
-                    year = 2025
-                if metric == "etdz_builtup_km2":
-                    # "由 20 平方公里增加至 25.5 平方公里" during 十三五: 2015 → 2020
-                    add(metric, 2015, float(g["value0"]), unit, "=", kind, "经开区", quote)
-                    year, subject = 2020, "经开区"
-                if metric == "project_count":
-                    subject, year = "重点项目库", 2025
-                    inv, out = float(g["inv"]), float(g["out"])
-                    add("project_investment_yi", year, inv, "亿元", "=", kind, subject, quote)
-                    add("project_output_yi", year, out, "亿元", ">", kind, subject, quote)
-                add(metric, year, value, unit, comparator, kind, subject, quote)
-        for m in _LAND_TARGET.finditer(text):
-            year = int(m.group("year"))
-            quote = normalize_text(m.group(0))
-            land, intensity = float(m.group("land")), float(m.group("int"))
-            add("industrial_land_km2", year, land, "km2", "=", "target", "全区", quote)
-            add(
-                "land_intensity_yi_per_km2",
-                year,
-                intensity,
-                "亿元/km2",
-                "=",
-                "target",
-                "全区",
-                quote,
-            )
-    return found
-
-
-# --------------------------------------------------------------------------------------
 # the whole document
 # --------------------------------------------------------------------------------------
 
@@ -762,5 +452,5 @@ def parse_plan(text: str) -> ParsedPlan:
         indicators=tuple(parse_indicators(lines)),
         appendix=tuple(appendix),
         targets=tuple(parse_targets(lines[:start])),
-        sections=tuple(_sections(lines)),
+        sections=tuple(line_sections(lines)),
     )

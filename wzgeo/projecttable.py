@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from wzgeo.placenames import find_places, zone_patterns
-from wzgeo.planparse import parse_land, parse_numbers, parse_year_ranges
 from wzgeo.planschema import PROJECT_CODES
+from wzgeo.plantext import parse_land, parse_numbers, parse_year_ranges
 from wzgeo.quality import Findings, Flag
 
 __all__ = [

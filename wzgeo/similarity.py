@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from wzgeo.planparse import normalize_text
+from wzgeo.plantext import normalize_text
 
 __all__ = ["content_similarity"]
 
