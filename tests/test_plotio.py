@@ -705,9 +705,9 @@ def test_zip_bomb_ratio():
 
 
 def test_zip_total_size_limit(monkeypatch):
-    import wzgeo.plotio as plotio
+    import wzgeo._safezip as safezip  # where the limit is read since plotio was split
 
-    monkeypatch.setattr(plotio, "MAX_ZIP_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(safezip, "MAX_ZIP_UNCOMPRESSED_BYTES", 1000)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("plots.shp", os.urandom(2000))
