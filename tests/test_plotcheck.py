@@ -66,6 +66,7 @@ def test_zones_shares_fit_and_distance() -> None:
     check = check_plots(before, zones_geo=ZONES_GEO, sector_id="nm_synthetic", fit=FIT)
     t = check.table.set_index("plot_id")
     assert t.loc["p1", "zone_id"] == "jiulong_a"
+    assert "zone_name_zh" not in t.columns
     assert t.loc["p1", "fit_grade"] == "primary"
     assert "化工" in t.loc["p1", "fit_reason_zh"]
     assert t.loc["p3", "zone_share_pct"] == pytest.approx(50.0, rel=1e-6)
@@ -151,8 +152,11 @@ def test_shipped_zones_plot_in_lihe_fits_building_materials() -> None:
         geometry=[box(centre.x - 50, centre.y - 50, centre.x + 50, centre.y + 50)],
         crs="EPSG:4545",
     )
-    t = check_plots(plot, zones_geo=zg, sector_id="nm_building").table.iloc[0]
+    from wzgeo.plandata import load_zones
+
+    t = check_plots(plot, zones_geo=zg, zones=load_zones(), sector_id="nm_building").table.iloc[0]
     assert t["zone_id"] == "lihe"
+    assert t["zone_name_zh"] == "李河中小企业集聚区"
     assert t["fit_grade"] == "primary"
     assert t["zone_geometry_quality"] == lihe["geometry_quality"].iloc[0]
 

@@ -224,7 +224,7 @@ def check_plots(
         Zone polygons with ``zone_id`` and ``geometry_quality``; default
         :func:`wzgeo.zonegeom.load_zone_geometry`.
     zones
-        Zones table (``zone_id``, ``name_zh``); default :func:`wzgeo.plandata.load_zones`.
+        Zones table (``zone_id``, ``name_zh``); when given, ``zone_name_zh`` is added.
     sector_id
         Sector to check the fit for.
     project_id
@@ -335,6 +335,9 @@ def check_plots(
     main_idx = np.full(n, -1, dtype=np.int64)
     main_idx[main_p] = main_z
     table["zone_id"] = _take(list(zone_ids), main_idx, None)
+    if zones is not None:
+        names = dict(zip(zones["zone_id"].astype(str), zones["name_zh"].astype(str), strict=True))
+        table["zone_name_zh"] = _take([names.get(z) for z in zone_ids], main_idx, None)
     table["zone_share_pct"] = main_share
     table["in_zones_pct"] = in_zones_pct
     table["n_zones"] = n_zones
