@@ -198,7 +198,7 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this group's commands to the wzgeo parser."""
-    p = sub.add_parser("assign", help="assign a project to a zone / 将项目安排到园区")
+    p = sub.add_parser("assign", help="将项目安排到园区 / assign a project to a zone")
     p.add_argument("project", help="project id, e.g. AU-12 / 项目编号")
     p.add_argument("zone", help="zone id, e.g. gaofeng / 园区编号")
     _who_args(p)
@@ -211,14 +211,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _store_arg(p)
     p.set_defaults(func=_cmd_assign)
 
-    p = sub.add_parser("unassign", help="remove a project's assignment / 取消项目安排")
+    p = sub.add_parser("unassign", help="取消项目安排 / remove a project's assignment")
     p.add_argument("project")
     _who_args(p)
     p.add_argument("--expected-version", type=int, default=None)
     _store_arg(p)
     p.set_defaults(func=_cmd_unassign)
 
-    p = sub.add_parser("history", help="history of a project or zone / 修改历史")
+    p = sub.add_parser("history", help="项目或园区的修改历史 / history of a project or zone")
     p.add_argument("id", nargs="?", default=None, help="project, zone or plot id (all if omitted)")
     p.add_argument(
         "--type",
@@ -229,7 +229,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _store_arg(p)
     p.set_defaults(func=_cmd_history)
 
-    p = sub.add_parser("revert", help="undo a change by appending a new one / 撤销修改")
+    p = sub.add_parser(
+        "revert", help="撤销修改（追加新记录） / undo a change by appending a new one"
+    )
     p.add_argument("change_id", type=int)
     _who_args(p)
     p.add_argument(
@@ -238,14 +240,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _store_arg(p)
     p.set_defaults(func=_cmd_revert)
 
-    p = sub.add_parser("store", help="export, import or check the store / 存储导出导入")
+    p = sub.add_parser(
+        "store", help="保存的工作：导出、导入、检查 / export, import or check the store"
+    )
     ssub = p.add_subparsers(dest="store_command", metavar="ACTION", required=True)
-    q = ssub.add_parser("export", help="write the whole store to a GeoPackage")
+    q = ssub.add_parser("export", help="导出为 GeoPackage / write the whole store to a GeoPackage")
     q.add_argument("out", type=Path)
     q.add_argument("--force", action="store_true", help="overwrite OUT")
     _store_arg(q)
     q.set_defaults(func=_cmd_export)
-    q = ssub.add_parser("import", help="load a GeoPackage written by store export")
+    q = ssub.add_parser(
+        "import", help="导入 store export 的文件 / load a GeoPackage written by store export"
+    )
     q.add_argument("file", type=Path)
     q.add_argument("--replace", action="store_true", help="replace a non-empty store (backed up)")
     q.add_argument("--by", default=None, help="user (when users are configured)")
@@ -253,7 +259,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _store_arg(q)
     q.set_defaults(func=_cmd_import)
     q = ssub.add_parser(
-        "boundary", help="save an official zone boundary from a GIS file / 保存官方园区边界"
+        "boundary", help="保存官方园区边界 / save an official zone boundary from a GIS file"
     )
     q.add_argument("zone", help="zone id / 园区编号")
     q.add_argument("file", type=Path, help="GeoJSON, GeoPackage, Shapefile (.shp/.zip) with a CRS")
@@ -262,16 +268,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.add_argument("--expected-version", type=int, default=None)
     _store_arg(q)
     q.set_defaults(func=_cmd_boundary)
-    q = ssub.add_parser("check", help="integrity check and log/state consistency")
+    q = ssub.add_parser(
+        "check", help="完整性与一致性检查 / integrity check and log/state consistency"
+    )
     _store_arg(q)
     q.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("users", help="users allowed to edit / 编辑用户")
+    p = sub.add_parser("users", help="可编辑的用户 / users allowed to edit")
     usub = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
-    q = usub.add_parser("add", help="add a user (password prompted or --password-stdin)")
+    q = usub.add_parser("add", help="添加用户 / add a user (password prompted or --password-stdin)")
     q.add_argument("name")
     q.add_argument("--password-stdin", action="store_true")
     q.add_argument("--replace", action="store_true", help="change an existing user's password")
     q.set_defaults(func=_cmd_users_add)
-    q = usub.add_parser("list", help="show who may edit")
+    q = usub.add_parser("list", help="谁可以编辑 / show who may edit")
     q.set_defaults(func=_cmd_users_list)
