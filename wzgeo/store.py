@@ -1297,12 +1297,13 @@ class Store:
             logger.info("backed up %s to %s", self.path, backup)
         state, _ = _replay(rows)
         with self._write() as con:
-            if con.execute("SELECT count(*) FROM changes").fetchone()[0] != n_existing:
-                raise ConflictError(
-                    entity_type="store", entity_id=str(self.path), expected_version=n_existing,
-                    current_version=-1, current_value="changed during import",
-                    by_user=None, at=None,
-                )  # fmt: skip
+            n_now = con.execute("SELECT count(*) FROM changes").fetchone()[0]
+            if n_now != n_existing:
+                raise StoreError(
+                    f"导入期间有人修改了存储（{n_existing} → {n_now} 条记录），未导入。请重试。",
+                    f"Someone changed the store during the import ({n_existing} → {n_now} "
+                    f"changes); nothing was imported. Try again.",
+                )
             con.execute("DROP TRIGGER changes_no_delete")
             con.execute("DELETE FROM current")
             con.execute("DELETE FROM changes")
