@@ -111,3 +111,12 @@ def test_suggest_zones_adds_columns_without_touching_the_plan_zone() -> None:
     assert pd.isna(out.loc["BM2", "suggested_zone_ids"])
     assert out.loc["BM4", "suggested_zone_ids"].split(";")[0] == "lihe"
     assert out.loc["BM4", "location_label"] == "suggested"
+
+
+def test_plan_candidates_narrow_the_choice() -> None:
+    p = _projects().assign(zone_candidates=[None, None, None, "xintian_b;gaofeng", None, None])
+    r = rank_candidates(p, ZONES, FIT)
+    assert set(r.loc[r["project_id"] == "BM4", "zone_id"]) == {"xintian_b", "gaofeng"}
+    alone = p.loc[p["project_id"] == "BM4"]
+    a = assign_projects(alone, ZONES, FIT).set_index("project_id")
+    assert a.loc["BM4", "zone_id"] == "xintian_b"  # lihe ranks first without the narrowing

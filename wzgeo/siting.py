@@ -19,6 +19,9 @@ remaining capacity, by an exact integer linear programme (``scipy.optimize.milp`
 - objective (maximise): Σ x[p, z] · (1000 + 100·[primary] + land_mu[p] / Σ land_mu),
   i.e. place as many projects as possible, then prefer primary fit, then more land placed.
 
+Where the plan's text narrows a project to some zones (``projects.zone_candidates``, e.g.
+特铝新材料 "位于九龙园" → ``jiulong_a;jiulong_b``) only those zones are candidates.
+
 Projects whose land need is unknown are not assigned (capacity cannot be checked). Projects
 in standard-factory floor space or needing no new land use no zone land; they get the best
 fitting zone by rank. ``method="greedy"`` is the documented fallback: projects by land need
@@ -109,11 +112,18 @@ def rank_candidates(
         (str(s), str(z)): str(r)
         for s, z, r in zip(fit["sector_id"], fit["zone_id"], fit["reason_zh"], strict=True)
     }
+    allowed: dict[str, set[str]] = {}
+    if "zone_candidates" in projects.columns:
+        for pid, cand in zip(projects["project_id"], projects["zone_candidates"], strict=True):
+            if isinstance(cand, str) and cand.strip():
+                allowed[str(pid)] = {c.strip() for c in cand.split(";") if c.strip()}
     rows = []
     for pid, sid, need in zip(
         open_p["project_id"], open_p["sector_id"], open_p["need_mu"], strict=True
     ):
         for zid in zones["zone_id"].astype(str):
+            if str(pid) in allowed and zid not in allowed[str(pid)]:
+                continue
             grade = grades.get((str(sid), zid), "not_listed")
             rem = float(remaining[zid])
             fits = pd.NA if pd.isna(need) else bool(need <= rem)
