@@ -13,21 +13,20 @@ from typing import Any
 from wzgeo._plotraw import FileContext, ParsedFile, is_blank, try_float
 from wzgeo.units import M2_PER_MU, MU_PER_HA
 
-__all__ = ["declared_from_attrs", "norm_key", "pick_name", "plot_ids"]
+__all__ = [
+    "NAME_KEYS",
+    "PLOT_ID_NAMES_ZH",
+    "declared_from_attrs",
+    "norm_key",
+    "pick_name",
+    "plot_ids",
+]
 
-_ID_KEYS = (
-    "plot_id",
-    "plotid",
-    "地块编号",
-    "地块号",
-    "宗地号",
-    "宗地编号",
-    "图斑编号",
-    "parcel_id",
-    "id",
-    "编号",
-)
-_NAME_KEYS = ("name", "名称", "地块名称", "宗地名称", "Name", "NAME")
+PLOT_ID_NAMES_ZH = ("地块编号", "地块号", "宗地号", "宗地编号", "图斑编号")
+"""Chinese names of a plot-id attribute or column (after the English ones in each list)."""
+NAME_KEYS = ("name", "名称", "地块名称", "宗地名称")
+"""Names of a plot-name attribute or column (compared after :func:`norm_key`)."""
+_ID_KEYS = ("plot_id", "plotid", *PLOT_ID_NAMES_ZH, "parcel_id", "id", "编号")
 _AREA_FACTORS_TO_MU = {
     "declaredareamu": 1.0,
     "areamu": 1.0,
@@ -97,7 +96,7 @@ def plot_ids(parsed: ParsedFile, ctx: FileContext) -> list[str]:
 def pick_name(attrs: dict[str, Any]) -> str:
     """The plot's name from a name attribute (名称, name...), or ``""``."""
     keys = {norm_key(k): k for k in attrs}
-    for k in _NAME_KEYS:
+    for k in NAME_KEYS:
         if norm_key(k) in keys and not is_blank(attrs[keys[norm_key(k)]]):
             return str(attrs[keys[norm_key(k)]])
     return ""

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wzgeo._plotattrs import norm_key
+from wzgeo._plotattrs import NAME_KEYS, PLOT_ID_NAMES_ZH, norm_key
 from wzgeo._plotraw import (
     SUPPORTED_TEXT,
     FileContext,
@@ -32,18 +32,8 @@ from wzgeo.units import MU_PER_HA
 __all__ = ["parse_csv", "parse_excel"]
 
 _COLS: dict[str, tuple[str, ...]] = {
-    "plot_id": (
-        "plotid",
-        "plot",
-        "地块编号",
-        "地块号",
-        "宗地号",
-        "宗地编号",
-        "图斑编号",
-        "parcelid",
-        "编号",
-    ),
-    "name": ("name", "名称", "地块名称", "宗地名称", "plotname"),
+    "plot_id": ("plotid", "plot", *PLOT_ID_NAMES_ZH, "parcelid", "编号"),
+    "name": (*NAME_KEYS, "plotname"),
     "point": ("点号", "界址点号", "点名", "point", "pointid", "pt", "界址点"),
     "ring": ("圈号", "环号", "ring", "ringno", "part"),
     "north": ("纵坐标", "北坐标", "northing", "x坐标纵", "纵坐标x", "x纵坐标"),
