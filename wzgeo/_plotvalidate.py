@@ -27,6 +27,7 @@ __all__ = [
     "WANZHOU_BBOX",
     "check_lonlat_extent",
     "plot_geometries",
+    "require_geometry",
     "validate_polygon",
 ]
 
@@ -35,6 +36,22 @@ WANZHOU_BBOX = (107.8, 30.35, 108.95, 31.1)
 CLOSE_TOL_M = 1.0
 """Largest gap (metres) between a ring's first and last points that is closed silently."""
 _REPAIR_MAX_CHANGE = 0.01
+
+
+def require_geometry(parsed: ParsedFile, ctx: FileContext) -> None:
+    """Refuse a plot without coordinates (a null or empty geometry).
+
+    Raises
+    ------
+    InputFileError
+        Names the first such plot.
+    """
+    for p in parsed.plots:
+        if p.rings is None and (p.geometry is None or p.geometry.is_empty):
+            raise ctx.err(
+                f"{p.where_zh} 没有几何图形（空）。请删除该要素或补全边界。",
+                f"{p.where_en} has no geometry (empty). Remove it or complete its boundary.",
+            )
 
 
 def plot_geometries(

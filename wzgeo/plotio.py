@@ -47,6 +47,7 @@ from wzgeo._plotvalidate import (
     WANZHOU_BBOX,
     check_lonlat_extent,
     plot_geometries,
+    require_geometry,
     validate_polygon,
 )
 from wzgeo._pointtables import parse_csv, parse_excel
@@ -188,6 +189,7 @@ _KNOWN_EXT = frozenset(
 
 
 def _parse(data: bytes, ctx: FileContext, *, path: Path | None) -> ParsedFile:
+    """Pick the parser by extension and content (zip/SQLite magic, XML, JSON, 部标, WKT)."""
     ext = Path(ctx.name).suffix.lower()
     head = data[:4096]
     if ext and ext not in _KNOWN_EXT:
@@ -246,12 +248,8 @@ def _finish(
     check_extent: bool,
     datum: str,
 ) -> PlotImport:
-    for p in parsed.plots:
-        if p.rings is None and (p.geometry is None or p.geometry.is_empty):
-            raise ctx.err(
-                f"{p.where_zh} 没有几何图形（空）。请删除该要素或补全边界。",
-                f"{p.where_en} has no geometry (empty). Remove it or complete its boundary.",
-            )
+    """Decide the CRS, build and check the geometries, measure areas, assemble the table."""
+    require_geometry(parsed, ctx)
     src_crs, inferred, swap, reason_zh, reason_en = decide_crs(parsed, ctx, override)
     if swap:
         ctx.warn("已交换 X/Y 坐标顺序", "X/Y coordinates were swapped")
