@@ -1,0 +1,209 @@
+"""Safe HTML and JavaScript text in the map, and the Leaflet elements that carry it.
+
+Every text that comes from data is HTML-escaped (:func:`esc`) and then embedded in
+JavaScript as a JSON string literal with ``<``, ``>`` and ``&`` escaped (:func:`js_string`),
+so a name such as ``<img src=x onerror=alert(1)>``, a backtick or ``${...}`` shows as text.
+:class:`BindContent` binds such HTML as a tooltip or popup, :class:`Control` shows it in a
+corner of the map, :class:`Css` adds a stylesheet.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from wzgeo._mapinputs import is_missing
+from wzgeo.labels import label
+
+__all__ = ["BindContent", "Control", "Css", "bind_text", "esc", "field", "js_string", "num_text"]
+
+
+def js_string(value: str) -> str:
+    """A JSON string literal safe inside ``<script>`` (no ``<``, ``>``, ``&`` characters).
+
+    Parameters
+    ----------
+    value
+        Any text.
+
+    Returns
+    -------
+    str
+        The literal, quotes included.
+    """
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def esc(value: object) -> str:
+    """HTML-escaped text of a value (quotes too; ``None`` gives ``""``).
+
+    Parameters
+    ----------
+    value
+        Any value.
+
+    Returns
+    -------
+    str
+        Escaped text.
+    """
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def num_text(value: object, unit_key: str, lang: str, *, digits: int = 2) -> str:
+    """A number with thousands separators, trailing zeros dropped, and its unit label.
+
+    Parameters
+    ----------
+    value
+        The number; missing gives the "unknown" label, non-numeric text comes back escaped.
+    unit_key
+        Label key of the unit (e.g. ``"ui.unit_km2"``).
+    lang
+        ``"zh"`` or ``"en"``.
+    digits
+        Decimal places at most.
+
+    Returns
+    -------
+    str
+        E.g. ``"1,234.5 亩"``.
+    """
+    if is_missing(value):
+        return label("ui.unknown", lang)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return esc(value)
+    text = f"{number:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{number:,.0f}"
+    return f"{text} {label(unit_key, lang)}"
+
+
+def field(key: str, text: object, lang: str) -> str:
+    """One ``label: value`` line of a tooltip, both parts escaped.
+
+    Parameters
+    ----------
+    key
+        Label key of the field.
+    text
+        The value's text.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+    """
+    return f"{esc(label(key, lang))}: {esc(text)}"
+
+
+class BindContent(MacroElement):
+    """Bind an escaped HTML tooltip or popup to the parent layer.
+
+    Parameters
+    ----------
+    html_text
+        Escaped HTML.
+    kind
+        ``"Tooltip"`` or ``"Popup"``.
+    options
+        Leaflet options of the tooltip or popup.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bind{{ this.kind }}({{ this.content }}, "
+        "{{ this.options }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html_text: str, *, kind: str, options: Mapping[str, Any] | None = None):
+        super().__init__()
+        self._name = "BindContent"
+        self.kind = kind
+        self.content = js_string(html_text)
+        self.options = json.dumps(dict(options or {}))
+
+
+def bind_text(layer: Element, html_text: str, *, sticky: bool, popup: bool) -> None:
+    """Show the same escaped HTML as the layer's tooltip and, optionally, its popup.
+
+    Parameters
+    ----------
+    layer
+        A folium layer (GeoJson, Marker).
+    html_text
+        Escaped HTML.
+    sticky
+        The tooltip follows the mouse.
+    popup
+        Also bind it as a popup (up to 360 px wide).
+    """
+    tooltip_options = {"sticky": True} if sticky else {}
+    layer.add_child(BindContent(html_text, kind="Tooltip", options=tooltip_options))
+    if popup:
+        layer.add_child(BindContent(html_text, kind="Popup", options={"maxWidth": 360}))
+
+
+class Control(MacroElement):
+    """A Leaflet control showing a block of (already escaped) HTML.
+
+    Parameters
+    ----------
+    html_text
+        Escaped HTML.
+    position
+        Leaflet position, e.g. ``"bottomright"``.
+    css_class
+        Class names of the control's ``div``.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(){var c=L.control({position:{{ this.position }}});"
+        "c.onAdd=function(){var d=L.DomUtil.create('div',{{ this.css_class }});"
+        "d.innerHTML={{ this.content }};L.DomEvent.disableClickPropagation(d);"
+        "L.DomEvent.disableScrollPropagation(d);return d;};"
+        "c.addTo({{ this._parent.get_name() }});})();"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html_text: str, *, position: str, css_class: str):
+        super().__init__()
+        self._name = "Control"
+        self.position = js_string(position)
+        self.css_class = js_string(css_class)
+        self.content = js_string(html_text)
+
+
+class Css(MacroElement):
+    """A ``<style>`` block in the page header.
+
+    Parameters
+    ----------
+    css
+        The stylesheet (trusted text, not from data).
+    """
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}"
+    )
+
+    def __init__(self, css: str):
+        super().__init__()
+        self._name = "Css"
+        self.css = css

@@ -1,0 +1,423 @@
+"""The map's layers: basemap tiles, outlines, zones, the intensity choropleth, project markers.
+
+Each ``add_*`` function adds folium layers to a map and returns what the legend needs. The
+geometries are already in display coordinates (GCJ-02 on Gaode tiles); folium's [lat, lon]
+order appears only here, at the edge. Tooltip and popup texts are escaped HTML
+(:mod:`wzgeo._maphtml`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from folium.plugins import MarkerCluster
+
+from wzgeo._maphtml import bind_text, esc, field, num_text
+from wzgeo._mapinputs import intensity_by_zone, is_missing, zone_name
+from wzgeo._mapstyle import (
+    HIGHLIGHT_COLOUR,
+    LEVEL_COLOURS,
+    OTHER_COLOUR,
+    SCHEMATIC_DASH,
+    SECTOR_COLOURS,
+    intensity_colour,
+    marker_px,
+    sector_key,
+    stage_mark,
+    top_sector,
+)
+from wzgeo.labels import label, value_label
+
+__all__ = [
+    "add_basemap",
+    "add_outline",
+    "add_project_layer",
+    "add_zone_layers",
+    "fit_view",
+    "project_popup",
+    "zone_tooltip",
+]
+
+logger = logging.getLogger(__name__)
+
+_QUALITIES: Final = ("official", "schematic")
+
+
+def add_basemap(m: folium.Map, basemap: str, tianditu_key: str | None) -> None:
+    """Add the basemap tiles (none for ``"none"``).
+
+    Parameters
+    ----------
+    m
+        The map.
+    basemap
+        ``"osm"``, ``"gaode"``, ``"tianditu"`` or ``"none"``.
+    tianditu_key
+        Tianditu ``tk`` key (checked by the caller).
+    """
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name=label("basemap.osm", "zh"), control=False).add_to(m)
+    elif basemap == "gaode":
+        import xyzservices.providers as xyz
+
+        provider = xyz.Gaode.Normal
+        folium.TileLayer(
+            tiles=provider.build_url(),
+            attr=provider.html_attribution,
+            name="Gaode",
+            max_zoom=provider.get("max_zoom", 18),
+            control=False,
+        ).add_to(m)
+    elif basemap == "tianditu":
+        for layer in ("vec", "cva"):
+            url = (
+                f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                f"&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={tianditu_key}"
+            )
+            folium.TileLayer(
+                tiles=url,
+                attr="&copy; 天地图 Tianditu",
+                name=f"Tianditu {layer}",
+                subdomains="01234567",
+                max_zoom=18,
+                control=False,
+            ).add_to(m)
+
+
+def fit_view(
+    m: folium.Map,
+    district: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    projects: gpd.GeoDataFrame,
+    highlight: set[str],
+) -> None:
+    """Fit the view to the highlighted features, else to the district.
+
+    Parameters
+    ----------
+    m
+        The map.
+    district, zones, projects
+        Display geometries; zones with ``zone_id``, projects with ``project_id``.
+    highlight
+        Zone and project ids to focus on.
+    """
+    focus = pd.concat(
+        [
+            zones.loc[zones["zone_id"].astype(str).isin(highlight)].geometry,
+            projects.loc[projects["project_id"].astype(str).isin(highlight)].geometry,
+        ]
+    )
+    view = focus if len(focus) else district.geometry
+    minx, miny, maxx, maxy = view.total_bounds
+    if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        pad = 0.01 if len(focus) else 0.0  # about 1 km around a highlighted feature
+        m.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])  # [lat, lon]
+
+
+def add_outline(
+    m: folium.Map, gdf: gpd.GeoDataFrame, name: str, *, colour: str, weight: float
+) -> None:
+    """Add unfilled, non-interactive lines (district boundary, river) as a layer.
+
+    Parameters
+    ----------
+    m
+        The map.
+    gdf
+        Display geometries.
+    name
+        Layer name.
+    colour, weight
+        Line colour and width (px).
+    """
+    group = folium.FeatureGroup(name=name, show=True)
+    folium.GeoJson(
+        gdf[["geometry"]].to_json(),
+        style_function=lambda _f: {"color": colour, "weight": weight, "fill": False},
+        interactive=False,
+    ).add_to(group)
+    group.add_to(m)
+
+
+def _zone_geojson(
+    feature: dict[str, Any], style: dict[str, Any], tip: str, *, popup: bool
+) -> folium.GeoJson:
+    """One zone polygon with a fixed style, a sticky tooltip and optionally a popup."""
+    gj = folium.GeoJson(feature, style_function=lambda _f, s=style: s)
+    bind_text(gj, tip, sticky=True, popup=popup)
+    return gj
+
+
+def add_zone_layers(
+    m: folium.Map,
+    located: gpd.GeoDataFrame,
+    merged: pd.DataFrame,
+    *,
+    intensity: pd.DataFrame | None,
+    style: str,
+    parents: Mapping[str, str],
+    bins: list[tuple[float, float, str]],
+    target: float,
+    highlight: set[str],
+    show_intensity: bool,
+    lang: str,
+) -> list[str]:
+    """Zones styled by level or sector, and the intensity choropleth; return legend keys.
+
+    Parameters
+    ----------
+    m
+        The map.
+    located
+        Display geometries of the zones that can be drawn.
+    merged
+        The zone table joined with geometry (for names, level, sectors).
+    intensity
+        ``zone_id``, ``intensity_yi_per_km2``: adds the choropleth layer; or ``None``.
+    style
+        ``"level"`` or ``"sector"``.
+    parents
+        Sector hierarchy, ``sector_id`` → ``parent_id``.
+    bins
+        Output-per-km² classes.
+    target
+        Output-per-km² target (亿元/km²), shown in the tooltip.
+    highlight
+        Zone ids outlined in magenta.
+    show_intensity
+        Show the choropleth, not the zone styling, when the map opens.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    list of str
+        Levels or sector colour keys used, in order of use.
+    """
+    by_zone = intensity_by_zone(intensity)
+    style_name = label(f"style.{style}", lang)
+    title = (
+        f"{label('ui.zones', lang)}（{style_name}）"
+        if lang == "zh"
+        else f"{label('ui.zones', lang)} ({style_name})"
+    )
+    fg_zones = folium.FeatureGroup(name=title, show=not show_intensity)
+    fg_int = None
+    if intensity is not None:
+        unit = label("ui.unit_yi_per_km2", lang)
+        fg_int = folium.FeatureGroup(
+            name=f"{label('ui.intensity', lang)} ({unit})", show=show_intensity
+        )
+    used: list[str] = []
+    for r in located.itertuples():
+        zid = str(r.zone_id)
+        row = {str(k): v for k, v in merged.loc[merged["zone_id"] == zid].iloc[0].items()}
+        quality = str(r.geometry_quality)
+        if quality not in _QUALITIES:  # never let an unexpected value into class names
+            logger.warning("zone %s: unknown geometry_quality %r", zid, quality)
+            quality = "unknown"
+        sector_ids = (
+            []
+            if is_missing(row.get("sector_ids"))
+            else [s.strip() for s in str(row["sector_ids"]).split(";") if s.strip()]
+        )
+        tops = list(dict.fromkeys(t for t in (top_sector(s, parents) for s in sector_ids) if t))
+        if style == "level":
+            key = str(row.get("level"))
+            fill = LEVEL_COLOURS.get(key, OTHER_COLOUR)
+        else:
+            key = sector_key(tops[0] if tops else None)
+            fill = SECTOR_COLOURS.get(key, OTHER_COLOUR)
+        if key not in used:
+            used.append(key)
+        is_hl = zid in highlight
+        line = {
+            "color": HIGHLIGHT_COLOUR if is_hl else "#222",
+            "weight": 5 if is_hl else 2,
+            "dashArray": SCHEMATIC_DASH if quality == "schematic" else None,
+        }
+        feature = {
+            "type": "Feature",
+            "properties": {"zone_id": zid, "geometry_quality": quality},
+            "geometry": r.geometry.__geo_interface__,
+        }
+        tip = zone_tooltip(row, quality, tops, by_zone.get(zid), target, lang)
+        zstyle = {
+            **line,
+            "fillColor": fill,
+            "fillOpacity": 0.35,
+            "className": f"wz-zone wz-q-{quality}",
+        }
+        _zone_geojson(feature, zstyle, tip, popup=True).add_to(fg_zones)
+        if fg_int is not None:
+            colour = intensity_colour(by_zone.get(zid), bins)
+            istyle = {
+                **line,
+                "fillColor": colour or "#ffffff",
+                "fillOpacity": 0.75 if colour else 0.1,
+                "className": f"wz-intensity wz-q-{quality}",
+            }
+            _zone_geojson(feature, istyle, tip, popup=False).add_to(fg_int)
+    fg_zones.add_to(m)
+    if fg_int is not None:
+        fg_int.add_to(m)
+    return used
+
+
+def add_project_layer(
+    m: folium.Map,
+    placed: gpd.GeoDataFrame,
+    *,
+    parents: Mapping[str, str],
+    highlight: set[str],
+    lang: str,
+) -> list[str]:
+    """Clustered project markers (colour: sector; size: output; letter: stage).
+
+    Parameters
+    ----------
+    m
+        The map.
+    placed
+        Display points of the projects, from :func:`wzgeo._mapinputs.place_projects`.
+    parents
+        Sector hierarchy, ``sector_id`` → ``parent_id``.
+    highlight
+        Project ids outlined in magenta and never clustered.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    list of str
+        Sector colour keys used, in order of use.
+    """
+    group = folium.FeatureGroup(name=label("ui.projects", lang), show=True)
+    cluster = MarkerCluster(options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True})
+    cluster.add_to(group)
+    used: list[str] = []
+    for r in placed.itertuples():
+        rec = r._asdict()
+        key = sector_key(top_sector(rec.get("sector_id"), parents))
+        colour = SECTOR_COLOURS.get(key, OTHER_COLOUR)
+        if key not in used:
+            used.append(key)
+        is_hl = str(rec["project_id"]) in highlight
+        size = marker_px(rec.get("output_yi"))
+        mark = stage_mark(rec.get("stage"), lang)
+        icon = folium.DivIcon(
+            html=(
+                f'<div class="wz-proj{" wz-hl" if is_hl else ""}" style="width:{size}px;'
+                f'height:{size}px;background:{colour}">{mark}</div>'
+            ),
+            icon_size=(size, size),
+            icon_anchor=(size // 2, size // 2),
+            class_name="wz-proj-icon",
+        )
+        marker = folium.Marker(
+            location=[r.geometry.y, r.geometry.x],  # folium: [lat, lon]
+            icon=icon,
+            z_index_offset=1000 if is_hl else 0,
+        )
+        bind_text(marker, project_popup(rec, lang), sticky=False, popup=True)
+        marker.add_to(group if is_hl else cluster)  # a highlighted project is never hidden
+    group.add_to(m)
+    return used
+
+
+def zone_tooltip(
+    row: Mapping[str, Any],
+    quality: str,
+    tops: list[str],
+    intensity_value: object,
+    target: float,
+    lang: str,
+) -> str:
+    """Tooltip of a zone: name, level, land, sectors, intensity vs target, geometry quality.
+
+    Parameters
+    ----------
+    row
+        Zone record (``zone_id``, ``name_zh``, ``level``, optional others).
+    quality
+        Geometry quality, ``"official"``, ``"schematic"`` or ``"unknown"``.
+    tops
+        Top-level focus sectors.
+    intensity_value
+        Output per km² (亿元/km²), or missing.
+    target
+        Output-per-km² target (亿元/km²).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+    """
+    lines = [f"<b>{esc(zone_name(row, lang))}</b>"]
+    lines.append(field("level", value_label("level", row.get("level"), lang), lang))
+    if "planned_land_km2" in row:
+        km2 = num_text(row.get("planned_land_km2"), "ui.unit_km2", lang)
+        lines.append(field("planned_land_km2", km2, lang))
+    if not is_missing(row.get("area_km2_measured")):
+        km2 = num_text(row.get("area_km2_measured"), "ui.unit_km2", lang)
+        lines.append(field("area_km2_measured", km2, lang))
+    if tops:
+        names = "、".join(value_label("sector", t, lang) for t in tops)
+        lines.append(field("sectors_zh", names, lang))
+    if not is_missing(intensity_value):
+        value = num_text(intensity_value, "ui.unit_yi_per_km2", lang, digits=1)
+        goal = num_text(target, "ui.unit_yi_per_km2", lang)
+        lines.append(
+            f"{field('intensity_yi_per_km2', value, lang)} "
+            f"({esc(label('ui.target', lang))} {esc(goal)})"
+        )
+    lines.append(field("geometry_quality", value_label("geometry_quality", quality, lang), lang))
+    return "<br>".join(lines)
+
+
+def project_popup(rec: Mapping[str, Any], lang: str) -> str:
+    """Tooltip and popup of a project: id, name, sector, stage, figures, zone and its basis.
+
+    Parameters
+    ----------
+    rec
+        Project record from :func:`wzgeo._mapinputs.place_projects`.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+    """
+    name = (
+        rec.get("name_en")
+        if lang == "en" and not is_missing(rec.get("name_en"))
+        else rec.get("name_zh")
+    )
+    lines = [f"<b>{esc(rec.get('project_id'))} {esc(name)}</b>"]
+    lines.append(field("sector", value_label("sector", rec.get("sector_id"), lang), lang))
+    lines.append(field("stage", value_label("stage", rec.get("stage"), lang), lang))
+    for col, unit in (
+        ("investment_yi", "ui.unit_yi"),
+        ("output_yi", "ui.unit_yi"),
+        ("land_mu", "ui.unit_mu"),
+        ("floor_m2", "ui.unit_m2"),
+    ):
+        if col in rec and not is_missing(rec.get(col)):
+            lines.append(field(col, num_text(rec.get(col), unit, lang), lang))
+    basis = value_label("location_label", rec.get("location_basis"), lang)
+    lines.append(
+        f"{field('zone', rec.get('zone_id'), lang)} — {field('location_label', basis, lang)}"
+    )
+    return "<br>".join(lines)
