@@ -15,10 +15,10 @@ reports wall time and peak resident memory (``ru_maxrss``); each is run ``--repe
 
 - floor: ``geopandas.read_parquet`` + ``shapely.STRtree(zones).query(parcels,
   predicate="intersects")`` — the least work any check must do;
-- check-plots: ``wzgeo check-plots PARCELS --out OUT.parquet`` (read, measure areas in
-  EPSG:4545, zone shares and sector fit per parcel, write GeoParquet; overlaps between parcels
-  and distances are opt-in flags of the bulk command, timed separately as
-  ``--overlaps --distance``).
+- check-plots: ``wzgeo check-plots PARCELS --out OUT.parquet --sector nm_building`` (read,
+  validate geometries, measure areas in EPSG:4545, zone shares and sector fit per parcel,
+  write GeoParquet); also timed with ``--assume-valid`` (no validation) and with
+  ``--overlaps --distance`` (the opt-in overlap search and nearest-zone distances).
 
 Target (issue #4): check-plots ≤ 1.3 × floor at 1M parcels, peak memory ≤ 4 GiB.
 """
@@ -88,10 +88,14 @@ def run_floor(path: Path) -> dict[str, float]:
     return {"seconds": seconds, "peak_mb": _peak_mb(), "pairs": float(pairs.shape[1])}
 
 
-def run_check(path: Path, out: Path, *, full: bool = False) -> dict[str, float]:
-    """``wzgeo check-plots PATH --out OUT --sector nm_building`` in this process.
+_EXTRA = {"check": [], "fast": ["--assume-valid"], "full": ["--overlaps", "--distance"]}
 
-    ``full`` adds ``--overlaps --distance``.
+
+def run_check(path: Path, out: Path, *, mode: str = "check") -> dict[str, float]:
+    """``wzgeo check-plots PATH --out OUT --sector nm_building`` (+ flags) in this process.
+
+    ``mode``: ``check`` (defaults), ``fast`` (``--assume-valid``) or ``full``
+    (``--overlaps --distance``).
     """
     import wzgeo.plotcheck  # noqa: F401  (import before the clock)
     from wzgeo.cli import main
@@ -99,7 +103,7 @@ def run_check(path: Path, out: Path, *, full: bool = False) -> dict[str, float]:
 
     load_zone_geometry()  # warm the file cache like the floor does
     t0 = time.perf_counter()
-    extra = ["--overlaps", "--distance"] if full else []
+    extra = _EXTRA[mode]
     code = main(["check-plots", str(path), "--out", str(out), "--sector", "nm_building", *extra])
     seconds = time.perf_counter() - t0
     if code != 0:
@@ -132,13 +136,13 @@ def main() -> int:
         if mode == "floor":
             result = run_floor(Path(path))
         else:
-            result = run_check(Path(path), Path(out), full=mode == "full")
+            result = run_check(Path(path), Path(out), mode=mode)
         print(json.dumps(result))
         return 0
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     lines = [
-        "| parcels | floor s | check-plots s | ratio | floor peak MiB | check-plots peak MiB "
-        "| + --overlaps --distance s | ratio | peak MiB |",
+        "| parcels | floor s | check-plots s | ratio | --assume-valid s | ratio "
+        "| --overlaps --distance s | ratio | peak MiB floor / check / full |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     with tempfile.TemporaryDirectory() as tmp:
@@ -148,22 +152,20 @@ def main() -> int:
             t0 = time.perf_counter()
             make_parcels(n, src)
             logger.info("generated %d parcels in %.1f s", n, time.perf_counter() - t0)
-            floor = _child("floor", src, out, repeat=args.repeat)
-            check = _child("check", src, out, repeat=args.repeat)
-            full = _child("full", src, out, repeat=args.repeat)
-            ratio = check["seconds"] / floor["seconds"]
+            r = {m: _child(m, src, out, repeat=args.repeat) for m in ("floor", *_EXTRA)}
+            base = r["floor"]["seconds"]
             logger.info(
                 "%d: floor %.2f s, check-plots %.2f s, ratio %.2f",
                 n,
-                floor["seconds"],
-                check["seconds"],
-                ratio,
+                base,
+                r["check"]["seconds"],
+                r["check"]["seconds"] / base,
             )
-            lines.append(
-                f"| {n:,} | {floor['seconds']:.2f} | {check['seconds']:.2f} | {ratio:.2f} | "
-                f"{floor['peak_mb']:.0f} | {check['peak_mb']:.0f} | {full['seconds']:.2f} | "
-                f"{full['seconds'] / floor['seconds']:.2f} | {full['peak_mb']:.0f} |"
-            )
+            cells = [f"{n:,}", f"{base:.2f}"]
+            for m in _EXTRA:
+                cells += [f"{r[m]['seconds']:.2f}", f"{r[m]['seconds'] / base:.2f}"]
+            peaks = " / ".join(f"{r[m]['peak_mb']:.0f}" for m in ("floor", "check", "full"))
+            lines.append("| " + " | ".join([*cells, peaks]) + " |")
     print("\n".join(lines))
     return 0
 

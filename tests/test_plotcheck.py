@@ -181,3 +181,18 @@ def test_pruned_nearest_equals_brute_force() -> None:
     brute = np.stack([shapely.distance(geoms, z) for z in zones], axis=1)
     assert np.allclose(d, brute.min(axis=1))
     assert (brute[np.arange(len(geoms)), k] == brute.min(axis=1)).all()
+
+
+def test_invalid_geometry_is_repaired_and_said() -> None:
+    from shapely.geometry import Polygon
+
+    bowtie = Polygon([(531000, 3401000), (531100, 3401100), (531100, 3401000), (531000, 3401100)])
+    plots = gpd.GeoDataFrame({"plot_id": ["bow"]}, geometry=[bowtie], crs="EPSG:4545")
+    check = check_plots(plots, zones_geo=ZONES_GEO)
+    t = check.table.iloc[0]
+    assert bool(t["geometry_repaired"])
+    assert t["area_m2"] == pytest.approx(5000.0, rel=1e-6)  # two triangles, not 0
+    assert any("repaired" in n for n in check.notes)
+    empty = gpd.GeoDataFrame({"plot_id": ["e"]}, geometry=[None], crs="EPSG:4545")
+    with pytest.raises(WzgeoError, match="no geometry"):
+        check_plots(empty, zones_geo=ZONES_GEO)

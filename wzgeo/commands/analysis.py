@@ -34,6 +34,7 @@ _PARCEL_COLUMNS = (
     "nearest_fitting_zone_id",
     "distance_to_fitting_zone_m",
     "n_overlapping_plots",
+    "geometry_repaired",
     "area_m2",
     "area_mu",
 )
@@ -79,6 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--distance",
         action="store_true",
         help="计算园区外地块到最近匹配园区的距离 / distance to the nearest fitting zone",
+    )
+    q.add_argument(
+        "--assume-valid",
+        action="store_true",
+        help="跳过几何有效性检查（仅用于已知有效的图层）/ skip geometry validation",
     )
     q.set_defaults(func=_check_plots)
 
@@ -271,7 +277,11 @@ def _check_plots(args: argparse.Namespace) -> int:
         )
     gdf, table = _read_parcels(args.parcels, crs=args.crs)
     check = check_plots(
-        gdf, sector_id=args.sector, plot_overlaps=args.overlaps, nearest=args.distance
+        gdf,
+        sector_id=args.sector,
+        plot_overlaps=args.overlaps,
+        nearest=args.distance,
+        validate=not args.assume_valid,
     )
     cols = [c for c in _PARCEL_COLUMNS if c in check.table.columns]
     if not args.distance:
