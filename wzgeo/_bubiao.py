@@ -35,18 +35,9 @@ def _num(s: str) -> float:
 def parse_bubiao(text: str, ctx: FileContext) -> ParsedFile:
     """Read a 部标 TXT file (``[属性描述]`` header, then plot headers and their points).
 
-    Parameters
-    ----------
-    text
-        The file's text.
-    ctx
-        The file's message context.
-
-    Returns
-    -------
-    ParsedFile
-        One plot per header, rings in easting/northing order; the CRS from the header
-        (``坐标系``, ``几度分带``, ``带号``, zone prefix) when it names one.
+    One plot per header, rings in easting/northing order; the CRS comes from the header
+    (``坐标系``, ``几度分带``, ``带号``, zone prefix) when it names one. The parser contract is
+    described in :mod:`wzgeo._plotraw`.
 
     Raises
     ------

@@ -32,17 +32,8 @@ _UNCLOSED = "_wzgeo_unclosed"
 def parse_zip(data: bytes, ctx: FileContext) -> ParsedFile:
     """Read a KMZ or a zipped Shapefile (one per archive, ``.prj`` optional).
 
-    Parameters
-    ----------
-    data
-        The archive's bytes.
-    ctx
-        The file's message context.
-
-    Returns
-    -------
-    ParsedFile
-        The plots; without a ``.prj`` the CRS is left to the inference, with a note.
+    Without a ``.prj`` the CRS is left to the inference, with a note (parser contract: see
+    :mod:`wzgeo._plotraw`).
 
     Raises
     ------

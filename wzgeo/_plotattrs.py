@@ -52,9 +52,9 @@ def plot_ids(parsed: ParsedFile, ctx: FileContext) -> list[str]:
     Parameters
     ----------
     parsed
-        The plots as read.
+        The plots as read, with any id they carry.
     ctx
-        The file's message context.
+        Names the file in messages.
 
     Returns
     -------

@@ -1,9 +1,11 @@
 """Plots as the format parsers read them, before CRS decision and geometry checks.
 
-Every parser of :mod:`wzgeo.plotio` (GDAL formats, 部标 TXT, point tables, WKT) turns a file
-into a :class:`ParsedFile` of :class:`RawPlot` records; :class:`FileContext` carries the file
-name into bilingual messages and collects warnings. Also the small value helpers the parsers
-share.
+Every parser of :mod:`wzgeo.plotio` (GDAL formats, 部标 TXT, point tables, WKT) is called as
+``parse_<format>(text or data, ctx)`` with the file's decoded text (or its bytes) and its
+:class:`FileContext`, which carries the file name into bilingual messages and collects
+warnings; it returns a :class:`ParsedFile` of :class:`RawPlot` records, with the CRS the file
+declares if any, and raises :class:`wzgeo.InputFileError` for a bad file. Also the small value
+helpers the parsers share.
 """
 
 from __future__ import annotations

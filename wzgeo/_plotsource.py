@@ -89,7 +89,7 @@ def decode_text(data: bytes, ctx: FileContext) -> str:
     data
         The file's content.
     ctx
-        The file's message context.
+        Names the file in messages.
 
     Returns
     -------

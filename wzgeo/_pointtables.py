@@ -179,17 +179,8 @@ def _parse_table(df: pd.DataFrame, ctx: FileContext, *, fmt: str, first_line: in
 def parse_csv(text: str, ctx: FileContext) -> ParsedFile:
     """Read a CSV point table (separator ``,``, tab, ``;`` or ``，``, whichever is most common).
 
-    Parameters
-    ----------
-    text
-        The file's text.
-    ctx
-        The file's message context.
-
-    Returns
-    -------
-    ParsedFile
-        One plot per plot id; the CRS is left to the inference.
+    One plot per plot id; the CRS is left to the inference (parser contract: see
+    :mod:`wzgeo._plotraw`).
 
     Raises
     ------
@@ -212,17 +203,8 @@ def parse_csv(text: str, ctx: FileContext) -> ParsedFile:
 def parse_excel(data: bytes, ctx: FileContext) -> ParsedFile:
     """Read the first non-empty sheet of an Excel (.xlsx/.xlsm) point table.
 
-    Parameters
-    ----------
-    data
-        The workbook's bytes.
-    ctx
-        The file's message context.
-
-    Returns
-    -------
-    ParsedFile
-        As :func:`parse_csv`; a note says when other sheets were ignored.
+    As :func:`parse_csv`, from the workbook's bytes; a note says when other sheets were
+    ignored.
 
     Raises
     ------

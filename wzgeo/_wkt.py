@@ -20,17 +20,8 @@ WKT_RE = re.compile(
 def parse_wkt(text: str, ctx: FileContext) -> ParsedFile:
     """Read one WKT geometry, or one per line (``#`` comments allowed).
 
-    Parameters
-    ----------
-    text
-        The file's text.
-    ctx
-        The file's message context.
-
-    Returns
-    -------
-    ParsedFile
-        One plot per geometry; the CRS is the EWKT ``SRID=`` if given.
+    One plot per geometry; the CRS is the EWKT ``SRID=`` if given (parser contract: see
+    :mod:`wzgeo._plotraw`).
 
     Raises
     ------
