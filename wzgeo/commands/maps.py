@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from wzgeo._errors import WzgeoError
+
 __all__ = ["load_map_inputs", "register"]
 
 logger = logging.getLogger(__name__)
@@ -36,20 +38,15 @@ def load_map_inputs(
     )
     zone_int = intensity.zone_intensity(projects, zones, locations=loc, zones_geo=zones_geo)
     shown = maps.filter_projects(placed, sector=sector, stage=stage, zone=zone, sectors=sectors)
-    if zone and zone not in set(zones["zone_id"]):
-        from wzgeo._errors import WzgeoError
-
-        raise WzgeoError(
-            f"未知的园区 {zone!r}，可用：{', '.join(zones['zone_id'])}。",
-            f"Unknown zone {zone!r}; known: {', '.join(zones['zone_id'])}.",
-        )
-    if sector and sector not in set(sectors["sector_id"]):
-        from wzgeo._errors import WzgeoError
-
-        raise WzgeoError(
-            f"未知的产业 {sector!r}，可用：{', '.join(sectors['sector_id'])}。",
-            f"Unknown sector {sector!r}; known: {', '.join(sectors['sector_id'])}.",
-        )
+    for value, known, what_zh, what_en in (
+        (zone, zones["zone_id"], "园区", "zone"),
+        (sector, sectors["sector_id"], "产业", "sector"),
+    ):
+        if value and value not in set(known):
+            raise WzgeoError(
+                f"未知的{what_zh} {value!r}，可用：{', '.join(known)}。",
+                f"Unknown {what_en} {value!r}; known: {', '.join(known)}.",
+            )
     return {
         "district": basedata.load_district(),
         "river": basedata.load_river(),
