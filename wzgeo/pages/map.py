@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pandas as pd
@@ -145,9 +144,8 @@ def render() -> None:
         _common.show_load_errors(geo.errors)
         appstate.notice_missing("地图模块（wzgeo.maps）", "the map module (wzgeo.maps)")
         fmap = None
-        kwargs: dict[str, Any] = {}
     else:
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "district": geo.district,
             "zones_geo": zones_geo,
             "zones": zones,
@@ -167,6 +165,7 @@ def render() -> None:
     if fmap is not None:
         from streamlit_folium import st_folium
 
+        _prepare_export(maps, fmap, kwargs)
         with left:
             st_folium(
                 fmap,
@@ -175,15 +174,7 @@ def render() -> None:
                 use_container_width=True,
                 returned_objects=["last_object_clicked_tooltip"],
             )
-            export = appstate.library("maps", "export_map_html")
-            if export is not None:
-                st.download_button(
-                    tr("下载 HTML 地图（离线可用）", "Download HTML map (works offline)"),
-                    data=functools.partial(_export_html, export, kwargs),
-                    file_name="wzgeo_map.html",
-                    mime="text/html",
-                    key="map_export",
-                )
+            _export_button(maps, kwargs)
     with right:
         _side_panel(notes)
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
@@ -197,9 +188,51 @@ def render() -> None:
     )
 
 
-def _export_html(export: Any, kwargs: dict[str, Any]) -> bytes:
-    html = export(**kwargs)
-    return html.encode("utf-8") if isinstance(html, str) else bytes(html)
+def _export_view(kwargs: dict[str, Any]) -> str:
+    """A key of what the map shows (settings, filters, assignments, highlight)."""
+    return repr(
+        (
+            sorted((k, v) for k, v in kwargs.items() if isinstance(v, str | int | float)),
+            appstate.current_filters(),
+            sorted(appstate.assignments().items()),
+            kwargs.get("highlight"),
+        )
+    )
+
+
+def _prepare_export(maps: Any, fmap: Any, kwargs: dict[str, Any]) -> None:
+    """On a click of "prepare", export the map (before st_folium renders it: folium adds to
+    the page header on every render) and keep it for this view in session state."""
+    export = getattr(maps, "export_map_html", None)
+    if export is not None and st.session_state.get("map_export_prepare"):
+        st.session_state["map_export"] = (_export_view(kwargs), export(m=fmap).encode("utf-8"))
+
+
+def _export_button(maps: Any, kwargs: dict[str, Any]) -> None:
+    """ "Prepare" button, then the download of the prepared export while the view is the same.
+
+    Changing a filter does not pay for an export nobody asked for.
+    """
+    if getattr(maps, "export_map_html", None) is None:
+        return
+    st.button(tr("生成 HTML 地图", "Prepare HTML map"), key="map_export_prepare")
+    stored = st.session_state.get("map_export")
+    if stored is not None and stored[0] == _export_view(kwargs):
+        st.download_button(
+            tr("下载 HTML 地图（离线可用）", "Download HTML map (works offline)"),
+            data=stored[1],
+            file_name="wzgeo_map.html",
+            mime="text/html",
+            key="map_export_download",
+        )
+        st.caption(
+            tr(
+                f"{len(stored[1]) / 1e6:.2f} MB，所有脚本与样式已内嵌，"
+                "可离线打开（底图瓦片除外）。",
+                f"{len(stored[1]) / 1e6:.2f} MB, all scripts and styles inlined; opens offline "
+                "(basemap tiles aside).",
+            )
+        )
 
 
 def _side_panel(notes: Any) -> None:
