@@ -19,6 +19,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ def run(repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with browser() as b:
         t0 = time.perf_counter()
-        with streamlit_server(REPO / "app.py") as url:
+        store = Path(tempfile.mkdtemp()) / "store.sqlite"
+        with streamlit_server(REPO / "app.py", env={"WZGEO_STORE": str(store)}) as url:
             t_ready = time.perf_counter()
             page = b.new_page(viewport={"width": 1400, "height": 1000})
             t_open = time.perf_counter()

@@ -54,7 +54,11 @@ def geodata_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(geodata_copy: Path) -> Iterator[str]:
-    with streamlit_server(REPO / "app.py", env={"WZGEO_GEODATA": str(geodata_copy)}) as url:
+    env = {
+        "WZGEO_GEODATA": str(geodata_copy),
+        "WZGEO_STORE": str(geodata_copy.parent / "store.sqlite"),
+    }
+    with streamlit_server(REPO / "app.py", env=env) as url:
         yield url
 
 

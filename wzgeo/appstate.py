@@ -395,6 +395,24 @@ def sync_query(params: Mapping[str, str], *, owned: Iterable[str]) -> None:
 # session assignments (project → zone), kept for the session in this issue
 
 
+def stored_assignments() -> dict[str, str]:
+    """Project → zone assignments saved in the store (the Saved work page), if any."""
+    saved_work = library("pages.saved_work", "get_store")
+    if saved_work is None:
+        return {}
+    try:
+        table = saved_work.get_store().assignments()
+    except WzgeoError as e:
+        log.warning("store not readable: %s", e.en)
+        return {}
+    return dict(zip(table["project_id"].astype(str), table["zone_id"].astype(str), strict=True))
+
+
+def all_assignments() -> dict[str, str]:
+    """Saved assignments overlaid by this session's (the session's win)."""
+    return {**stored_assignments(), **assignments()}
+
+
 def assignments() -> dict[str, str]:
     """The session's project → zone assignments (mutable dict in session state)."""
     value: dict[str, str] = st.session_state.setdefault("assignments", {})
@@ -439,7 +457,7 @@ def locations() -> pd.DataFrame | None:
     """Where each project sits (``project_id``, ``plan_zone_id``, ``zone_id``,
     ``location_label`` plan | assigned | suggested | unlocated), with this session's
     assignments; ``None`` when the analytics modules are missing."""
-    chosen = tuple(sorted(assignments().items()))
+    chosen = tuple(sorted(all_assignments().items()))
     return _locations(str(geodata_dir()), chosen)
 
 
@@ -457,7 +475,7 @@ def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
         out["zone_id"] = key.map(by_id["zone_id"])
         out["location_label"] = key.map(by_id["location_label"]).astype("object")
         return out
-    chosen = assignments()
+    chosen = all_assignments()
     has_zone = (
         out["zone_id"].astype("string").fillna("") != ""
         if "zone_id" in out.columns
