@@ -23,7 +23,8 @@ _COLUMNS = [
     "floor_m2",
     "zone_id",
     "location_label",
-    "suggested_zone_ids",
+    "plan_zone_id",
+    "suggestion_status",
     "quality_flags",
 ]
 
@@ -36,16 +37,15 @@ def search(df: pd.DataFrame, text: str) -> pd.DataFrame:
     return df.loc[hay.str.contains(text, case=False, regex=False)]
 
 
-def with_siting(projects: pd.DataFrame, tables: appstate.PlanTables) -> pd.DataFrame:
-    """Add the siting module's suggested zones (``suggested_zone_ids``) when available."""
-    siting = appstate.library("siting", "suggest_zones")
-    if siting is None or tables.zones is None:
+def with_siting(projects: pd.DataFrame) -> pd.DataFrame:
+    """Add the siting status of suggested locations (``wzgeo.siting``) when available."""
+    loc = appstate.locations()
+    if loc is None or "suggestion_status" not in loc.columns:
         return projects
-    try:
-        result: pd.DataFrame = siting.suggest_zones(projects, tables.zones)
-        return result
-    except TypeError:
-        return projects
+    status = loc.drop_duplicates("project_id").set_index("project_id")["suggestion_status"]
+    out = projects.copy()
+    out["suggestion_status"] = out["project_id"].astype("string").map(status)
+    return out
 
 
 def _assign_ui(projects: pd.DataFrame, tables: appstate.PlanTables) -> None:
@@ -101,7 +101,7 @@ def render() -> None:
     filters = appstate.current_filters()
     projects = appstate.effective_projects(tables.projects)
     projects = appstate.apply_filters(projects, filters, sectors=tables.sectors)
-    projects = with_siting(projects, tables)
+    projects = with_siting(projects)
     query = st.text_input(tr("搜索项目", "Search projects"), key="projects_search")
     shown = search(projects, query)
     shown = shown[[c for c in _COLUMNS if c in shown.columns]].reset_index(drop=True)
