@@ -158,3 +158,29 @@ def test_agrees_with_the_phrase_column_of_sectors_csv(derived: pd.DataFrame) -> 
                     assert grade[(sector, names[name])] == "primary", (sector, name, phrase)
                     checked += 1
     assert checked >= 30
+
+
+def test_edited_csv_is_the_source_of_truth(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from wzgeo.plotcheck import check_plots
+
+    fit = load_sector_fit()
+    edited = fit.copy()
+    mask = (edited["sector_id"] == "nm_copper") & (edited["zone_id"] == "gaofeng")
+    assert (edited.loc[mask, "grade"] == "not_listed").all()
+    edited.loc[mask, "grade"] = "primary"
+    path = write_sector_fit(edited, tmp_path / "fit.csv")
+    reloaded = load_sector_fit(path)
+    assert fit_grade("nm_copper", "gaofeng", fit=reloaded) == "primary"
+    zones_geo = gpd.GeoDataFrame(
+        {"zone_id": ["gaofeng"], "geometry_quality": ["schematic"]},
+        geometry=[box(0, 0, 1000, 1000)],
+        crs="EPSG:4545",
+    )
+    plot = gpd.GeoDataFrame({"plot_id": ["a"]}, geometry=[box(10, 10, 20, 20)], crs="EPSG:4545")
+    before = check_plots(plot, zones_geo=zones_geo, sector_id="nm_copper", fit=fit)
+    after = check_plots(plot, zones_geo=zones_geo, sector_id="nm_copper", fit=reloaded)
+    assert before.table["fit_grade"].iloc[0] == "not_listed"
+    assert after.table["fit_grade"].iloc[0] == "primary"
