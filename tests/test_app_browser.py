@@ -322,3 +322,42 @@ def test_filter_in_url_drives_map_and_is_shareable(session: Session) -> None:
     page.get_by_text("English").first.click()
     page.get_by_role("heading", name="Map").wait_for(timeout=TIMEOUT_MS)
     assert "lang=en" in page.url
+
+
+def test_drawn_polygon_yields_a_report(session: Session) -> None:
+    page = session.goto("/plot-check")
+    page.get_by_text("在地图上绘制").first.click()
+    frame = session.map_frame()
+    assert frame.query_selector(".leaflet-draw") is not None, "the draw toolbar is there"
+    # what Leaflet.draw fires when the user finishes a rectangle
+    frame.evaluate(
+        """() => { const r = L.rectangle(L.latLngBounds([30.711, 108.340], [30.714, 108.344]));
+                   window.map.fire('draw:created', {layer: r, layerType: 'rectangle'}); }"""
+    )
+    page.get_by_text("核查报告").first.wait_for(timeout=TIMEOUT_MS)
+    assert session.external_requests() == []
+
+
+def test_choosing_a_table_row_highlights_it_on_the_map(session: Session) -> None:
+    # only projects placed in a located zone are drawn: filter to one (高峰园)
+    page = session.goto("/?basemap=none&zone=gaofeng")
+    frame = session.map_frame()
+    assert frame.query_selector(".wz-hl") is None
+    grid = page.locator('[data-testid="stDataFrame"]').last
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    # the selection checkbox of the first data row (header row ~35 px, rows ~35 px)
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    page.wait_for_url(re.compile(r"sel="), timeout=TIMEOUT_MS)
+    sel = re.search(r"sel=([^&]+)", page.url).group(1)  # type: ignore[union-attr]
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        try:
+            hl = session.map_frame().query_selector(".wz-hl")
+        except Exception:
+            hl = None
+        if hl is not None:
+            break
+        time.sleep(0.3)
+    assert hl is not None, f"project {sel} is highlighted on the map"
