@@ -304,6 +304,10 @@ def test_highlight_from_url_reaches_the_map_state() -> None:
     assert not at.exception, at.exception
     assert at.session_state["highlight"] == "AU-01"
     assert at.query_params["sel"] == "AU-01"
+    at.button(key="map_clear_highlight").click().run()
+    assert not at.exception, at.exception
+    assert "highlight" not in at.session_state
+    assert "sel" not in at.query_params
 
 
 def test_targets_page_sections() -> None:

@@ -104,8 +104,10 @@ def map_table(projects: pd.DataFrame) -> pd.DataFrame:
 
 
 def _selected_highlight(table: pd.DataFrame) -> str | None:
-    """The row chosen in the table under the map (read before the map is drawn)."""
-    state = st.session_state.get("map_table")
+    """The highlighted project or zone: the row chosen in the table under the map (read
+    before the map is drawn), else one chosen on the Zones/Projects pages or in the URL."""
+    ss = st.session_state
+    state = ss.get("map_table")
     rows: list[int] = []
     if state is not None:
         try:
@@ -113,9 +115,18 @@ def _selected_highlight(table: pd.DataFrame) -> str | None:
         except (KeyError, TypeError):
             rows = []
     if rows and rows[0] < len(table):
-        return str(table.iloc[rows[0]]["project_id"])
-    value = st.session_state.get("highlight")
+        ss["highlight"] = str(table.iloc[rows[0]]["project_id"])
+        ss["_map_rows"] = True
+    elif ss.pop("_map_rows", False):
+        ss.pop("highlight", None)  # the user cleared the row selection
+    value = ss.get("highlight")
     return str(value) if value else None
+
+
+def _clear_highlight() -> None:
+    st.session_state.pop("highlight", None)
+    st.session_state.pop("_map_rows", None)
+    st.session_state.pop("map_table", None)
 
 
 def render() -> None:
@@ -135,6 +146,11 @@ def render() -> None:
     highlight = _selected_highlight(table)
     if highlight:
         st.query_params["sel"] = highlight
+        st.button(
+            tr(f"取消高亮 {highlight}", f"Clear highlight {highlight}"),
+            key="map_clear_highlight",
+            on_click=_clear_highlight,
+        )
     elif "sel" in st.query_params:
         del st.query_params["sel"]
 
