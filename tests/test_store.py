@@ -141,6 +141,30 @@ def test_concurrent_writers_exactly_one_wins(tmp_path: Path) -> None:
     assert open_store(path, ids=IDS).verify().ok
 
 
+def test_sessions_creating_the_same_new_store_all_succeed(tmp_path: Path) -> None:
+    # two commands on a machine without a store yet both create it: neither may take the
+    # half-created file for "another SQLite database" (seen as a flaky CLI conflict test)
+    failures: list[str] = []
+    for attempt in range(15):
+        path = tmp_path / f"fresh{attempt}" / "store.sqlite"
+        barrier = threading.Barrier(4)
+
+        def opener(path: Path = path, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                open_store(path, ids=IDS)
+            except StoreError as e:
+                failures.append(e.en)
+
+        threads = [threading.Thread(target=opener) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert open_store(path, ids=IDS).verify().ok
+    assert failures == []
+
+
 def test_revert_appends_and_restores(store: Store) -> None:
     store.assign("AU-12", "gaofeng", by="a", why="first")
     c2 = store.assign("AU-12", "tianzi", by="b", why="second")

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -182,25 +183,51 @@ def init_schema(path: Path) -> None:
                 f"{path} is another SQLite database, not a wzgeo store; it was left "
                 f"untouched. Choose a new file name for WZGEO_STORE.",
             )
-        con.execute("PRAGMA journal_mode = WAL")
-        con.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
-    with writing(path) as con:
+        _enable_wal(con, path)
+        # tables and meta rows in one transaction: another process opening the same new
+        # file sees either nothing or a complete store, never tables without ``meta``
+        meta = {
+            "format": FORMAT_NAME,
+            "schema_version": str(SCHEMA_VERSION),
+            "created_at": now(),
+            "store_id": hashlib.sha256(os.urandom(16)).hexdigest()[:16],
+        }
+        inserts = "".join(
+            f"INSERT OR IGNORE INTO meta (key, value) VALUES ({_literal(k)}, {_literal(v)});"
+            for k, v in meta.items()
+        )
+        con.executescript("BEGIN IMMEDIATE;" + _SCHEMA + inserts + "COMMIT;")
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            con.executemany(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                [
-                    ("format", FORMAT_NAME),
-                    ("schema_version", str(SCHEMA_VERSION)),
-                    ("created_at", now()),
-                    ("store_id", hashlib.sha256(os.urandom(16)).hexdigest()[:16]),
-                ],
-            )
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise StoreError(
-                f"存储文件 {path} 由更新版本的 wzgeo 创建（结构版本 {row[0]}）。请升级 wzgeo。",
-                f"The store {path} was made by a newer wzgeo (schema {row[0]}). Upgrade wzgeo.",
-            )
+    if int(row[0]) > SCHEMA_VERSION:
+        raise StoreError(
+            f"存储文件 {path} 由更新版本的 wzgeo 创建（结构版本 {row[0]}）。请升级 wzgeo。",
+            f"The store {path} was made by a newer wzgeo (schema {row[0]}). Upgrade wzgeo.",
+        )
+
+
+def _enable_wal(con: sqlite3.Connection, path: Path, *, timeout_s: float = 30.0) -> None:
+    """Switch ``path`` to WAL (persistent); wait while another process creates the file.
+
+    Changing the journal mode needs the file to itself and SQLite does not wait for that
+    (``database is locked`` at once), so several processes opening a new store retry here.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise StoreError(
+                    f"存储文件 {path} 正被其他程序占用（{e}），请稍后重试。",
+                    f"The store file {path} is busy in another program ({e}); try again later.",
+                ) from e
+            time.sleep(0.02)
+
+
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal (for the ``executescript`` above, which takes none)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def all_changes(con: sqlite3.Connection) -> list[tuple[Any, ...]]:
