@@ -326,3 +326,22 @@ def test_data_page_shows_quality_report_and_caveat() -> None:
     assert any("示意" in w.value for w in at.warning)
     text = " ".join(m.value for m in at.markdown)
     assert "C01" in text or "质量" in text
+
+
+def test_report_html_escapes_plot_names_and_file_name() -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from wzgeo.pages.plot_check import report_html
+    from wzgeo.plotcheck import check_plots
+
+    hostile = "<img src=x onerror=alert(1)>`${alert(2)}`"
+    plots = gpd.GeoDataFrame(
+        {"plot_id": [hostile], "name": [hostile]},
+        geometry=[box(108.340, 30.711, 108.344, 30.714)],
+        crs="EPSG:4326",
+    )
+    page = report_html(check_plots(plots, sector_id="food"), title="t", filename=hostile)
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script" not in page

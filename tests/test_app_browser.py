@@ -244,7 +244,8 @@ def test_uploaded_plot_yields_a_report(session: Session, tmp_path: Path) -> None
 
 
 def test_bad_upload_shows_a_bilingual_error(session: Session, tmp_path: Path) -> None:
-    path = tmp_path / "broken.geojson"
+    # a hostile file name too: it is echoed in the error message
+    path = tmp_path / "<img src=x onerror=alert(1)>.geojson"
     path.write_text("{ not json", encoding="utf-8")
     page = session.goto("/plot-check")
     page.wait_for_selector('input[type="file"]', state="attached", timeout=TIMEOUT_MS)
@@ -254,6 +255,8 @@ def test_bad_upload_shows_a_bilingual_error(session: Session, tmp_path: Path) ->
     text = alert.inner_text()
     assert re.search(r"[\u4e00-\u9fff]", text) and re.search(r"[A-Za-z]{4,} [a-z]{2,}", text)
     assert not page.get_by_text("Traceback").count()
+    assert page.query_selector('img[src="x"]') is None
+    assert not session.dialogs
 
 
 def test_hostile_names_show_as_text(session: Session) -> None:

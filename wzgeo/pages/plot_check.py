@@ -165,20 +165,39 @@ def _choose_target(tables: appstate.PlanTables) -> dict[str, str | None]:
     return {"sector_id": None, "project_id": pid}
 
 
-def report_html(check: Any, *, title: str) -> str:
-    """A standalone HTML report: ``PlotCheck.to_html`` if it exists, else the escaped table."""
+def report_html(check: Any, *, title: str, filename: str) -> str:
+    """A standalone HTML report (no scripts, no external resources); every value escaped."""
     to_html = getattr(check, "to_html", None)
     if callable(to_html):
-        try:
-            return str(to_html(lang=appstate.lang()))
-        except TypeError:
-            return str(to_html())
-    table = appstate.col_labels(check.table).to_html(index=False, escape=True)
-    return (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title></head><body>"
-        f"<h1>{html.escape(title)}</h1>{table}</body></html>"
-    )
+        return str(to_html(lang=appstate.lang()))
+
+    def table(df: Any) -> str:
+        return str(appstate.col_labels(df).to_html(index=False, escape=True, na_rep=""))
+
+    parts = [
+        "<!doctype html>",
+        '<html><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px}</style>",
+        "</head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{html.escape(tr('文件', 'File'))}: {html.escape(filename)}</p>",
+    ]
+    what = check.project_id or check.sector_id
+    if what:
+        label = tr("项目", "Project") if check.project_id else tr("产业", "Sector")
+        parts.append(f"<p>{html.escape(label)}: {html.escape(str(what))}</p>")
+    parts += [f"<p>{html.escape(str(n))}</p>" for n in check.notes]
+    parts += [f"<h2>{html.escape(tr('地块', 'Plots'))}</h2>", table(check.table)]
+    if len(check.zone_overlaps):
+        parts += [f"<h2>{html.escape(tr('与园区的重叠', 'Overlap with zones'))}</h2>"]
+        parts.append(table(check.zone_overlaps))
+    if len(check.indicators):
+        parts += [f"<h2>{html.escape(tr('控制指标', 'Control indicators'))}</h2>"]
+        parts.append(table(check.indicators))
+    parts.append("</body></html>")
+    return "\n".join(parts)
 
 
 def render() -> None:
@@ -234,7 +253,9 @@ def render() -> None:
     c1, c2 = st.columns(2)
     c1.download_button(
         tr("下载报告 HTML", "Download report (HTML)"),
-        data=report_html(check, title=title).encode("utf-8"),
+        data=report_html(
+            check, title=title, filename=getattr(imported, "filename", "") or ""
+        ).encode("utf-8"),
         file_name="wzgeo_plot_check.html",
         mime="text/html",
         key="plot_dl_html",
