@@ -1,16 +1,26 @@
-"""The saved-work page: permissions, assign, conflicts, history, revert (AppTest + a browser)."""
+"""The saved-work page: permissions, assign, boundaries, plots, conflicts, history, revert."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import box, mapping
 from streamlit.testing.v1 import AppTest
 
 from tests._browser import browser, save_screenshot, streamlit_server
 from wzgeo import auth
-from wzgeo.store import DOCUMENTED_SECTOR_IDS, DOCUMENTED_ZONE_IDS, IdCatalog, open_store
+from wzgeo.store import (
+    DOCUMENTED_SECTOR_IDS,
+    DOCUMENTED_ZONE_IDS,
+    IdCatalog,
+    apply_zone_boundaries,
+    open_store,
+)
+from wzgeo.zonegeom import load_zone_geometry
 
 APP = Path(__file__).resolve().parent / "data" / "store" / "saved_work_app.py"
 IDS = IdCatalog(
@@ -229,3 +239,148 @@ def test_browser_login_assign_and_see_history(tmp_path: Path) -> None:
         except Exception:
             save_screenshot(page, "saved_work_browser")
             raise
+
+
+# ----------------------------------------------------------------- official boundaries, plots
+
+GAOFENG_BOX = box(108.40, 30.80, 108.41, 30.81)
+
+
+def _geojson(path: Path, geom: object, **props: object) -> Path:
+    feature = {"type": "Feature", "properties": props, "geometry": mapping(geom)}
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8"
+    )
+    return path
+
+
+def _upload_boundary(at: AppTest, zone: str, file: Path) -> None:
+    at.selectbox(key="sw_boundary_zone").select(zone)
+    at.file_uploader(key="sw_boundary_file").set_value(
+        (file.name, file.read_bytes(), "application/geo+json")
+    )
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _table_with(at: AppTest, column: str):  # type: ignore[no-untyped-def]
+    tables = [d.value for d in at.dataframe if column in d.value.columns]
+    assert tables, [list(d.value.columns) for d in at.dataframe]
+    return tables[0]
+
+
+def test_upload_official_boundary_measures_saves_and_overlays(env: Path) -> None:
+    file = _geojson(env / "高峰园红线.geojson", GAOFENG_BOX, name="高峰园")
+    expected_km2 = float(gpd.GeoSeries([GAOFENG_BOX], crs=4326).to_crs(4545).area.iloc[0]) / 1e6
+    at = _app()
+    at.text_input(key="sw_local_name").input("planner1")
+    assert _button(at, "Save official boundary").disabled  # nothing uploaded yet
+    _upload_boundary(at, "gaofeng", file)
+    text = _text(at)
+    assert f"measured {expected_km2:.3f} km²" in text and f"实测 {expected_km2:.3f} km²" in text
+    assert "planned 11.70 km²" in text  # the plan's area for 高峰园 (docs/ARCHITECTURE.md)
+    assert "differs from the planned 11.70 km²" in text  # ~1 km² of 11.7: flagged
+    at.text_input(key="sw_boundary_why").input("红线批复")
+    _button(at, "Save official boundary").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "gaofeng official boundary, version 1" in _text(at)
+    store = open_store(env / "store.sqlite", ids=IDS)
+    saved = store.zone_boundaries()
+    assert saved[["zone_id", "source", "by_user", "why"]].values.tolist() == [
+        ["gaofeng", file.name, "planner1", "红线批复"]
+    ]
+    assert saved.geometry.iloc[0].symmetric_difference(GAOFENG_BOX).area < 1e-12
+    assert file.name in _table_with(at, "来源 / Source").to_string()
+    zones = apply_zone_boundaries(load_zone_geometry(), saved).set_index("zone_id")
+    assert zones.loc["gaofeng", "geometry_quality"] == "official"
+    assert zones.loc["gaofeng", "area_km2_measured"] == pytest.approx(expected_km2, rel=1e-4)
+    assert "official" not in set(zones.drop(index="gaofeng")["geometry_quality"])
+
+
+def test_boundary_history_and_revert_from_the_page(env: Path) -> None:
+    store = open_store(env / "store.sqlite", ids=IDS)
+    store.set_zone_boundary("lihe", GAOFENG_BOX, source="v1.geojson", by="x", why="first")
+    second = store.set_zone_boundary(
+        "lihe", box(108.40, 30.80, 108.42, 30.82), source="v2.geojson", by="y", why="redrawn"
+    )
+    at = _app()
+    at.text_input(key="sw_history_id").input("lihe")
+    at.run()
+    history = _history(at)
+    assert history["类型 / Type"].tolist() == ["zone_boundary", "zone_boundary"]
+    assert "v2.geojson" in history.iloc[0].to_string()
+    at.selectbox(key="sw_revert_id").select(second.change_id)
+    at.text_input(key="sw_revert_why").input("wrong file")
+    _button(at, "Revert").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"Reverted change {second.change_id}" in _text(at)
+    assert store.zone_boundaries()["source"].tolist() == ["v1.geojson"]
+    assert len(_history(at)) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "en", "zh"),
+    [
+        ("broken.geojson", b"{not json", "broken.geojson", "broken.geojson"),
+        ("other_zone.geojson", None, "no feature for zone 'gaofeng'", "没有园区 'gaofeng'"),
+        ("line.wkt", b"LINESTRING (108.40 30.80, 108.41 30.81)", "line.wkt", "line.wkt"),
+    ],
+    ids=["unreadable", "zone-id-column-without-the-zone", "not-a-polygon"],
+)
+def test_bad_boundary_file_shows_bilingual_error_and_saves_nothing(
+    env: Path, name: str, content: bytes | None, en: str, zh: str
+) -> None:
+    file = env / name
+    if content is None:
+        _geojson(file, GAOFENG_BOX, zone_id="tianzi")
+    else:
+        file.write_bytes(content)
+    at = _app()
+    _upload_boundary(at, "gaofeng", file)
+    errors = [str(e.value) for e in at.error]
+    assert len(errors) == 1 and en in errors[0] and zh in errors[0]
+    assert re.search(r"[\u4e00-\u9fff]", errors[0].split("\n\n")[0])  # Chinese first
+    assert _button(at, "Save official boundary").disabled
+    assert open_store(env / "store.sqlite", ids=IDS).zone_boundaries().empty
+
+
+def test_boundary_saved_meanwhile_by_someone_else_is_not_overwritten(env: Path) -> None:
+    file = _geojson(env / "mine.geojson", GAOFENG_BOX)
+    at = _app()  # displays gaofeng: no boundary (version 0)
+    _upload_boundary(at, "gaofeng", file)
+    store = open_store(env / "store.sqlite", ids=IDS)
+    other = box(108.40, 30.80, 108.42, 30.82)
+    store.set_zone_boundary("gaofeng", other, source="bob.shp", by="bob", why="first")
+    at.text_input(key="sw_boundary_why").input("mine")
+    _button(at, "Save official boundary").click()
+    at.run()
+    text = _text(at)
+    assert "Conflict" in text and "bob" in text and "bob.shp" in text and "not saved" in text
+    assert store.zone_boundaries()["source"].tolist() == ["bob.shp"]
+
+
+def test_saved_plots_table_shows_check_summary(env: Path) -> None:
+    store = open_store(env / "store.sqlite", ids=IDS)
+    report = {
+        "project_id": "AU-12",
+        "notes": ["园区范围为示意 / zone boundary is schematic"],
+        "plots": [
+            {"plot_id": "other", "fit_grade": "not_listed", "indicators_fail": 0},
+            {"plot_id": "p1", "zone_id": "gaofeng", "fit_grade": "primary",
+             "indicators_pass": 3, "indicators_fail": 1, "indicators_unknown": 2},
+        ],
+    }  # fmt: skip
+    store.save_plot("p1", GAOFENG_BOX, report, by="amy", why="checked")
+    store.save_plot("p2", box(108.40, 30.80, 108.401, 30.801), by="amy", why="unchecked")
+    at = _app()
+    table = _table_with(at, "地块 / Plot").set_index("地块 / Plot")
+    assert table.loc["p1", "产业适配 / Sector fit"] == "primary"
+    assert table.loc["p1", "指标未达标 / Indicators failed"] == 1
+    assert table.loc["p1", "检查结论 / Check result"] == "fail"
+    assert table.loc["p1", "项目 / Project"] == "AU-12"
+    assert table.loc["p2", "检查结论 / Check result"] == "not checked"
+    mu = float(gpd.GeoSeries([GAOFENG_BOX], crs=4326).to_crs(4545).area.iloc[0]) * 15 / 10_000
+    assert table.loc["p1", "实测面积（亩） / Measured area (mu)"] == pytest.approx(mu, abs=0.01)
+    assert table.loc["p1", "修改人 / By"] == "amy"

@@ -1,6 +1,8 @@
-"""已保存的工作 Saved work: assignments with reasons, history, revert, export/import, login.
+"""已保存的工作 Saved work: assignments, official zone boundaries, saved plots, history, revert,
+export/import, login.
 
-Thin page over :mod:`wzgeo.store` and :mod:`wzgeo.auth`. The app adds it to its navigation::
+Thin page over :mod:`wzgeo.store`, :mod:`wzgeo.savedwork` and :mod:`wzgeo.auth`. The app adds
+it to its navigation::
 
     from wzgeo.pages import saved_work
     st.Page(lambda: saved_work.render(lang=lang), title="已保存的工作 Saved work")
@@ -9,8 +11,9 @@ and may show who can edit anywhere else (e.g. the sidebar) with
 ``render_edit_status(lang=lang, interactive=False)`` (text only, no widgets).
 
 State lives in ``st.session_state`` (per browser session): ``sw_user`` (the logged-in user)
-and ``sw_seen`` (the assignment version each project had when this session displayed it; a
-save passes it as ``expected_version`` so edits from other sessions are never overwritten).
+and ``sw_seen`` (the version each project's assignment or each zone's boundary had when this
+session displayed it; a save passes it as ``expected_version`` so edits from other sessions are
+never overwritten).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from wzgeo import auth
+from wzgeo import auth, savedwork
 from wzgeo._errors import WzgeoError
 from wzgeo.store import ConflictError, Store, open_store
 
@@ -47,6 +50,14 @@ _COLUMNS = {
     "project_id": ("项目", "Project"),
     "zone_id": ("园区", "Zone"),
     "source": ("来源", "Source"),
+    "plot_id": ("地块", "Plot"),
+    "area_mu_measured": ("实测面积（亩）", "Measured area (mu)"),
+    "fit_grade": ("产业适配", "Sector fit"),
+    "indicators_pass": ("指标达标", "Indicators passed"),
+    "indicators_fail": ("指标未达标", "Indicators failed"),
+    "indicators_unknown": ("指标未知", "Indicators unknown"),
+    "check_result": ("检查结论", "Check result"),
+    "n_notes": ("备注数", "Notes"),
 }
 
 
@@ -55,8 +66,13 @@ def _t(zh: str, en: str, lang: str) -> str:
     return en if lang == "en" else f"{zh} / {en}"
 
 
+def _both(zh: str, en: str, lang: str) -> str:
+    """A message: Chinese, then English on its own paragraph ("zh"); English only ("en")."""
+    return en if lang == "en" else f"{zh}\n\n{en}"
+
+
 def _show_error(err: WzgeoError, lang: str) -> None:
-    st.error(err.en if lang == "en" else f"{err.zh}\n\n{err.en}")
+    st.error(_both(err.zh, err.en, lang))
 
 
 def _labelled(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -64,6 +80,11 @@ def _labelled(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     if "at" in out:
         out["at"] = out["at"].astype("string").str.slice(0, 19).str.replace("T", " ")
     return out.rename(columns={k: _t(*v, lang) for k, v in _COLUMNS.items() if k in out})
+
+
+@st.cache_data(show_spinner=False)
+def _planned_areas() -> dict[str, float]:
+    return savedwork.planned_zone_areas_km2()
 
 
 @st.cache_resource(show_spinner=False)
@@ -120,11 +141,7 @@ def render_edit_status(
         _show_error(e, lang)
         return None
     if not mode.configured:
-        st.info(
-            mode.describe(lang)
-            if lang == "en"
-            else f"{mode.describe('zh')}\n\n{mode.describe('en')}"
-        )
+        st.info(_both(mode.describe("zh"), mode.describe("en"), lang))
         if interactive:
             st.text_input(
                 _t("记录为（修改人）", "Record changes as", lang),
@@ -173,6 +190,22 @@ def _flash(message: str) -> None:
 def _seen() -> dict[str, int]:
     seen: dict[str, int] = st.session_state.setdefault(_SEEN_KEY, {})
     return seen
+
+
+def _seen_key(entity_type: str, entity_id: str) -> str:
+    """Key of ``sw_seen``: the project id for assignments, ``type:id`` for anything else."""
+    return entity_id if entity_type == "assignment" else f"{entity_type}:{entity_id}"
+
+
+def _conflict_hint(lang: str) -> None:
+    st.info(
+        _t(
+            "您的修改未保存。请核对当前值，点击“载入最新”后再决定是否保存。",
+            "Your change was not saved. Check the current value, click 'Load latest', "
+            "then save again if you still want it.",
+            lang,
+        )
+    )
 
 
 def _assign_section(
@@ -243,14 +276,7 @@ def _assign_section(
                 change = store.unassign(project, by=editor, why=why, expected_version=seen[project])
         except ConflictError as e:
             _show_error(e, lang)
-            st.info(
-                _t(
-                    "您的修改未保存。请核对当前值，点击“载入最新”后再决定是否保存。",
-                    "Your change was not saved. Check the current value, click 'Load latest', "
-                    "then save again if you still want it.",
-                    lang,
-                )
-            )
+            _conflict_hint(lang)
         except WzgeoError as e:
             _show_error(e, lang)
         else:
@@ -301,7 +327,7 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
             except WzgeoError as e:
                 _show_error(e, lang)
             else:
-                _seen().pop(change.entity_id, None)
+                _seen().pop(_seen_key(change.entity_type, change.entity_id), None)
                 _flash(
                     _t(
                         f"已撤销修改 {change_id}（新修改 {change.change_id}）",
@@ -309,6 +335,133 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
                         lang,
                     )
                 )
+
+
+def _boundary_preview(
+    zone: str, planned_km2: Mapping[str, float], lang: str
+) -> savedwork.BoundaryUpload | None:
+    """The uploaded boundary file read for ``zone`` (shown), or None (nothing or an error)."""
+    c1, c2 = st.columns([3, 1])
+    upload = c1.file_uploader(
+        _t("官方边界文件", "Official boundary file", lang),
+        help=_t(
+            "GeoJSON、GeoPackage、Shapefile (.zip)、KML/KMZ、部标 TXT、CSV/XLSX 坐标点、WKT",
+            "GeoJSON, GeoPackage, Shapefile (.zip), KML/KMZ, 部标 TXT, CSV/XLSX points, WKT",
+            lang,
+        ),
+        key="sw_boundary_file",
+    )
+    crs = c2.text_input(
+        _t("坐标系（文件未声明时）", "CRS (if the file has none)", lang),
+        placeholder="EPSG:4545",
+        key="sw_boundary_crs",
+    ).strip()
+    if upload is None:
+        return None
+    try:
+        found = savedwork.read_zone_boundary(
+            upload.getvalue(),
+            zone_id=zone,
+            filename=upload.name,
+            crs=crs or None,
+            planned_km2=planned_km2.get(zone),
+        )
+    except WzgeoError as e:
+        _show_error(e, lang)
+        return None
+    st.info(_both(found.describe("zh"), found.describe("en"), lang))
+    for note in found.warnings:
+        st.warning(note)
+    return found
+
+
+def _boundary_section(
+    store: Store,
+    editor: str | None,
+    lang: str,
+    zone_names: Mapping[str, str],
+    planned_km2: Mapping[str, float],
+) -> None:
+    st.subheader(_t("官方园区边界", "Official zone boundaries", lang))
+    zones = sorted(store.ids.zone_ids)
+    zone = st.selectbox(
+        _t("园区", "Zone", lang),
+        zones,
+        format_func=lambda z: f"{zone_names.get(z, z)} ({z})",
+        key="sw_boundary_zone",
+    )
+    state = store.state("zone_boundary", zone)
+    key = _seen_key("zone_boundary", zone)
+    seen = _seen()
+    seen.setdefault(key, state.version)
+    if state.exists and state.value:
+        when = (state.at or "")[:19].replace("T", " ")
+        st.caption(
+            _t(
+                f"当前：官方边界，来源 {state.value.get('source')}（版本 {state.version}，"
+                f"{state.by_user}，{when} UTC）",
+                f"Now: official boundary from {state.value.get('source')} (version "
+                f"{state.version}, {state.by_user}, {when} UTC)",
+                lang,
+            )
+        )
+    else:
+        st.caption(
+            _t("当前：示意范围（无官方边界）", "Now: schematic (no official boundary)", lang)
+        )
+    if seen[key] != state.version:
+        st.warning(
+            _t(
+                f"您查看后此园区边界已被修改（您看到版本 {seen[key]}，现在是 {state.version}）。",
+                f"This zone's boundary changed after you looked at it (you saw version "
+                f"{seen[key]}, now {state.version}).",
+                lang,
+            )
+        )
+        if st.button(_t("载入最新", "Load latest", lang), key="sw_boundary_reload"):
+            seen[key] = state.version
+            st.rerun()
+    found = _boundary_preview(zone, planned_km2, lang)
+    with st.form("sw_boundary_form"):
+        why = st.text_input(_t("原因（必填）", "Reason (required)", lang), key="sw_boundary_why")
+        save = st.form_submit_button(
+            _t("保存官方边界", "Save official boundary", lang),
+            disabled=editor is None or found is None,
+        )
+    if save and editor is not None and found is not None:
+        try:
+            change = store.set_zone_boundary(
+                zone, found.boundary, source=found.source, by=editor, why=why,
+                expected_version=seen[key],
+            )  # fmt: skip
+        except ConflictError as e:
+            _show_error(e, lang)
+            _conflict_hint(lang)
+        except WzgeoError as e:
+            _show_error(e, lang)
+        else:
+            seen[key] = change.version
+            _flash(
+                _t(
+                    f"已保存：修改 {change.change_id}（{zone} 官方边界，版本 {change.version}）",
+                    f"Saved: change {change.change_id} ({zone} official boundary, version "
+                    f"{change.version})",
+                    lang,
+                )
+            )
+    boundaries = store.zone_boundaries()
+    if not boundaries.empty:
+        shown = pd.DataFrame(boundaries.drop(columns="geometry"))
+        st.dataframe(_labelled(shown, lang), hide_index=True, key="sw_boundaries")
+
+
+def _plots_section(store: Store, lang: str) -> None:
+    st.subheader(_t("已保存的地块", "Saved plots", lang))
+    table = savedwork.saved_plots_table(store.plots())
+    if table.empty:
+        st.caption(_t("暂无。", "None yet.", lang))
+        return
+    st.dataframe(_labelled(table, lang), hide_index=True, key="sw_plots")
 
 
 def _other_work_section(store: Store, lang: str) -> None:
@@ -325,13 +478,6 @@ def _other_work_section(store: Store, lang: str) -> None:
             lang,
         )
     )
-    if counts["zone_boundary"]:
-        b = store.zone_boundaries()
-        st.dataframe(
-            _labelled(pd.DataFrame(b.drop(columns="geometry")), lang),
-            hide_index=True,
-            key="sw_boundaries",
-        )
 
 
 def _transfer_section(store: Store, editor: str | None, lang: str) -> None:
@@ -391,6 +537,7 @@ def render(
     lang: str = "zh",
     users_file: str | Path | None = None,
     zone_names: Mapping[str, str] | None = None,
+    planned_km2: Mapping[str, float] | None = None,
 ) -> None:
     """Draw the saved-work page.
 
@@ -403,7 +550,10 @@ def render(
     users_file
         The users file; default ``$WZGEO_USERS`` / user config dir.
     zone_names
-        Optional ``zone_id`` → display name for the zone picker.
+        Optional ``zone_id`` → display name for the zone pickers.
+    planned_km2
+        ``zone_id`` → the plan's land area, shown beside a boundary's measured area; default
+        :func:`wzgeo.savedwork.planned_zone_areas_km2`.
     """
     st.header(_t("已保存的工作", "Saved work", lang))
     try:
@@ -424,6 +574,11 @@ def render(
     else:
         shown = assignments[["project_id", "zone_id", "by_user", "at", "why", "version"]]
         st.dataframe(_labelled(shown, lang), hide_index=True, key="sw_assignments")
+    _boundary_section(
+        store, editor, lang, zone_names or {},
+        planned_km2 if planned_km2 is not None else _planned_areas(),
+    )  # fmt: skip
+    _plots_section(store, lang)
     _history_section(store, editor, lang, project)
     _other_work_section(store, lang)
     _transfer_section(store, editor, lang)
