@@ -345,3 +345,29 @@ def test_report_html_escapes_plot_names_and_file_name() -> None:
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<script" not in page
+
+
+def test_map_settings_survive_a_visit_to_another_page() -> None:
+    at = _app(basemap="none")
+    at.radio(key="map_style").set_value("sector").run()
+    at.switch_page("wzgeo/pages/zones.py").run()
+    at.switch_page("wzgeo/pages/map.py").run()
+    assert not at.exception, at.exception
+    assert at.radio(key="map_style").value == "sector"
+    assert at.radio(key="map_basemap").value == "none"
+
+
+def test_tianditu_with_a_key_is_used() -> None:
+    at = _app(basemap="tianditu")
+    at.text_input(key="tianditu_key").set_value("0123456789abcdef").run()
+    assert not at.exception, at.exception
+    assert not any("密钥" in w.value for w in at.warning)
+    assert "tianditu_key" not in at.query_params
+
+
+def test_malformed_tianditu_key_gives_a_bilingual_error() -> None:
+    at = _app(basemap="tianditu")
+    at.text_input(key="tianditu_key").set_value("<script>").run()
+    assert not at.exception, at.exception
+    text = at.error[0].value
+    assert CJK.search(text) and "Tianditu key" in text

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from wzgeo import appstate
+from wzgeo._errors import WzgeoError
 from wzgeo.appstate import tr
 from wzgeo.pages import _common
 
@@ -32,9 +33,20 @@ def _init_from_query() -> None:
         ss["map_basemap"] = qp.get("basemap")
 
 
+_KEPT = ("map_style", "map_target", "map_basemap", "tianditu_key")
+
+
 def controls() -> dict[str, Any]:
-    """Style, target and basemap widgets; their values, also written to the URL."""
+    """Style, target and basemap widgets; their values, also written to the URL.
+
+    Streamlit forgets a widget's value while another page is shown; the values are kept
+    under separate session keys so they survive a visit to another page.
+    """
     _init_from_query()
+    ss = st.session_state
+    for kept in _KEPT:
+        if kept not in ss and f"_kept_{kept}" in ss:
+            ss[kept] = ss[f"_kept_{kept}"]
     c1, c2, c3, c4 = st.columns([1, 1, 1.4, 1.4])
     style = c1.radio(
         tr("园区着色", "Zone colours"),
@@ -73,6 +85,8 @@ def controls() -> dict[str, Any]:
     if basemap == "tianditu" and not key:
         c4.warning(appstate.lbl("ui.tianditu_no_key"))
         basemap = "none"
+    for kept in _KEPT:
+        ss[f"_kept_{kept}"] = ss.get(kept)
     appstate.sync_query(
         {
             "style": str(style),
@@ -173,7 +187,11 @@ def render() -> None:
             "highlight": highlight,
             **options,
         }
-        fmap = maps.build_map(**kwargs)
+        try:
+            fmap = maps.build_map(**kwargs)
+        except WzgeoError as e:  # e.g. a malformed Tianditu key typed by the user
+            appstate.show_error(e)
+            fmap = None
     notes = getattr(fmap, "notes", None)
     if notes is not None and notes.schematic:
         st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
