@@ -371,3 +371,12 @@ def test_malformed_tianditu_key_gives_a_bilingual_error() -> None:
     assert not at.exception, at.exception
     text = at.error[0].value
     assert CJK.search(text) and "Tianditu key" in text
+
+
+def test_assignment_to_an_unknown_zone_is_reported_not_a_crash() -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.session_state["assignments"] = {"AU-01": "atlantis"}
+    at.run()
+    at.switch_page("wzgeo/pages/zones.py").run()
+    assert not at.exception, at.exception
+    assert at.error and "atlantis" in at.error[0].value

@@ -458,7 +458,11 @@ def locations() -> pd.DataFrame | None:
     ``location_label`` plan | assigned | suggested | unlocated), with this session's
     assignments; ``None`` when the analytics modules are missing."""
     chosen = tuple(sorted(all_assignments().items()))
-    return _locations(str(geodata_dir()), chosen)
+    try:
+        return _locations(str(geodata_dir()), chosen)
+    except WzgeoError as e:  # e.g. a saved assignment to a zone that no longer exists
+        show_error(e)
+        return _locations(str(geodata_dir()), ())
 
 
 def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
