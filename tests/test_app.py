@@ -380,3 +380,11 @@ def test_assignment_to_an_unknown_zone_is_reported_not_a_crash() -> None:
     at.switch_page("wzgeo/pages/zones.py").run()
     assert not at.exception, at.exception
     assert at.error and "atlantis" in at.error[0].value
+
+
+@pytest.mark.parametrize("page", list(PAGES), ids=lambda p: Path(p).stem)
+def test_pages_with_filters_matching_nothing(page: str) -> None:
+    # no project of the plan is in 化工 (chemicals): every table and the map come out empty
+    at = _app(page, sector="chemicals", basemap="none")
+    assert not at.exception, at.exception
+    assert at.sidebar.multiselect(key="flt_sector").value == ["chemicals"]

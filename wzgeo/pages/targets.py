@@ -206,6 +206,9 @@ def intensity_section(zones: pd.DataFrame, projects: pd.DataFrame) -> None:
     if intensity is None:
         appstate.notice_missing("地均产出（wzgeo.intensity）", "intensity analytics")
         return
+    if projects.empty:
+        st.info(tr("当前筛选下没有项目。", "No projects match the current filters."))
+        return
     table: pd.DataFrame = intensity.district_intensity(projects, zones=zones)
     basis_label = {
         "land_need": tr("项目自身用地", "Projects' own land"),
