@@ -1,0 +1,191 @@
+"""Shared pieces of the saved-work page: bilingual text, labelled tables, versioned saves.
+
+A versioned save remembers in ``st.session_state["sw_seen"]`` the version of the entity this
+session displayed, passes it as ``expected_version`` and, on a conflict, shows the current
+value instead of overwriting it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from wzgeo._errors import WzgeoError
+from wzgeo.store import Change, ConflictError, EntityState
+
+__all__ = [
+    "COLUMNS",
+    "SEEN_KEY",
+    "both",
+    "flash",
+    "labelled",
+    "save_versioned",
+    "seen",
+    "seen_key",
+    "show_error",
+    "show_version",
+    "t",
+]
+
+SEEN_KEY = "sw_seen"
+
+COLUMNS = {
+    "change_id": ("编号", "Change"),
+    "at": ("时间 (UTC)", "When (UTC)"),
+    "by_user": ("修改人", "By"),
+    "entity_type": ("类型", "Type"),
+    "entity_id": ("对象", "Item"),
+    "op": ("操作", "Operation"),
+    "version": ("版本", "Version"),
+    "value": ("值", "Value"),
+    "why": ("原因", "Why"),
+    "reverts_change_id": ("撤销的修改", "Reverts"),
+    "project_id": ("项目", "Project"),
+    "zone_id": ("园区", "Zone"),
+    "source": ("来源", "Source"),
+    "plot_id": ("地块", "Plot"),
+    "area_mu_measured": ("实测面积（亩）", "Measured area (mu)"),
+    "fit_grade": ("产业适配", "Sector fit"),
+    "indicators_pass": ("指标达标", "Indicators passed"),
+    "indicators_fail": ("指标未达标", "Indicators failed"),
+    "indicators_unknown": ("指标未知", "Indicators unknown"),
+    "check_result": ("检查结论", "Check result"),
+    "n_notes": ("备注数", "Notes"),
+}
+
+
+def t(zh: str, en: str, lang: str) -> str:
+    """A label: Chinese first with the English ("zh"), or English only ("en")."""
+    return en if lang == "en" else f"{zh} / {en}"
+
+
+def both(zh: str, en: str, lang: str) -> str:
+    """A message: Chinese, then English in its own paragraph ("zh"); English only ("en")."""
+    return en if lang == "en" else f"{zh}\n\n{en}"
+
+
+def show_error(err: WzgeoError, lang: str) -> None:
+    """Show a wzgeo error in both languages (English only for ``lang="en"``)."""
+    st.error(both(err.zh, err.en, lang))
+
+
+def labelled(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy with display column names and readable UTC times."""
+    out = df.copy()
+    if "at" in out:
+        out["at"] = out["at"].astype("string").str.slice(0, 19).str.replace("T", " ")
+    return out.rename(columns={k: t(*v, lang) for k, v in COLUMNS.items() if k in out})
+
+
+def flash(message: str) -> None:
+    """Show ``message`` after a rerun (so every section shows the new state)."""
+    st.session_state["sw_flash"] = message
+    st.rerun()
+
+
+def seen() -> dict[str, int]:
+    """The versions this session displayed (``seen_key`` → version)."""
+    versions: dict[str, int] = st.session_state.setdefault(SEEN_KEY, {})
+    return versions
+
+
+def seen_key(entity_type: str, entity_id: str) -> str:
+    """Key of ``sw_seen``: the project id for assignments, ``type:id`` for anything else."""
+    return entity_id if entity_type == "assignment" else f"{entity_type}:{entity_id}"
+
+
+def show_version(
+    state: EntityState,
+    lang: str,
+    *,
+    now: tuple[str, str],
+    empty: tuple[str, str],
+    what: tuple[str, str],
+    reload_key: str,
+) -> None:
+    """Show the entity's current value and version; warn if it changed since displayed.
+
+    Parameters
+    ----------
+    state
+        The entity's current state.
+    lang
+        ``"zh"`` or ``"en"``.
+    now, empty
+        The current value in words (Chinese, English), and the words when it has none.
+    what
+        The entity in a warning ("此项目", "This project").
+    reload_key
+        Widget key of the "Load latest" button.
+    """
+    key = seen_key(state.entity_type, state.entity_id)
+    versions = seen()
+    versions.setdefault(key, state.version)
+    if state.exists:
+        when = (state.at or "")[:19].replace("T", " ")
+        st.caption(
+            t(
+                f"当前：{now[0]}（版本 {state.version}，{state.by_user}，{when} UTC）",
+                f"Now: {now[1]} (version {state.version}, {state.by_user}, {when} UTC)",
+                lang,
+            )
+        )
+    else:
+        st.caption(t(f"当前：{empty[0]}", f"Now: {empty[1]}", lang))
+    if versions[key] != state.version:
+        st.warning(
+            t(
+                f"您查看后{what[0]}已被修改（您看到版本 {versions[key]}，"
+                f"现在是 {state.version}）。",
+                f"{what[1]} changed after you looked at it (you saw version {versions[key]}, "
+                f"now {state.version}).",
+                lang,
+            )
+        )
+        if st.button(t("载入最新", "Load latest", lang), key=reload_key):
+            versions[key] = state.version
+            st.rerun()
+
+
+def save_versioned(
+    write: Callable[[int], Change], key: str, lang: str, *, what: tuple[str, str]
+) -> None:
+    """Call ``write(expected_version)`` with the displayed version; report the outcome.
+
+    Parameters
+    ----------
+    write
+        Makes the change, given the version this session displayed.
+    key
+        The entity's :func:`seen_key`.
+    lang
+        ``"zh"`` or ``"en"``.
+    what
+        The entity in the success message (Chinese, English).
+    """
+    versions = seen()
+    try:
+        change = write(versions[key])
+    except ConflictError as e:
+        show_error(e, lang)
+        st.info(
+            t(
+                "您的修改未保存。请核对当前值，点击“载入最新”后再决定是否保存。",
+                "Your change was not saved. Check the current value, click 'Load latest', "
+                "then save again if you still want it.",
+                lang,
+            )
+        )
+    except WzgeoError as e:
+        show_error(e, lang)
+    else:
+        versions[key] = change.version
+        flash(
+            t(
+                f"已保存：修改 {change.change_id}（{what[0]}，版本 {change.version}）",
+                f"Saved: change {change.change_id} ({what[1]}, version {change.version})",
+                lang,
+            )
+        )
