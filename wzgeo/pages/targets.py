@@ -33,30 +33,34 @@ def _year_columns(indicators: pd.DataFrame) -> dict[int, str]:
 
 def indicators_section(indicators: pd.DataFrame) -> None:
     st.header(tr("专栏1 主要指标：2020 → 2023 → 2025", "Box 1 indicators: 2020 → 2023 → 2025"))
-    shown = indicators[
-        [
-            c
-            for c in (
-                "seq",
-                "category_zh",
-                "name_zh",
-                "attribute_zh",
-                "value_2020_text",
-                "value_2023_text",
-                "value_2025_text",
-                "growth_text",
-            )
-            if c in indicators.columns
+    shown = (
+        indicators[
+            [
+                c
+                for c in (
+                    "seq",
+                    "category_zh",
+                    "name_zh",
+                    "attribute_zh",
+                    "value_2020_text",
+                    "value_2023_text",
+                    "value_2025_text",
+                    "growth_text",
+                )
+                if c in indicators.columns
+            ]
         ]
-    ].rename(
-        columns={
-            "category_zh": tr("类别", "Category"),
-            "attribute_zh": tr("属性", "Type"),
-            "value_2020_text": tr("2020 年", "2020"),
-            "value_2023_text": tr("2023 年", "2023"),
-            "value_2025_text": tr("2025 年", "2025"),
-            "growth_text": tr("年均增速", "Annual growth"),
-        }
+        .fillna("")
+        .rename(
+            columns={
+                "category_zh": tr("类别", "Category"),
+                "attribute_zh": tr("属性", "Type"),
+                "value_2020_text": tr("2020 年", "2020"),
+                "value_2023_text": tr("2023 年", "2023"),
+                "value_2025_text": tr("2025 年", "2025"),
+                "growth_text": tr("年均增速", "Annual growth"),
+            }
+        )
     )
     st.dataframe(appstate.col_labels(shown), hide_index=True, key="targets_indicators")
     st.caption(
@@ -234,8 +238,9 @@ def intensity_section(zones: pd.DataFrame, projects: pd.DataFrame) -> None:
         .encode(x="target:Q", tooltip=["label"])
     )
     st.altair_chart(_chart((bars + lines).properties(height=220)), use_container_width=True)
-    shown = table[["item", "output_yi", "area_km2", "intensity_yi_per_km2"]]
-    st.dataframe(appstate.col_labels(shown), hide_index=True, key="targets_intensity")
+    shown = table[["item", "output_yi", "area_km2", "intensity_yi_per_km2"]].round(2)
+    shown = appstate.col_labels(shown).rename(columns={"item": tr("面积口径", "Area basis")})
+    st.dataframe(shown, hide_index=True, key="targets_intensity")
 
 
 def render() -> None:
