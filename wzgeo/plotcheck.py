@@ -32,11 +32,12 @@ import pandas as pd
 import shapely
 
 from wzgeo import crs as wzcrs
-from wzgeo._errors import WzgeoError
+from wzgeo._bulkcheck import PlotGeometries, measure_plots, zone_overlaps
+from wzgeo._errors import CRSError, WzgeoError
 from wzgeo.rules import check_indicators, sector_codes
 from wzgeo.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU, WAN_PER_YI, yi_per_km2_to_wan_per_mu
 
-__all__ = ["SCHEMATIC_NOTE", "PlotCheck", "check_plots"]
+__all__ = ["SCHEMATIC_NOTE", "PlotCheck", "check_plot_layer", "check_plots"]
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +144,11 @@ def _project_row(projects: pd.DataFrame, project_id: str) -> pd.Series:
 
 def _take(labels: list[Any], idx: np.ndarray, missing: Any) -> Any:
     """``labels[idx]`` as a string array, ``missing`` where ``idx == -1``."""
-    table = np.array([*labels, missing], dtype=object)
-    return pd.array(table[np.where(idx < 0, len(labels), idx)], dtype="string")
+    import pyarrow as pa
+
+    table = pa.array([*labels, missing], type=pa.large_string())
+    pos = np.where(idx < 0, len(labels), idx).astype(np.int64)
+    return pd.array(table.take(pa.array(pos)), dtype="string")
 
 
 def _categorical(labels: list[str], idx: np.ndarray, missing: str) -> Any:
@@ -267,6 +271,106 @@ def check_plots(
             f"plots must be a GeoDataFrame, got {type(plots).__name__}.",
         )
     wzcrs.require_crs(plots, what="地块 / plots")
+    wzcrs.to_measure_crs(plots.geometry.iloc[:0])  # refuses GCJ-02 / BD-09 shifted data
+    return _check(
+        _plot_ids(plots),
+        PlotGeometries(np.asarray(plots.geometry.to_numpy(), dtype=object)),
+        plots.crs,
+        plots,
+        zones_geo=zones_geo,
+        zones=zones,
+        sector_id=sector_id,
+        project_id=project_id,
+        projects=projects,
+        rules=rules,
+        fit=fit,
+        sectors=sectors,
+        plot_overlaps=plot_overlaps,
+        nearest=nearest,
+        validate=validate,
+    )
+
+
+def check_plot_layer(
+    wkb: Any,
+    *,
+    crs: Any,
+    plot_ids: pd.Series | None = None,
+    zones_geo: gpd.GeoDataFrame | None = None,
+    zones: pd.DataFrame | None = None,
+    sector_id: str | None = None,
+    fit: pd.DataFrame | None = None,
+    plot_overlaps: bool = False,
+    nearest: bool = False,
+    validate: bool = True,
+) -> PlotCheck:
+    """:func:`check_plots` for a whole parcel layer given as WKB (e.g. a GeoParquet column).
+
+    Geometries are decoded only where needed (see :mod:`wzgeo._bulkcheck`); the results are
+    those of :func:`check_plots` on the decoded layer.
+
+    Parameters
+    ----------
+    wkb
+        pyarrow binary array (or chunked array) of WKB geometries.
+    crs
+        Their CRS (anything pyproj accepts); required.
+    plot_ids
+        Plot ids (strings), default ``"0"``, ``"1"``, … (the row numbers).
+    zones_geo, zones, sector_id, fit, plot_overlaps, nearest, validate
+        As in :func:`check_plots` (overlaps and distances are off by default here).
+
+    Returns
+    -------
+    PlotCheck
+    """
+    import pyarrow as pa
+
+    if crs is None:
+        raise CRSError(
+            "地块图层没有坐标系，请指定（如 EPSG:4545）。",
+            "the parcel layer has no CRS; give one (e.g. EPSG:4545).",
+        )
+    geoms = PlotGeometries(wkb)
+    if plot_ids is None:
+        ids = pd.Series(
+            pd.array(pa.array(np.arange(geoms.n)).cast(pa.large_string()), dtype="string")
+        )
+    else:
+        ids = _plot_ids(pd.DataFrame({"plot_id": plot_ids}))
+    return _check(
+        ids,
+        geoms,
+        crs,
+        None,
+        zones_geo=zones_geo,
+        zones=zones,
+        sector_id=sector_id,
+        fit=fit,
+        plot_overlaps=plot_overlaps,
+        nearest=nearest,
+        validate=validate,
+    )
+
+
+def _check(
+    ids: pd.Series,
+    geoms: PlotGeometries,
+    crs: Any,
+    plots: pd.DataFrame | None,
+    *,
+    zones_geo: gpd.GeoDataFrame | None,
+    zones: pd.DataFrame | None,
+    sector_id: str | None,
+    project_id: str | None = None,
+    projects: pd.DataFrame | None = None,
+    rules: pd.DataFrame | None = None,
+    fit: pd.DataFrame | None,
+    sectors: pd.DataFrame | None = None,
+    plot_overlaps: bool,
+    nearest: bool,
+    validate: bool,
+) -> PlotCheck:
     if zones_geo is None:
         from wzgeo.zonegeom import load_zone_geometry
 
@@ -296,26 +400,15 @@ def check_plots(
 
         fit_rows = fit_for_sector(fit, sector_id).set_index("zone_id")
 
-    ids = _plot_ids(plots)
-    n = len(plots)
-    geo = plots.geometry
-    repaired = np.zeros(n, dtype=bool)
-    if validate and n:
-        raw = geo.to_numpy()
-        repaired = ~shapely.is_valid(raw) & ~shapely.is_missing(raw)
-        if repaired.any():
-            fixed = raw.copy()
-            fixed[repaired] = shapely.make_valid(
-                raw[repaired], method="structure", keep_collapsed=False
-            )
-            geo = gpd.GeoSeries(fixed, crs=plots.crs)
-    if shapely.is_missing(geo.to_numpy()).any() or geo.is_empty.any():
+    n = geoms.n
+    measured = measure_plots(geoms, crs, validate=validate)
+    if measured.missing.any():
         raise WzgeoError(
             "有地块没有几何（空或缺失），请删除这些行或补上边界。",
             "some plots have no geometry (empty or missing); remove those rows or add boundaries.",
         )
-    geoms_m = wzcrs.to_measure_crs(geo).to_numpy()
-    area = shapely.area(geoms_m)
+    repaired = measured.repaired
+    area = measured.area_m2
     table = pd.DataFrame({"plot_id": ids})
     table["geometry_repaired"] = repaired
     table["area_m2"] = area
@@ -328,10 +421,8 @@ def check_plots(
     not_located = sorted(set(zones_geo["zone_id"].astype(str)) - set(zg["zone_id"].astype(str)))
     zone_ids = zg["zone_id"].astype(str).to_numpy()
     quality = zg["geometry_quality"].astype(str).to_numpy()
-    zone_m = wzcrs.to_measure_crs(zg.geometry).to_numpy()
-    tree = shapely.STRtree(zone_m)
-    pi, zi = tree.query(geoms_m, predicate="intersects")
-    inter = shapely.area(shapely.intersection(geoms_m[pi], zone_m[zi])) if len(pi) else np.array([])
+    zone_m = np.asarray(wzcrs.to_measure_crs(zg.geometry).to_numpy(), dtype=object)
+    pi, zi, inter = zone_overlaps(measured, zone_m)
     keep = inter > _MIN_OVERLAP_M2
     pi, zi, inter = pi[keep], zi[keep], inter[keep]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -413,7 +504,7 @@ def check_plots(
         outside = np.flatnonzero(n_zones == 0)
         fit_idx = np.flatnonzero(np.isin(zone_ids, sorted(fitting)))
         if len(outside) and len(fit_idx):
-            k, dist = _nearest(geoms_m[outside], zone_m[fit_idx])
+            k, dist = _nearest(measured.projected(outside), zone_m[fit_idx])
             near_idx[outside] = fit_idx[k]
             near_dist[outside] = dist
             schematic_hit[outside] |= quality[fit_idx[k]] == "schematic"
@@ -424,6 +515,7 @@ def check_plots(
     n_ov = np.zeros(n, dtype=np.int64)
     txt = _empty_strings(n)
     if plot_overlaps and n > 1:
+        geoms_m = measured.projected(np.arange(n))
         a, b = shapely.STRtree(geoms_m).query(geoms_m)
         m = a < b
         a, b = a[m], b[m]
@@ -480,7 +572,7 @@ def check_plots(
             "tax_per_mu_wan": tax * WAN_PER_YI / total_mu if total_mu > 0 else math.nan,
         }
         for col in _INDICATOR_COLUMNS:
-            if col in plots.columns:
+            if plots is not None and col in plots.columns:
                 vals = pd.to_numeric(plots[col], errors="coerce")
                 # one site: a value applies only if all plots state the same one
                 uniq = vals.dropna().unique()

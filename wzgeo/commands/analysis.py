@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -193,13 +194,23 @@ def read_parcels(path: Path, *, crs: str | None = None) -> gpd.GeoDataFrame:
     InputFileError
         Unreadable file, or no CRS and none given.
     """
-    return _read_parcels(path, crs=crs)[0]
+    gdf = _read_parcels(path, crs=crs)[0]
+    assert gdf is not None
+    return gdf
 
 
-def _read_geoparquet(path: Path) -> tuple[gpd.GeoDataFrame, Any] | None:
+@dataclass(frozen=True)
+class _GeoParquet:
+    """A WKB-encoded GeoParquet file read with pyarrow, geometries not decoded."""
+
+    table: Any
+    column: str
+    crs: Any
+
+
+def _open_geoparquet(path: Path) -> _GeoParquet | None:
     """Read a WKB-encoded GeoParquet file once with pyarrow; ``None`` if it is not one."""
     import pyarrow.parquet as pq
-    import shapely
 
     table = pq.read_table(path)
     raw = (table.schema.metadata or {}).get(b"geo")
@@ -212,21 +223,53 @@ def _read_geoparquet(path: Path) -> tuple[gpd.GeoDataFrame, Any] | None:
         return None
     if len(meta.get("columns", {})) != 1:
         return None
-    crs = info.get("crs", "OGC:CRS84")
-    geoms = shapely.from_wkb(table.column(col).to_numpy(zero_copy_only=False))
-    attrs = table.drop_columns([col]).to_pandas()
-    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
-    return gdf.rename_geometry(col) if col != "geometry" else gdf, table
+    return _GeoParquet(table, col, info.get("crs", "OGC:CRS84"))
 
 
-def _read_parcels(path: Path, *, crs: str | None = None) -> tuple[gpd.GeoDataFrame, Any]:
+def _to_frame(gp: _GeoParquet) -> gpd.GeoDataFrame:
+    import shapely
+
+    geoms = shapely.from_wkb(gp.table.column(gp.column).to_numpy(zero_copy_only=False))
+    attrs = gp.table.drop_columns([gp.column]).to_pandas()
+    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=gp.crs), crs=gp.crs)
+    return gdf.rename_geometry(gp.column) if gp.column != "geometry" else gdf
+
+
+def _plot_ids_of(gp: _GeoParquet) -> tuple[bool, pd.Series | None]:
+    """``(usable, ids)``: the ``plot_id`` column, or ``None`` for row numbers as ids.
+
+    Not usable when the file stores a pandas index other than 0, 1, … (its values would be
+    the ids, as in :func:`check_plots` on the GeoDataFrame).
+    """
+    if "plot_id" in gp.table.column_names:
+        return True, gp.table.column("plot_id").to_pandas()
+    pmeta = json.loads((gp.table.schema.metadata or {}).get(b"pandas", b"{}"))
+    index = pmeta.get("index_columns", [])
+    plain = not index or (
+        len(index) == 1
+        and isinstance(index[0], dict)
+        and index[0].get("kind") == "range"
+        and index[0].get("start", 0) == 0
+        and index[0].get("step", 1) == 1
+    )
+    return plain, None
+
+
+def _read_parcels(
+    path: Path, *, crs: str | None = None, decode: bool = True
+) -> tuple[gpd.GeoDataFrame | None, _GeoParquet | None]:
+    """The layer as a GeoDataFrame (if ``decode`` or not GeoParquet) and as GeoParquet."""
     if not path.exists():
         raise FileNotFoundError(2, "not found", str(path))
-    table = None
+    gp = None
+    gdf = None
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
-            fast = _read_geoparquet(path)
-            gdf, table = fast if fast is not None else (gpd.read_parquet(path), None)
+            gp = _open_geoparquet(path)
+            if gp is None:
+                gdf = gpd.read_parquet(path)
+            elif decode or crs is not None:
+                gdf = _to_frame(gp)
         else:
             gdf = gpd.read_file(path)
     except (ValueError, OSError, RuntimeError) as e:
@@ -235,14 +278,16 @@ def _read_parcels(path: Path, *, crs: str | None = None) -> tuple[gpd.GeoDataFra
             f"cannot read the parcel layer {path} ({e}); use GeoParquet, GPKG, SHP or GeoJSON.",
         ) from e
     if crs is not None:
+        assert gdf is not None
         gdf = gdf.set_crs(crs, allow_override=True)
-        table = None
-    if gdf.crs is None:
+        gp = None
+    layer_crs = gdf.crs if gdf is not None else (gp.crs if gp is not None else None)
+    if layer_crs is None:
         raise InputFileError(
             f"地块图层 {path} 没有坐标系，请用 --crs 指定（如 --crs 4545）。",
             f"the parcel layer {path} has no CRS; give one with --crs (e.g. --crs 4545).",
         )
-    return gdf, table
+    return gdf, gp
 
 
 def _append_parquet(table: Any, out: Path, columns: pd.DataFrame) -> None:
@@ -266,7 +311,7 @@ def _append_parquet(table: Any, out: Path, columns: pd.DataFrame) -> None:
 
 
 def _check_plots(args: argparse.Namespace) -> int:
-    from wzgeo.plotcheck import check_plots
+    from wzgeo.plotcheck import check_plot_layer, check_plots
 
     out: Path = args.out
     driver = _PARCEL_OUT.get(out.suffix.lower())
@@ -275,14 +320,22 @@ def _check_plots(args: argparse.Namespace) -> int:
             f"输出文件 {out} 应以 .parquet 或 .gpkg 结尾。",
             f"the output {out} must end in .parquet or .gpkg.",
         )
-    gdf, table = _read_parcels(args.parcels, crs=args.crs)
-    check = check_plots(
-        gdf,
-        sector_id=args.sector,
-        plot_overlaps=args.overlaps,
-        nearest=args.distance,
-        validate=not args.assume_valid,
-    )
+    gdf, gp = _read_parcels(args.parcels, crs=args.crs, decode=driver != "parquet")
+    usable, ids = _plot_ids_of(gp) if gp is not None else (False, None)
+    options: dict[str, Any] = {
+        "sector_id": args.sector,
+        "plot_overlaps": args.overlaps,
+        "nearest": args.distance,
+        "validate": not args.assume_valid,
+    }
+    if gp is not None and usable:
+        # geometries stay WKB: decoded only where the check needs them
+        check = check_plot_layer(gp.table.column(gp.column), crs=gp.crs, plot_ids=ids, **options)
+    else:
+        if gdf is None:
+            assert gp is not None
+            gdf = _to_frame(gp)
+        check = check_plots(gdf, **options)
     cols = [c for c in _PARCEL_COLUMNS if c in check.table.columns]
     if not args.distance:
         cols = [
@@ -290,10 +343,13 @@ def _check_plots(args: argparse.Namespace) -> int:
         ]
     if not args.overlaps:
         cols = [c for c in cols if c != "n_overlapping_plots"]
-    if driver == "parquet" and table is not None:
-        _append_parquet(table, out, check.table.loc[:, cols])
-        n = len(gdf)
+    n = len(check.table)
+    if driver == "parquet" and gp is not None:
+        _append_parquet(gp.table, out, check.table.loc[:, cols])
     else:
+        if gdf is None:
+            assert gp is not None
+            gdf = _to_frame(gp)
         result = gdf.loc[:, [c for c in gdf.columns if c not in cols]].copy()
         for c in cols:
             result[c] = check.table[c].to_numpy()
@@ -301,7 +357,6 @@ def _check_plots(args: argparse.Namespace) -> int:
             result.to_parquet(out)
         else:
             result.to_file(out, driver="GPKG", engine="pyogrio")
-        n = len(result)
     inside = int((check.table["n_zones"] > 0).sum())
     logger.info("checked %d parcels, %d inside a zone", n, inside)
     sys.stdout.write(

@@ -1,0 +1,406 @@
+"""Fast measuring of many plots for :func:`wzgeo.plotcheck.check_plots` (private).
+
+The straightforward way to check a parcel layer decodes every geometry, validates it with
+GEOS, projects every vertex to EPSG:4545 by rebuilding the geometries, and measures. Most real
+parcels are simple polygons with one ring, and for those the same numbers come out of plain
+arrays of coordinates:
+
+- the ring's coordinates are read straight from the WKB (or from the geometries), grouped by
+  vertex count so that each group is a regular ``(plots, vertices)`` array;
+- validity: a ring whose every turn goes the same way (cross products of consecutive edges
+  all strictly positive or all strictly negative, with a relative margin far above rounding
+  error) and which turns round exactly once is strictly convex, hence simple, hence valid
+  (for such a ring GEOS ``is_valid`` is true). Rings that fail this test are *not* declared
+  invalid: they go to GEOS ``is_valid`` / ``make_valid`` like before;
+- area: the vertices are projected with the same pyproj transformation
+  ``GeoSeries.to_crs`` uses (none for EPSG:4545; a shift of the false easting for EPSG:4524)
+  and the ring's area is the shoelace sum, which is what GEOS computes for a polygon with
+  one ring (differences are rounding, ~1e-15 relative);
+- zones: only plots whose EPSG:4545 bounding box meets a zone's bounding box can overlap it;
+  those few are decoded and projected, a plot lying wholly inside a zone gets its own area as
+  the overlap (the intersection *is* the plot), and only plots crossing a zone boundary get
+  an intersection computed.
+
+Everything else (several rings, multipolygons, Z coordinates, other WKB variants, rings that
+are not strictly convex, tiny groups) goes the straightforward way, row by row in bulk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+__all__ = ["MeasuredPlots", "PlotGeometries", "measure_plots", "zone_overlaps"]
+
+logger = logging.getLogger(__name__)
+
+_MEASURE_EPSG = 4545
+_GK36_PREFIXED_EPSG = 4524
+_ZONE36_PREFIX_M = 36_000_000.0
+# Groups of rings with the same vertex count smaller than this go the general way (the
+# per-group overhead of the array path would cost more than it saves).
+_MIN_GROUP = 64
+# A turn counts as strictly left/right only if |cross| > _TURN_TOL * |e1| * |e2| (sine of the
+# turning angle); rounding error of the cross product is ~1e-16 of that product.
+_TURN_TOL = 1e-10
+# Bounding-box margin (m) of the zone candidate test; candidates are then checked exactly.
+_BOX_MARGIN_M = 0.001
+
+
+@dataclass(frozen=True)
+class _Rings:
+    """Single-ring 2D polygons with ``k`` coordinates: row numbers and ``(m, k)`` x / y."""
+
+    rows: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+
+class PlotGeometries:
+    """Plot geometries, as shapely objects or as WKB (decoded only where needed).
+
+    Parameters
+    ----------
+    geoms
+        A numpy array of shapely geometries, or a pyarrow (chunked) binary array of WKB.
+    """
+
+    def __init__(self, geoms: Any) -> None:
+        self._geoms: np.ndarray | None = None
+        self._wkb: Any = None
+        if isinstance(geoms, np.ndarray):
+            self._geoms = geoms
+            self.n = len(geoms)
+        else:
+            import pyarrow as pa
+
+            arr = geoms
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+            if not (pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type)):
+                raise TypeError(f"WKB must be a binary array, got {arr.type}")
+            self._wkb = arr
+            self.n = len(arr)
+
+    def decode(self, rows: np.ndarray) -> np.ndarray:
+        """Shapely geometries of ``rows`` (``None`` where missing)."""
+        if self._geoms is not None:
+            return self._geoms[rows]
+        if len(rows) == 0:
+            return np.empty(0, dtype=object)
+        import pyarrow as pa
+
+        sub = self._wkb.take(pa.array(rows, type=pa.int64()))
+        return np.asarray(shapely.from_wkb(sub.to_numpy(zero_copy_only=False)), dtype=object)
+
+    def rings(self) -> list[_Rings]:
+        """Polygons with exactly one ring (2D), grouped by their number of coordinates."""
+        if self._geoms is not None:
+            return _rings_from_geoms(self._geoms)
+        return _rings_from_wkb(self._wkb)
+
+
+def _groups(rows: np.ndarray, counts: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """``(k, rows with k coordinates, their positions in rows)`` for k with enough rows."""
+    out: list[tuple[int, np.ndarray, np.ndarray]] = []
+    if len(rows) == 0:
+        return out
+    ks, inverse, sizes = np.unique(counts, return_inverse=True, return_counts=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    for j, k in enumerate(ks):
+        if sizes[j] < _MIN_GROUP or k < 4:
+            continue
+        pos = order[bounds[j] : bounds[j + 1]]
+        out.append((int(k), rows[pos], pos))
+    return out
+
+
+def _rings_from_geoms(geoms: np.ndarray) -> list[_Rings]:
+    simple = (
+        (shapely.get_type_id(geoms) == 3)
+        & (shapely.get_num_interior_rings(geoms) == 0)
+        & ~shapely.has_z(geoms)
+    )
+    rows = np.flatnonzero(simple)
+    counts = shapely.get_num_coordinates(geoms[rows])
+    out = []
+    for k, grows, _pos in _groups(rows, counts):
+        xy = shapely.get_coordinates(geoms[grows]).reshape(len(grows), k, 2)
+        out.append(
+            _Rings(grows, np.ascontiguousarray(xy[..., 0]), np.ascontiguousarray(xy[..., 1]))
+        )
+    return out
+
+
+def _rings_from_wkb(arr: Any) -> list[_Rings]:
+    """Read little-endian 2D WKB polygons with one ring straight from the Arrow buffers."""
+    import pyarrow as pa
+
+    n = len(arr)
+    if n == 0:
+        return []
+    bufs = arr.buffers()
+    odt = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
+    off = np.frombuffer(bufs[1], dtype=odt)[arr.offset : arr.offset + n + 1].astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.empty(0, np.uint8)
+    start, length = off[:-1], off[1:] - off[:-1]
+    ok = length >= 13
+    if arr.null_count:
+        ok &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if len(data) < 13:
+        return []
+    s = np.minimum(np.where(ok, start, 0), len(data) - 13)
+    order_byte = data[s]
+    # the three little-endian uint32 after the byte-order byte: type, rings, points
+    words = np.empty((n, 3), dtype=np.uint32)
+    residue = (s + 1) % 4
+    for r in range(4):
+        m = np.flatnonzero(residue == r)
+        if len(m):
+            view = np.frombuffer(bufs[2], dtype="<u4", offset=r, count=(len(data) - r) // 4)
+            words[m] = view[((s[m] + 1 - r) // 4)[:, None] + np.arange(3)]
+    npts = words[:, 2].astype(np.int64)
+    # byte order 1 (little endian), type 3 (Polygon, 2D), one ring, the length adds up
+    simple = ok & (order_byte == 1) & (words[:, 0] == 3) & (words[:, 1] == 1)
+    simple &= length == 13 + 16 * npts
+    rows = np.flatnonzero(simple)
+    out = []
+    for k, grows, _pos in _groups(rows, npts[rows]):
+        first = start[grows] + 13  # byte offset of the first x
+        residue = first % 8
+        for r in np.unique(residue):
+            m = np.flatnonzero(residue == r)
+            view = np.frombuffer(
+                bufs[2], dtype="<f8", offset=int(r), count=(len(data) - int(r)) // 8
+            )
+            xy = view[((first[m] - r) // 8)[:, None] + np.arange(2 * k)]
+            out.append(_Rings(grows[m], xy[:, 0::2], xy[:, 1::2]))
+    return out
+
+
+def _rows(ufunc: np.ufunc, a: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(a, axis=1)``, column by column when there are few (much faster)."""
+    if a.shape[1] > 32 or a.shape[1] == 0:
+        return np.asarray(ufunc.reduce(a, axis=1))
+    out = np.array(a[:, 0], copy=True)
+    for j in range(1, a.shape[1]):
+        ufunc(out, a[:, j], out=out)
+    return out
+
+
+def _strictly_convex(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rings (rows of closed ``x``, ``y``) that are strictly convex, hence valid polygons.
+
+    Every turn (cross product of an edge and the next, cyclically) must be strictly left,
+    or every turn strictly right, by more than :data:`_TURN_TOL` of the edges' lengths; and
+    the ring must turn round exactly once. With every turn between 0° and 180° the edges'
+    direction passes the angle 0 (pointing +x; mirrored for clockwise rings) once per full
+    turn, i.e. where an edge going down (dy < 0) is followed by one that does not.
+    """
+    ex, ey = np.diff(x, axis=1), np.diff(y, axis=1)
+    length = np.abs(ex) + np.abs(ey)  # ≥ the Euclidean length
+    cross = ex[:, :-1] * ey[:, 1:] - ey[:, :-1] * ex[:, 1:]
+    tol = _TURN_TOL * (length[:, :-1] * length[:, 1:])
+    wrap = ex[:, -1] * ey[:, 0] - ey[:, -1] * ex[:, 0]
+    wrap_tol = _TURN_TOL * (length[:, -1] * length[:, 0])
+    left = _rows(np.logical_and, cross > tol) & (wrap > wrap_tol)
+    right = _rows(np.logical_and, cross < -tol) & (wrap < -wrap_tol)
+    down = np.where(right[:, None], ey > 0, ey < 0)
+    passes = (down[:, :-1] & ~down[:, 1:]).astype(np.int64)
+    turns = _rows(np.add, passes) + (down[:, -1] & ~down[:, 0])
+    return (left | right) & (turns == 1)
+
+
+def _shoelace(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Absolute area of closed rings (rows), relative to each ring's first vertex."""
+    dx = x - x[:, :1]
+    dy = y - y[:, :1]
+    return np.abs(_rows(np.add, dx[:, :-1] * dy[:, 1:] - dx[:, 1:] * dy[:, :-1])) / 2.0
+
+
+def _planar_shift(crs: CRS) -> float | None:
+    """x shift that takes ``crs`` to EPSG:4545 when it is 4545 or 4524, else ``None``."""
+    if crs.equals(CRS.from_epsg(_MEASURE_EPSG), ignore_axis_order=True):
+        return 0.0
+    if crs.equals(CRS.from_epsg(_GK36_PREFIXED_EPSG), ignore_axis_order=True):
+        return -_ZONE36_PREFIX_M
+    return None
+
+
+@dataclass(frozen=True)
+class MeasuredPlots:
+    """Result of :func:`measure_plots`.
+
+    Attributes
+    ----------
+    area_m2
+        Area of each plot (EPSG:4545).
+    bounds_m
+        ``(n, 4)`` bounding boxes in EPSG:4545.
+    repaired
+        Plots found invalid and repaired with ``make_valid``.
+    missing
+        Plots without geometry (missing or empty).
+    projected
+        ``projected(rows)`` → the (repaired) geometries of ``rows`` in EPSG:4545.
+    n_fast
+        How many plots were measured from coordinate arrays.
+    """
+
+    area_m2: np.ndarray
+    bounds_m: np.ndarray
+    repaired: np.ndarray
+    missing: np.ndarray
+    projected: Callable[[np.ndarray], np.ndarray]
+    n_fast: int
+
+
+def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> MeasuredPlots:
+    """Validate (and repair) plots and measure their area and bounds in EPSG:4545.
+
+    Gives the numbers of the straightforward way (``is_valid`` / ``make_valid`` on every
+    geometry, ``GeoSeries.to_crs(4545)``, ``shapely.area``) up to rounding.
+
+    Parameters
+    ----------
+    plots
+        The plot geometries.
+    crs
+        Their CRS (anything pyproj accepts).
+    validate
+        Check validity and repair invalid geometries.
+
+    Returns
+    -------
+    MeasuredPlots
+    """
+    import geopandas as gpd
+
+    src = CRS.from_user_input(crs)
+    n = plots.n
+    area = np.full(n, np.nan)
+    bounds = np.full((n, 4), np.nan)
+    repaired = np.zeros(n, dtype=bool)
+    fast = np.zeros(n, dtype=bool)
+    shift = _planar_shift(src)
+    transformer = (
+        None
+        if shift is not None
+        else Transformer.from_crs(src, CRS.from_epsg(_MEASURE_EPSG), always_xy=True)
+    )
+    for ring in plots.rings():
+        x, y = ring.x, ring.y
+        ok = (x[:, 0] == x[:, -1]) & (y[:, 0] == y[:, -1])
+        ok &= np.isfinite(_rows(np.add, x)) & np.isfinite(_rows(np.add, y))
+        if validate:
+            ok &= _strictly_convex(x, y)
+        if not ok.all():
+            x, y = x[ok], y[ok]
+        rows = ring.rows[ok]
+        if not len(rows):
+            continue
+        if shift:
+            x = x + shift
+        elif transformer is not None:
+            # the closing vertex equals the first: project k - 1 vertices per ring
+            xo = np.ascontiguousarray(x[:, :-1]).ravel()
+            yo = np.ascontiguousarray(y[:, :-1]).ravel()
+            transformer.transform(xo, yo, inplace=True, errcheck=False)
+            k = x.shape[1]
+            x = np.empty_like(x)
+            y = np.empty_like(y)
+            x[:, :-1] = xo.reshape(-1, k - 1)
+            y[:, :-1] = yo.reshape(-1, k - 1)
+            x[:, -1], y[:, -1] = x[:, 0], y[:, 0]
+            good = np.isfinite(_rows(np.add, x)) & np.isfinite(_rows(np.add, y))
+            if not good.all():  # outside the projection's domain: the general way
+                x, y, rows = x[good], y[good], rows[good]
+        area[rows] = _shoelace(x, y)
+        bounds[rows, 0], bounds[rows, 1] = _rows(np.minimum, x), _rows(np.minimum, y)
+        bounds[rows, 2], bounds[rows, 3] = _rows(np.maximum, x), _rows(np.maximum, y)
+        fast[rows] = True
+
+    rest = np.flatnonzero(~fast)
+    geoms = plots.decode(rest)
+    missing = np.zeros(n, dtype=bool)
+    missing[rest] = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if validate and len(rest):
+        bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+        if bad.any():
+            geoms = geoms.copy()
+            geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+            repaired[rest[bad]] = True
+            missing[rest] = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    rest_m = np.asarray(gpd.GeoSeries(geoms, crs=src).to_crs(epsg=_MEASURE_EPSG).to_numpy())
+    if len(rest):
+        area[rest] = shapely.area(rest_m)
+        bounds[rest] = shapely.bounds(rest_m)
+    where_rest = np.full(n, -1, dtype=np.int64)
+    where_rest[rest] = np.arange(len(rest))
+
+    def projected(rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty(len(rows), dtype=object)
+        j = where_rest[rows]
+        slow = j >= 0
+        out[slow] = rest_m[j[slow]]
+        quick = np.flatnonzero(~slow)
+        if len(quick):
+            g = gpd.GeoSeries(plots.decode(rows[quick]), crs=src)
+            out[quick] = g.to_crs(epsg=_MEASURE_EPSG).to_numpy()
+        return out
+
+    logger.debug("measured %d plots, %d from coordinate arrays", n, int(fast.sum()))
+    return MeasuredPlots(area, bounds, repaired, missing, projected, int(fast.sum()))
+
+
+def zone_overlaps(
+    measured: MeasuredPlots, zone_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plot / zone pairs whose interiors may meet, and the overlap area of each (m²).
+
+    Parameters
+    ----------
+    measured
+        From :func:`measure_plots`.
+    zone_m
+        Zone polygons in EPSG:4545.
+
+    Returns
+    -------
+    plot index, zone index, overlap area
+        Pairs that intersect (GEOS ``intersects``), as the straightforward STRtree query of
+        every plot would give them; the overlap is the plot's own area when the zone contains
+        it, else the area of the intersection.
+    """
+    b, n = measured.bounds_m, len(measured.area_m2)
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+    if n == 0 or len(zone_m) == 0:
+        return empty
+    zb = shapely.bounds(zone_m) + np.array([-1, -1, 1, 1]) * _BOX_MARGIN_M
+    cand = np.zeros(n, dtype=bool)
+    for z in zb:
+        cand |= (b[:, 0] <= z[2]) & (b[:, 2] >= z[0]) & (b[:, 1] <= z[3]) & (b[:, 3] >= z[1])
+    rows = np.flatnonzero(cand)
+    if not len(rows):
+        return empty
+    geoms = measured.projected(rows)
+    tree = shapely.STRtree(zone_m)
+    ci, zi = tree.query(geoms, predicate="intersects")
+    pi = rows[ci]
+    inter = np.empty(len(pi))
+    if len(pi):
+        zones = shapely.from_wkb(shapely.to_wkb(zone_m))  # prepared copies
+        shapely.prepare(zones)
+        inside = shapely.contains(zones[zi], geoms[ci])
+        inter[inside] = measured.area_m2[pi[inside]]
+        cut = ~inside
+        inter[cut] = shapely.area(shapely.intersection(geoms[ci[cut]], zone_m[zi[cut]]))
+    return pi, zi, inter
