@@ -93,7 +93,7 @@ def render() -> None:
         )
     )
     event = st.dataframe(
-        appstate.col_labels(appstate.display_values(shown)),
+        appstate.col_labels(appstate.display_values(shown.round(2))),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
