@@ -324,7 +324,7 @@ def test_boundary_history_and_revert_from_the_page(env: Path) -> None:
     ("name", "content", "en", "zh"),
     [
         ("broken.geojson", b"{not json", "broken.geojson", "broken.geojson"),
-        ("other_zone.geojson", None, "no feature for zone 'gaofeng'", "没有园区 'gaofeng'"),
+        ("other_zone.geojson", None, "no feature for 'gaofeng'", "没有 'gaofeng' 的要素"),
         ("line.wkt", b"LINESTRING (108.40 30.80, 108.41 30.81)", "line.wkt", "line.wkt"),
     ],
     ids=["unreadable", "zone-id-column-without-the-zone", "not-a-polygon"],

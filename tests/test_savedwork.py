@@ -53,7 +53,7 @@ def test_area_far_from_plan_is_flagged_and_missing_zone_refused() -> None:
     data = _collection((WEST, {}))
     found = read_zone_boundary(data, zone_id="gaofeng", filename="b.geojson", planned_km2=11.7)
     assert len(found.warnings) == 1 and "differs from the planned 11.70 km²" in found.warnings[0]
-    with pytest.raises(InputFileError, match="no feature for zone 'tianzi'"):
+    with pytest.raises(InputFileError, match="no feature for 'tianzi'"):
         read_zone_boundary(
             _collection((WEST, {"zone_id": "lihe"})), zone_id="tianzi", filename="b.geojson"
         )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AREA_MISMATCH_RATIO",
     "BoundaryUpload",
+    "features_of_zone",
     "planned_zone_areas_km2",
     "read_zone_boundary",
     "saved_plots_table",
@@ -154,15 +155,7 @@ def read_zone_boundary(
 
     imported = read_plots(source, filename=filename, crs=crs)
     name = imported.filename or (filename or str(source))
-    plots = imported.plots
-    if "zone_id" in plots.columns:
-        plots = plots.loc[plots["zone_id"].astype(str).str.strip() == zone_id]
-        if plots.empty:
-            raise InputFileError(
-                f"{name} 有 zone_id 列，但没有园区 '{zone_id}' 的要素。请选对园区或文件。",
-                f"{name} has a zone_id column but no feature for zone '{zone_id}'. "
-                f"Choose the right zone or file.",
-            )
+    plots = features_of_zone(imported.plots, zone_id, name=name)
     merged = shapely.union_all(list(plots.geometry))
     boundary = gpd.GeoDataFrame(
         {"zone_id": [zone_id], "source": [name]}, geometry=[merged], crs=plots.crs
@@ -192,6 +185,40 @@ def read_zone_boundary(
         crs_reason_en=imported.crs_reason_en,
         warnings=warnings,
     )
+
+
+def features_of_zone(features: gpd.GeoDataFrame, zone_id: str, *, name: str) -> gpd.GeoDataFrame:
+    """The features of ``zone_id`` if the file has a ``zone_id`` column, else all of them.
+
+    Parameters
+    ----------
+    features
+        The features read from a boundary file.
+    zone_id
+        The zone wanted.
+    name
+        The file's name, for the message.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A new frame (rows of ``features``).
+
+    Raises
+    ------
+    InputFileError
+        The file has a ``zone_id`` column but no feature for ``zone_id``.
+    """
+    if "zone_id" not in features.columns:
+        return features.copy()
+    out = features.loc[features["zone_id"].astype(str).str.strip() == zone_id].copy()
+    if out.empty:
+        raise InputFileError(
+            f"{name} 有 zone_id 列，但没有 '{zone_id}' 的要素。请选对园区或文件。",
+            f"{name} has a zone_id column but no feature for '{zone_id}'. "
+            f"Choose the right zone or file.",
+        )
+    return out
 
 
 def planned_zone_areas_km2() -> dict[str, float]:

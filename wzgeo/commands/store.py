@@ -39,6 +39,18 @@ def _who_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _edit_args(p: argparse.ArgumentParser) -> None:
+    """Who and why, the optimistic version check and the store file (commands that write)."""
+    _who_args(p)
+    p.add_argument(
+        "--expected-version",
+        type=int,
+        default=None,
+        help="fail if the item is no longer at this version / 乐观并发版本号",
+    )
+    _store_arg(p)
+
+
 def _editor(args: argparse.Namespace) -> str:
     """The user allowed to make this change (asks for the password when users exist)."""
     from wzgeo import auth
@@ -134,6 +146,7 @@ def _cmd_boundary(args: argparse.Namespace) -> int:
     import pyogrio.errors
 
     from wzgeo._errors import InputFileError
+    from wzgeo.savedwork import features_of_zone
 
     by = _editor(args)
     try:
@@ -143,13 +156,7 @@ def _cmd_boundary(args: argparse.Namespace) -> int:
             f"无法读取边界文件 {args.file}：{e}。",
             f"Cannot read the boundary file {args.file}: {e}.",
         ) from e
-    if "zone_id" in gdf.columns:
-        gdf = gdf.loc[gdf["zone_id"].astype(str) == args.zone]
-        if gdf.empty:
-            raise InputFileError(
-                f"{args.file} 有 zone_id 列，但没有 '{args.zone}' 的要素。",
-                f"{args.file} has a zone_id column but no feature for '{args.zone}'.",
-            )
+    gdf = features_of_zone(gdf, args.zone, name=str(args.file))
     change = _open(args).set_zone_boundary(
         args.zone, gdf, source=Path(args.file).name, by=by, why=args.why,
         expected_version=args.expected_version,
@@ -201,21 +208,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("assign", help="将项目安排到园区 / assign a project to a zone")
     p.add_argument("project", help="project id, e.g. AU-12 / 项目编号")
     p.add_argument("zone", help="zone id, e.g. gaofeng / 园区编号")
-    _who_args(p)
-    p.add_argument(
-        "--expected-version",
-        type=int,
-        default=None,
-        help="fail if the assignment is no longer at this version / 乐观并发版本号",
-    )
-    _store_arg(p)
+    _edit_args(p)
     p.set_defaults(func=_cmd_assign)
 
     p = sub.add_parser("unassign", help="取消项目安排 / remove a project's assignment")
     p.add_argument("project")
-    _who_args(p)
-    p.add_argument("--expected-version", type=int, default=None)
-    _store_arg(p)
+    _edit_args(p)
     p.set_defaults(func=_cmd_unassign)
 
     p = sub.add_parser("history", help="项目或园区的修改历史 / history of a project or zone")
@@ -264,9 +262,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.add_argument("zone", help="zone id / 园区编号")
     q.add_argument("file", type=Path, help="GeoJSON, GeoPackage, Shapefile (.shp/.zip) with a CRS")
     q.add_argument("--layer", default=None, help="layer name in a multi-layer file")
-    _who_args(q)
-    q.add_argument("--expected-version", type=int, default=None)
-    _store_arg(q)
+    _edit_args(q)
     q.set_defaults(func=_cmd_boundary)
     q = ssub.add_parser(
         "check", help="完整性与一致性检查 / integrity check and log/state consistency"
