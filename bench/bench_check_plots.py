@@ -6,7 +6,8 @@ Not a test: run by hand (it takes a few minutes and most of a core)::
     python bench/bench_check_plots.py --sizes 10000   # just one size
 
 Parcels: a jittered grid of non-overlapping squares covering the Wanzhou district's bounding
-box (EPSG:4545), stored as GeoParquet in EPSG:4326 like a real parcel layer; 0.1 % of them
+box, stored as GeoParquet in EPSG:4545 (CGCS2000 Gauss-Krüger zone 36, the CRS of land-office
+parcel layers) and, as a second run, the same parcels in EPSG:4326 (lon/lat); 0.1 % of them
 are shifted to overlap a neighbour, so the overlap search has something to find.
 
 Each measurement runs in its own Python process (imports done before the clock starts) and
@@ -14,7 +15,7 @@ reports wall time and peak resident memory (``ru_maxrss``); each is run ``--repe
 (default 3) and the fastest time is kept, because the machine is shared:
 
 - floor: ``geopandas.read_parquet`` + ``shapely.STRtree(zones).query(parcels,
-  predicate="intersects")`` — the least work any check must do;
+  predicate="intersects")``, the zones in the layer's CRS (projected before the clock starts);
 - check-plots: ``wzgeo check-plots PARCELS --out OUT.parquet --sector nm_building`` (read,
   validate geometries, measure areas in EPSG:4545, zone shares and sector fit per parcel,
   write GeoParquet); also timed with ``--assume-valid`` (no validation) and with
@@ -42,8 +43,8 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def make_parcels(n: int, path: Path, *, seed: int = 0) -> None:
-    """Write ``n`` synthetic parcels over the district's bounding box to ``path``."""
+def make_parcels(n: int, path: Path, *, crs: str = "EPSG:4545", seed: int = 0) -> None:
+    """Write ``n`` synthetic parcels over the district's bounding box to ``path`` in ``crs``."""
     import geopandas as gpd
     import numpy as np
     import shapely
@@ -67,19 +68,22 @@ def make_parcels(n: int, path: Path, *, seed: int = 0) -> None:
     geoms = shapely.box(x0 + jx, y0 + jy, x0 + jx + size, y0 + jy + size)
     gdf = gpd.GeoDataFrame(
         {"plot_id": [f"P{i:07d}" for i in range(n)]}, geometry=geoms, crs="EPSG:4545"
-    ).to_crs("EPSG:4326")
+    ).to_crs(crs)
     gdf.to_parquet(path)
 
 
 def run_floor(path: Path) -> dict[str, float]:
     """Floor: read the GeoParquet and query its parcels against the zones' STRtree."""
     import geopandas as gpd
+    import pyarrow.parquet as pq
     import shapely
 
     from wzgeo.zonegeom import load_zone_geometry
 
+    geo = json.loads(pq.read_schema(path).metadata[b"geo"])
+    crs = geo["columns"][geo["primary_column"]].get("crs", "OGC:CRS84")
     zg = load_zone_geometry()
-    zones = zg.loc[zg.geometry.notna()].geometry.to_numpy()
+    zones = zg.loc[zg.geometry.notna()].to_crs(crs).geometry.to_numpy()
     t0 = time.perf_counter()
     parcels = gpd.read_parquet(path)
     tree = shapely.STRtree(zones)
@@ -129,6 +133,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (min time)")
+    parser.add_argument(
+        "--crs", nargs="+", default=["EPSG:4545", "EPSG:4326"], help="CRSs of the layers"
+    )
     parser.add_argument("--child", nargs=3, metavar=("MODE", "PARCELS", "OUT"), default=None)
     args = parser.parse_args()
     if args.child:
@@ -141,31 +148,35 @@ def main() -> int:
         return 0
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     lines = [
-        "| parcels | floor s | check-plots s | ratio | --assume-valid s | ratio "
+        "| parcels | layer CRS | floor s | check-plots s | ratio | --assume-valid s | ratio "
         "| --overlaps --distance s | ratio | peak MiB floor / check / full |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            src = Path(tmp) / f"parcels_{n}.parquet"
-            out = Path(tmp) / f"out_{n}.parquet"
-            t0 = time.perf_counter()
-            make_parcels(n, src)
-            logger.info("generated %d parcels in %.1f s", n, time.perf_counter() - t0)
-            r = {m: _child(m, src, out, repeat=args.repeat) for m in ("floor", *_EXTRA)}
-            base = r["floor"]["seconds"]
-            logger.info(
-                "%d: floor %.2f s, check-plots %.2f s, ratio %.2f",
-                n,
-                base,
-                r["check"]["seconds"],
-                r["check"]["seconds"] / base,
-            )
-            cells = [f"{n:,}", f"{base:.2f}"]
-            for m in _EXTRA:
-                cells += [f"{r[m]['seconds']:.2f}", f"{r[m]['seconds'] / base:.2f}"]
-            peaks = " / ".join(f"{r[m]['peak_mb']:.0f}" for m in ("floor", "check", "full"))
-            lines.append("| " + " | ".join([*cells, peaks]) + " |")
+            for crs in args.crs:
+                tag = crs.replace(":", "")
+                src = Path(tmp) / f"parcels_{n}_{tag}.parquet"
+                out = Path(tmp) / f"out_{n}_{tag}.parquet"
+                t0 = time.perf_counter()
+                make_parcels(n, src, crs=crs)
+                logger.info("generated %d parcels (%s) in %.1f s", n, crs, time.perf_counter() - t0)
+                r = {m: _child(m, src, out, repeat=args.repeat) for m in ("floor", *_EXTRA)}
+                base = r["floor"]["seconds"]
+                logger.info(
+                    "%d %s: floor %.2f s, check-plots %.2f s, ratio %.2f",
+                    n,
+                    crs,
+                    base,
+                    r["check"]["seconds"],
+                    r["check"]["seconds"] / base,
+                )
+                cells = [f"{n:,}", crs, f"{base:.2f}"]
+                for m in _EXTRA:
+                    cells += [f"{r[m]['seconds']:.2f}", f"{r[m]['seconds'] / base:.2f}"]
+                peaks = " / ".join(f"{r[m]['peak_mb']:.0f}" for m in ("floor", "check", "full"))
+                lines.append("| " + " | ".join([*cells, peaks]) + " |")
+                src.unlink()
     print("\n".join(lines))
     return 0
 

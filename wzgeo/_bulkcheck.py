@@ -338,7 +338,10 @@ def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> 
             geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
             repaired[rest[bad]] = True
             missing[rest] = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    rest_m = np.asarray(gpd.GeoSeries(geoms, crs=src).to_crs(epsg=_MEASURE_EPSG).to_numpy())
+    if shift == 0.0 or not len(rest):  # already in EPSG:4545, or nothing to project
+        rest_m = np.asarray(geoms, dtype=object)
+    else:
+        rest_m = np.asarray(gpd.GeoSeries(geoms, crs=src).to_crs(epsg=_MEASURE_EPSG).to_numpy())
     if len(rest):
         area[rest] = shapely.area(rest_m)
         bounds[rest] = shapely.bounds(rest_m)
@@ -352,7 +355,9 @@ def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> 
         slow = j >= 0
         out[slow] = rest_m[j[slow]]
         quick = np.flatnonzero(~slow)
-        if len(quick):
+        if len(quick) and shift == 0.0:  # already in EPSG:4545
+            out[quick] = plots.decode(rows[quick])
+        elif len(quick):
             g = gpd.GeoSeries(plots.decode(rows[quick]), crs=src)
             out[quick] = g.to_crs(epsg=_MEASURE_EPSG).to_numpy()
         return out
