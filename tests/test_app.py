@@ -390,11 +390,6 @@ def test_pages_with_filters_matching_nothing(page: str) -> None:
     assert at.sidebar.multiselect(key="flt_sector").value == ["chemicals"]
 
 
-@pytest.mark.xfail(
-    reason="wzgeo/labels.py lacks labels for the balance/intensity/siting columns "
-    "(n_projects, need_*_mu, remaining_km2, gap_*, suggestion_status ...); asked for",
-    strict=False,
-)
 @pytest.mark.parametrize("page", ["wzgeo/pages/zones.py", "wzgeo/pages/projects.py"])
 def test_every_table_column_has_a_chinese_header(page: str) -> None:
     at = _app(page)

@@ -73,6 +73,44 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "need_land_km2": ("项目用地需求（km²）", "Projects' land need (km²)"),
     "remaining_land_km2": ("剩余用地（km²）", "Remaining land (km²)"),
     "count": ("数量", "Count"),
+    "n_projects": ("项目数", "Projects"),
+    "need_plan_mu": ("规划已定位项目用地（亩）", "Land need, sited by the plan (mu)"),
+    "need_assigned_mu": ("人工指定项目用地（亩）", "Land need, assigned by users (mu)"),
+    "need_suggested_mu": ("建议落位项目用地（亩）", "Land need, suggested siting (mu)"),
+    "need_mu": ("项目用地需求（亩）", "Projects' land need (mu)"),
+    "need_km2": ("项目用地需求（km²）", "Projects' land need (km²)"),
+    "remaining_mu": ("剩余用地（亩）", "Remaining land (mu)"),
+    "remaining_km2": ("剩余用地（km²）", "Remaining land (km²)"),
+    "supply_mu": ("规划供地（亩）", "Planned supply (mu)"),
+    "supply_km2": ("规划供地（km²）", "Planned supply (km²)"),
+    "utilisation_pct": ("用地占用率（%）", "Land utilisation (%)"),
+    "overflow": ("超出供地", "Over capacity"),
+    "output_land_yi": (
+        "用地项目预计产值（亿元）",
+        "Expected output of land-using projects (100 M CNY)",
+    ),
+    "gap_2025_yi_per_km2": (
+        "距2025目标差距（亿元/km²）",
+        "Gap to the 2025 target (100 M CNY/km²)",
+    ),
+    "gap_2035_yi_per_km2": (
+        "距2035目标差距（亿元/km²）",
+        "Gap to the 2035 target (100 M CNY/km²)",
+    ),
+    "extra_output_2025_yi": (
+        "达到2025目标需新增产值（亿元）",
+        "Extra output to reach the 2025 target (100 M CNY)",
+    ),
+    "extra_output_2035_yi": (
+        "达到2035目标需新增产值（亿元）",
+        "Extra output to reach the 2035 target (100 M CNY)",
+    ),
+    "measured_note": ("面积量算说明", "Area measurement note"),
+    "plan_zone_id": ("规划所定园区", "Zone stated in the plan"),
+    "suggestion_status": ("建议落位状态", "Siting suggestion status"),
+    "plot_id": ("地块编号", "Plot id"),
+    "reason": ("理由", "Reason"),
+    "reason_text": ("理由说明", "Reason (text)"),
 }
 
 _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
