@@ -118,6 +118,14 @@ def test_district_rows() -> None:
     assert d.loc["baseline_2020", "intensity_yi_per_km2"] == pytest.approx(260.5 / 25.5)
 
 
+def test_district_rows_with_no_projects() -> None:
+    # a filter that matches nothing must give zero output and no intensity, not an error
+    d = district_intensity(PROJECTS.iloc[0:0], zones=ZONES).set_index("basis")
+    assert d.loc["land_need", "output_yi"] == 0
+    assert math.isnan(d.loc["land_need", "intensity_yi_per_km2"])
+    assert d.loc["target_land_2025", "extra_output_2025_yi"] == pytest.approx(50 * 20)
+
+
 def test_sector_rollup_to_parent() -> None:
     s = sector_intensity(PROJECTS, sectors=SECTORS)
     top = s.loc[s["level"] == "sector"].set_index("sector_id")

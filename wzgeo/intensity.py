@@ -245,6 +245,8 @@ def summarise_intensity(
         }
     )
     g = frame.groupby("key", sort=True).sum(numeric_only=True)
+    if by is None:  # one total row, also when no project is given (all counts 0)
+        g = g.reindex(pd.Index(["all"], name="key"), fill_value=0)
     out = pd.DataFrame(index=g.index)
     out["n_projects"] = g["one"]
     out["n_land"] = g["is_land"]
