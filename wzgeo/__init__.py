@@ -1,12 +1,39 @@
 """wzgeo — Wanzhou (万州区) industrial park and land-use explorer.
 
-Data sources → domain model → analysis → maps and reports → app and CLI. Each public module
-is imported here explicitly.
+Data sources → domain tables → analysis → maps and reports → app and CLI. Each public module
+is imported here explicitly (see ``docs/ARCHITECTURE.md`` for the layers); the Streamlit
+pieces (:mod:`wzgeo.appstate`, :mod:`wzgeo.pages`) are not, so the library imports without
+Streamlit running.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from wzgeo import paths, units
+from wzgeo import (
+    auth,
+    balance,
+    basedata,
+    crs,
+    intensity,
+    labels,
+    maps,
+    offline,
+    overlays,
+    paths,
+    plandata,
+    planparse,
+    plotcheck,
+    plotio,
+    quality,
+    reconcile,
+    rules,
+    savedwork,
+    sectorfit,
+    siting,
+    store,
+    storetransfer,
+    units,
+    zonegeom,
+)
 from wzgeo._errors import CRSError, DataFileError, InputFileError, WzgeoError, WzgeoTypeError
 
 try:
@@ -21,6 +48,28 @@ __all__ = [
     "WzgeoError",
     "WzgeoTypeError",
     "__version__",
+    "auth",
+    "balance",
+    "basedata",
+    "crs",
+    "intensity",
+    "labels",
+    "maps",
+    "offline",
+    "overlays",
     "paths",
+    "plandata",
+    "planparse",
+    "plotcheck",
+    "plotio",
+    "quality",
+    "reconcile",
+    "rules",
+    "savedwork",
+    "sectorfit",
+    "siting",
+    "store",
+    "storetransfer",
     "units",
+    "zonegeom",
 ]
