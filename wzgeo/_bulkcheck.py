@@ -81,8 +81,6 @@ class PlotGeometries:
             import pyarrow as pa
 
             arr = geoms
-            if isinstance(arr, pa.ChunkedArray):
-                arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
             if not (pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type)):
                 raise TypeError(f"WKB must be a binary array, got {arr.type}")
             self._wkb = arr
@@ -139,17 +137,30 @@ def _rings_from_geoms(geoms: np.ndarray) -> list[_Rings]:
     return out
 
 
-def _rings_from_wkb(arr: Any) -> list[_Rings]:
+def _rings_from_wkb(col: Any) -> list[_Rings]:
+    """Single-ring polygons of a WKB column, chunk by chunk (row numbers over all chunks)."""
+    import pyarrow as pa
+
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    out: list[_Rings] = []
+    base = 0
+    for chunk in chunks:
+        out += [_Rings(r.rows + base, r.x, r.y) for r in _rings_from_wkb_chunk(chunk)]
+        base += len(chunk)
+    return out
+
+
+def _rings_from_wkb_chunk(arr: Any) -> list[_Rings]:
     """Read little-endian 2D WKB polygons with one ring straight from the Arrow buffers."""
     import pyarrow as pa
 
     n = len(arr)
-    if n == 0:
-        return []
     bufs = arr.buffers()
+    if n == 0 or bufs[2] is None:
+        return []
     odt = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
     off = np.frombuffer(bufs[1], dtype=odt)[arr.offset : arr.offset + n + 1].astype(np.int64)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.empty(0, np.uint8)
+    data = np.frombuffer(bufs[2], dtype=np.uint8)
     start, length = off[:-1], off[1:] - off[:-1]
     ok = length >= 13
     if arr.null_count:
@@ -157,31 +168,20 @@ def _rings_from_wkb(arr: Any) -> list[_Rings]:
     if len(data) < 13:
         return []
     s = np.minimum(np.where(ok, start, 0), len(data) - 13)
-    order_byte = data[s]
-    # the three little-endian uint32 after the byte-order byte: type, rings, points
-    words = np.empty((n, 3), dtype=np.uint32)
-    residue = (s + 1) % 4
-    for r in range(4):
-        m = np.flatnonzero(residue == r)
-        if len(m):
-            view = np.frombuffer(bufs[2], dtype="<u4", offset=r, count=(len(data) - r) // 4)
-            words[m] = view[((s[m] + 1 - r) // 4)[:, None] + np.arange(3)]
+    # header: byte order, then little-endian uint32 type, number of rings, number of points
+    head = np.lib.stride_tricks.sliding_window_view(data, 13)[s]
+    words = np.ascontiguousarray(head[:, 1:]).view("<u4")
     npts = words[:, 2].astype(np.int64)
     # byte order 1 (little endian), type 3 (Polygon, 2D), one ring, the length adds up
-    simple = ok & (order_byte == 1) & (words[:, 0] == 3) & (words[:, 1] == 1)
+    simple = ok & (head[:, 0] == 1) & (words[:, 0] == 3) & (words[:, 1] == 1)
     simple &= length == 13 + 16 * npts
     rows = np.flatnonzero(simple)
     out = []
     for k, grows, _pos in _groups(rows, npts[rows]):
-        first = start[grows] + 13  # byte offset of the first x
-        residue = first % 8
-        for r in np.unique(residue):
-            m = np.flatnonzero(residue == r)
-            view = np.frombuffer(
-                bufs[2], dtype="<f8", offset=int(r), count=(len(data) - int(r)) // 8
-            )
-            xy = view[((first[m] - r) // 8)[:, None] + np.arange(2 * k)]
-            out.append(_Rings(grows[m], xy[:, 0::2], xy[:, 1::2]))
+        # each ring's coordinates are 16 k contiguous bytes after its 13-byte header
+        window = np.lib.stride_tricks.sliding_window_view(data, 16 * k)
+        xy = window[start[grows] + 13].view("<f8")
+        out.append(_Rings(grows, xy[:, 0::2], xy[:, 1::2]))
     return out
 
 

@@ -161,7 +161,7 @@ def _categorical(labels: list[str], idx: np.ndarray, missing: str) -> Any:
 
 
 def _empty_strings(n: int) -> pd.Series:
-    return pd.Series(pd.array(np.full(n, "", dtype=object), dtype="string"))
+    return pd.Series(_take([], np.full(n, -1, dtype=np.int64), ""))
 
 
 def _nearest(geoms: np.ndarray, zones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
