@@ -167,3 +167,31 @@ def test_screenshot_for_review(chromium: Any, tmp_path: Path) -> None:
         shot = save_screenshot(page, "export_en_sector")
         assert shot.stat().st_size > 10_000
         assert seen["blocked"] == []
+
+
+_CENTRE_JS = """() => {
+  const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
+  const c = window[key].getCenter(); return [c.lat, c.lng];
+}"""
+
+
+def test_highlighted_project_stays_out_of_the_cluster(chromium: Any, tmp_path: Path) -> None:
+    from shapely.geometry import box
+    from test_maps import GAOFENG_BOX
+
+    # AU-01 (hostile name) shares its point with NM-CU-01: highlighted, it is drawn on its own
+    path = _export(tmp_path, "none", highlight=["AU-01"])
+    with opened(chromium, path, "export_highlight") as (page, seen):
+        assert page.locator(".wz-proj.wz-hl").count() == 1
+        assert page.locator(".marker-cluster").count() == 0  # NM-CU-01 alone: no cluster
+        # NM-CU-01 and AU-01 side by side (EI-01 in wuqiao is out of view)
+        assert page.locator(".wz-proj").count() == 2
+        # the view is fitted to the highlighted project
+        lat, lng = page.evaluate(_CENTRE_JS)
+        rp = box(*GAOFENG_BOX).representative_point()
+        assert lat == pytest.approx(rp.y, abs=0.005) and lng == pytest.approx(rp.x, abs=0.005)
+        page.locator(".wz-proj.wz-hl").hover(force=True)  # drawn above NM-CU-01
+        page.wait_for_timeout(200)
+        assert HOSTILE in page.locator(".leaflet-tooltip").last.inner_text()
+        assert page.locator("img[src=x]").count() == 0
+        assert seen == {"blocked": [], "dialogs": [], "errors": []}

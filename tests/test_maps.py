@@ -97,6 +97,29 @@ def zone_features(m: object) -> dict[str, dict[str, object]]:
     return found
 
 
+_PROJECT_LAYER = re.compile(
+    r"var (project_markers_\w+) = L\.geoJSON\((\{.*?\}), \{pointToLayer:.*?"
+    r"(\w+)\.(addLayers|addTo)\(",
+)
+
+
+def project_layers(html: str) -> list[tuple[bool, list[dict[str, object]]]]:
+    """(clustered, features) of every project marker layer in the rendered page."""
+    found = []
+    for _name, data, _target, how in _PROJECT_LAYER.findall(html):
+        found.append((how == "addLayers", json.loads(data)["features"]))
+    return found
+
+
+def project_points(html: str) -> dict[str, dict[str, object]]:
+    """project_id -> properties and [lon, lat] of every drawn project."""
+    return {
+        f["properties"]["project_id"]: {**f["properties"], "lonlat": f["geometry"]["coordinates"]}
+        for _, feats in project_layers(html)
+        for f in feats
+    }
+
+
 def test_layers_legend_and_target(frames: dict[str, object]) -> None:
     _, html = render(**frames, basemap="none")
     for name in ("万州区界", "园区（按园区级别）", "地均产出 (亿元/km²)", "重点项目"):
@@ -140,14 +163,17 @@ def test_not_located_and_unplaced_listed_not_drawn(frames: dict[str, object]) ->
     assert reasons == {"FP-FD-01": "zone_not_located", "EQ-01": "no_zone"}
     assert set(zone_features(m)) == {"gaofeng", "wuqiao"}
     assert html.count('class=\\"wz-proj') == 3  # three drawn markers, not five
+    assert sorted(project_points(html)) == ["AU-01", "EI-01", "NM-CU-01"]
     assert "位置未知、未绘制的园区" in html and "九龙园A区" in html
 
 
 def test_project_placed_at_zone_representative_point(frames: dict[str, object]) -> None:
     _, html = render(**frames, basemap="none")
     rp = box(*GAOFENG_BOX).representative_point()
-    latlng = f"[{rp.y}, {rp.x}]"
-    assert html.count(latlng) == 2  # NM-CU-01 and AU-01, [lat, lon]
+    points = project_points(html)
+    assert points["NM-CU-01"]["lonlat"] == points["AU-01"]["lonlat"] == [rp.x, rp.y]  # GeoJSON
+    wq = box(*WUQIAO_BOX).representative_point()
+    assert points["EI-01"]["lonlat"] == [wq.x, wq.y]
     assert "建议园区（推算）" in html  # AU-01's location label in its popup
     assert "用户指定园区" in html
 
@@ -159,7 +185,11 @@ def test_hostile_names_are_escaped(frames: dict[str, object]) -> None:
     # every occurrence sits in a JSON string literal we emit, never in a backtick template
     for line in html.splitlines():
         if "alert(2)" in line:
-            assert re.search(r'(bind(Tooltip|Popup)\(|innerHTML=)"', line), line
+            assert re.search(r'(bind(Tooltip|Popup)\(|innerHTML=|L\.geoJSON\()[{"]', line), line
+    # the project's tooltip/popup HTML, as Leaflet receives it, shows the name as text
+    tip = str(project_points(html)["AU-01"]["html"])
+    assert "&lt;img src=x onerror=alert(1)&gt; `${alert(2)}`" in tip
+    assert "<img" not in tip
 
 
 def test_only_tile_templates_are_external(frames: dict[str, object]) -> None:
@@ -209,6 +239,26 @@ def test_highlight_project_and_zone(frames: dict[str, object]) -> None:
     _, html = render(**frames, basemap="none", highlight=["EI-01", "gaofeng"])
     assert "wz-proj wz-hl" in html
     assert '"color": "#ff00ff"' in html
+    # the highlighted project is in its own layer outside the cluster; the rest are clustered
+    layers = {clustered: feats for clustered, feats in project_layers(html)}
+    assert [f["properties"]["project_id"] for f in layers[False]] == ["EI-01"]  # type: ignore[index]
+    assert layers[False][0]["properties"]["hl"] is True  # type: ignore[index]
+    assert 'class="wz-proj wz-hl"' in layers[False][0]["properties"]["icon"]  # type: ignore[index,operator]
+    assert sorted(f["properties"]["project_id"] for f in layers[True]) == ["AU-01", "NM-CU-01"]  # type: ignore[index]
+    _, plain = render(**frames, basemap="none")
+    assert [c for c, _ in project_layers(plain)] == [True]  # no highlight: one clustered layer
+
+
+def test_one_project_layer_whatever_the_number_of_projects(frames: dict[str, object]) -> None:
+    """Rendering cost must not grow with one folium element per project (app round trip)."""
+    p = frames["projects"]
+    many = pd.concat([p] * 40, ignore_index=True)  # type: ignore[list-item]
+    many["project_id"] = [f"P-{i:03d}" for i in range(len(many))]
+    _, html = render(**{**frames, "projects": many}, basemap="none")
+    assert len(project_points(html)) == 3 * 40
+    assert html.count("L.geoJSON(") == 1  # the project layer (folium's zones: L.geoJson)
+    assert "L.marker(" in html and html.count("L.marker(") == 1  # inside pointToLayer only
+    assert "L.divIcon(" in html and "bindTooltip(p.html" in html
 
 
 def test_inputs_not_mutated(frames: dict[str, object]) -> None:
@@ -360,7 +410,8 @@ def test_project_own_point_geometry_is_used(frames: dict[str, object]) -> None:
         crs=4326,
     )
     m, html = render(**{**frames, "projects": geo}, basemap="none")
-    assert "[30.9, 108.6]" in html  # NM-CU-01 at its own point
+    points = project_points(html)
+    assert points["NM-CU-01"]["lonlat"] == [108.6, 30.9]  # at its own point
     rp = box(*GAOFENG_BOX).representative_point()
-    assert html.count(f"[{rp.y}, {rp.x}]") == 1  # only AU-01 at the zone's point
+    assert points["AU-01"]["lonlat"] == [rp.x, rp.y]  # at the zone's point
     assert len(m.notes.projects_unplaced) == 2  # type: ignore[attr-defined]

@@ -4,7 +4,9 @@ Every text that comes from data is HTML-escaped (:func:`esc`) and then embedded 
 JavaScript as a JSON string literal with ``<``, ``>`` and ``&`` escaped (:func:`js_string`),
 so a name such as ``<img src=x onerror=alert(1)>``, a backtick or ``${...}`` shows as text.
 :class:`BindContent` binds such HTML as a tooltip or popup, :class:`Control` shows it in a
-corner of the map, :class:`Css` adds a stylesheet.
+corner of the map, :class:`Css` adds a stylesheet, :class:`ProjectMarkers` draws many project
+points as one GeoJSON layer whose tooltips, popups and icons are such pre-escaped HTML
+(:func:`js_json` embeds the data).
 """
 
 from __future__ import annotations
@@ -20,7 +22,42 @@ from jinja2 import Template
 from wzgeo._mapinputs import is_missing
 from wzgeo.labels import label
 
-__all__ = ["BindContent", "Control", "Css", "bind_text", "esc", "field", "js_string", "num_text"]
+__all__ = [
+    "BindContent",
+    "Control",
+    "Css",
+    "ProjectMarkers",
+    "bind_text",
+    "esc",
+    "field",
+    "js_json",
+    "js_string",
+    "num_text",
+]
+
+
+def js_json(value: object) -> str:
+    """A JSON value as a JavaScript literal safe inside ``<script>`` (no ``<``, ``>``, ``&``).
+
+    Parameters
+    ----------
+    value
+        Anything :func:`json.dumps` accepts (strings, numbers, lists, dicts).
+
+    Returns
+    -------
+    str
+        Compact JSON in which ``<``, ``>``, ``&``, U+2028 and U+2029 are ``\\u`` escapes
+        (they can occur only inside string literals, so the value is unchanged).
+    """
+    return (
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def js_string(value: str) -> str:
@@ -36,14 +73,7 @@ def js_string(value: str) -> str:
     str
         The literal, quotes included.
     """
-    return (
-        json.dumps(value, ensure_ascii=False)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    return js_json(value)
 
 
 def esc(value: object) -> str:
@@ -207,3 +237,50 @@ class Css(MacroElement):
         super().__init__()
         self._name = "Css"
         self.css = css
+
+
+class ProjectMarkers(MacroElement):
+    """Project points as one Leaflet GeoJSON layer of ``L.divIcon`` markers.
+
+    One element (one template) draws any number of projects, instead of a folium ``Marker``,
+    ``DivIcon``, tooltip and popup per project. Each feature's ``properties`` carry:
+
+    ``html``
+        Escaped HTML, bound as the marker's tooltip and popup (up to 360 px wide).
+    ``icon``
+        Escaped HTML of the marker's icon (class ``wz-proj``).
+    ``size``
+        Icon diameter in pixels; the icon is anchored at its centre.
+    ``hl``
+        Highlighted: drawn above the other markers.
+
+    The data are embedded with :func:`js_json`, so no text of them can end the script.
+
+    Parameters
+    ----------
+    features
+        GeoJSON point features ([lon, lat]) with the properties above.
+    clustered
+        The parent is a ``MarkerCluster``: its ``addLayers`` receives the markers (so they are
+        clustered); otherwise the GeoJSON layer is added to the parent as it is.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {pointToLayer: function(f, ll) {"
+        "var p = f.properties, s = p.size, h = Math.floor(s / 2);"
+        "var m = L.marker(ll, {icon: L.divIcon({html: p.icon, iconSize: [s, s], "
+        "iconAnchor: [h, h], className: 'wz-proj-icon'}), zIndexOffset: p.hl ? 1000 : 0});"
+        "m.bindTooltip(p.html, {});m.bindPopup(p.html, {maxWidth: 360});return m;}});"
+        "{% if this.clustered %}"
+        "{{ this._parent.get_name() }}.addLayers({{ this.get_name() }}.getLayers());"
+        "{% else %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, features: list[dict[str, Any]], *, clustered: bool):
+        super().__init__()
+        self._name = "ProjectMarkers"
+        self.features = features
+        self.clustered = clustered
+        self.data = js_json({"type": "FeatureCollection", "features": features})

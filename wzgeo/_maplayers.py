@@ -3,7 +3,8 @@
 Each ``add_*`` function adds folium layers to a map and returns what the legend needs. The
 geometries are already in display coordinates (GCJ-02 on Gaode tiles); folium's [lat, lon]
 order appears only here, at the edge. Tooltip and popup texts are escaped HTML
-(:mod:`wzgeo._maphtml`).
+(:mod:`wzgeo._maphtml`). The project markers are one GeoJSON layer (not a folium element per
+project), which keeps rendering the map fast.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.plugins import MarkerCluster
 
-from wzgeo._maphtml import bind_text, esc, field, num_text
+from wzgeo._maphtml import ProjectMarkers, bind_text, esc, field, num_text
 from wzgeo._mapinputs import intensity_by_zone, is_missing, zone_name
 from wzgeo._mapstyle import (
     HIGHLIGHT_COLOUR,
@@ -40,6 +41,8 @@ __all__ = [
     "add_project_layer",
     "add_zone_layers",
     "fit_view",
+    "project_features",
+    "project_icon_html",
     "project_popup",
     "zone_tooltip",
 ]
@@ -272,6 +275,91 @@ def add_zone_layers(
     return used
 
 
+def project_icon_html(*, colour: str, size_px: int, mark: str, highlighted: bool) -> str:
+    """The HTML of a project marker's icon: a disc of the sector colour with the stage mark.
+
+    Parameters
+    ----------
+    colour
+        CSS colour of the sector.
+    size_px
+        Diameter in pixels.
+    mark
+        The stage character.
+    highlighted
+        Outline the disc in magenta (class ``wz-hl``).
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+    """
+    css_class = "wz-proj wz-hl" if highlighted else "wz-proj"
+    style = f"width:{int(size_px)}px;height:{int(size_px)}px;background:{colour}"
+    return f'<div class="{css_class}" style="{esc(style)}">{esc(mark)}</div>'
+
+
+def project_features(
+    placed: gpd.GeoDataFrame,
+    *,
+    parents: Mapping[str, str],
+    highlight: set[str],
+    lang: str,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """GeoJSON point features of the projects for :class:`wzgeo._maphtml.ProjectMarkers`.
+
+    Parameters
+    ----------
+    placed
+        Display points of the projects, from :func:`wzgeo._mapinputs.place_projects`.
+    parents
+        Sector hierarchy, ``sector_id`` → ``parent_id``.
+    highlight
+        Project ids to outline in magenta.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    features : list of dict
+        One feature per project, in table order: [lon, lat] point; properties
+        ``project_id``, ``html`` (escaped tooltip and popup), ``icon`` (escaped icon HTML),
+        ``size`` (px) and ``hl`` (highlighted).
+    used : list of str
+        Sector colour keys used, in order of use.
+    """
+    features: list[dict[str, Any]] = []
+    used: list[str] = []
+    for r in placed.itertuples():
+        rec = r._asdict()
+        key = sector_key(top_sector(rec.get("sector_id"), parents))
+        if key not in used:
+            used.append(key)
+        pid = str(rec["project_id"])
+        is_hl = pid in highlight
+        size = marker_px(rec.get("output_yi"))
+        icon = project_icon_html(
+            colour=SECTOR_COLOURS.get(key, OTHER_COLOUR),
+            size_px=size,
+            mark=stage_mark(rec.get("stage"), lang),
+            highlighted=is_hl,
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r.geometry.x, r.geometry.y]},
+                "properties": {
+                    "project_id": pid,
+                    "html": project_popup(rec, lang),
+                    "icon": icon,
+                    "size": size,
+                    "hl": is_hl,
+                },
+            }
+        )
+    return features, used
+
+
 def add_project_layer(
     m: folium.Map,
     placed: gpd.GeoDataFrame,
@@ -281,6 +369,10 @@ def add_project_layer(
     lang: str,
 ) -> list[str]:
     """Clustered project markers (colour: sector; size: output; letter: stage).
+
+    All projects are one GeoJSON layer (:class:`wzgeo._maphtml.ProjectMarkers`) whose
+    markers go into a marker cluster; highlighted projects are a second such layer outside
+    the cluster, so they are never hidden in a cluster.
 
     Parameters
     ----------
@@ -303,32 +395,13 @@ def add_project_layer(
     group = folium.FeatureGroup(name=label("ui.projects", lang), show=True)
     cluster = MarkerCluster(options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True})
     cluster.add_to(group)
-    used: list[str] = []
-    for r in placed.itertuples():
-        rec = r._asdict()
-        key = sector_key(top_sector(rec.get("sector_id"), parents))
-        colour = SECTOR_COLOURS.get(key, OTHER_COLOUR)
-        if key not in used:
-            used.append(key)
-        is_hl = str(rec["project_id"]) in highlight
-        size = marker_px(rec.get("output_yi"))
-        mark = stage_mark(rec.get("stage"), lang)
-        icon = folium.DivIcon(
-            html=(
-                f'<div class="wz-proj{" wz-hl" if is_hl else ""}" style="width:{size}px;'
-                f'height:{size}px;background:{colour}">{mark}</div>'
-            ),
-            icon_size=(size, size),
-            icon_anchor=(size // 2, size // 2),
-            class_name="wz-proj-icon",
-        )
-        marker = folium.Marker(
-            location=[r.geometry.y, r.geometry.x],  # folium: [lat, lon]
-            icon=icon,
-            z_index_offset=1000 if is_hl else 0,
-        )
-        bind_text(marker, project_popup(rec, lang), sticky=False, popup=True)
-        marker.add_to(group if is_hl else cluster)  # a highlighted project is never hidden
+    features, used = project_features(placed, parents=parents, highlight=highlight, lang=lang)
+    clustered = [f for f in features if not f["properties"]["hl"]]
+    highlighted = [f for f in features if f["properties"]["hl"]]
+    if clustered:
+        cluster.add_child(ProjectMarkers(clustered, clustered=True))
+    if highlighted:  # a highlighted project is never hidden in a cluster
+        group.add_child(ProjectMarkers(highlighted, clustered=False))
     group.add_to(m)
     return used
 
