@@ -281,6 +281,5 @@ class ProjectMarkers(MacroElement):
     def __init__(self, features: list[dict[str, Any]], *, clustered: bool):
         super().__init__()
         self._name = "ProjectMarkers"
-        self.features = features
         self.clustered = clustered
         self.data = js_json({"type": "FeatureCollection", "features": features})

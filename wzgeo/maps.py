@@ -15,7 +15,10 @@ string literal with ``<``, ``>`` and ``&`` escaped, so a name such as
 The work is shared with private helpers, one concern each: :mod:`wzgeo._mapinputs` (checks,
 zone and project locations, GCJ-02 display), :mod:`wzgeo._mapstyle` (colours, marker sizes,
 CSS), :mod:`wzgeo._maphtml` (escaping, Leaflet elements), :mod:`wzgeo._maplayers` (basemap,
-zones, projects) and :mod:`wzgeo._maplegend` (legend, banner).
+zones, projects) and :mod:`wzgeo._maplegend` (legend, banner). The project markers are one
+GeoJSON layer drawn by a single element (:class:`wzgeo._maphtml.ProjectMarkers`), not a folium
+element per project, so rendering the map (e.g. by ``st_folium`` on every app rerun) stays
+fast.
 """
 
 from __future__ import annotations
