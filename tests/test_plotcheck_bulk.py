@@ -191,3 +191,22 @@ def test_missing_geometry_in_wkb_is_refused() -> None:
     wkb = pa.array([*shapely.to_wkb(np.array(geoms)), None], type=pa.binary())
     with pytest.raises(WzgeoError, match="no geometry"):
         check_plot_layer(wkb, crs="EPSG:4545", zones_geo=ZONES_GEO)
+
+
+def test_approximate_projection_only_where_it_agrees() -> None:
+    from pyproj import CRS, Transformer
+
+    from wzgeo._bulkcheck import _Projector
+
+    exact = Transformer.from_crs("EPSG:4326", "EPSG:4545", always_xy=True)
+    proj = _Projector(CRS.from_epsg(4326))
+    assert proj.fast is not None
+    rng = np.random.default_rng(2)
+    for lon0, fast in ((108.0, True), (108.8, True), (113.5, False)):
+        x = rng.uniform(lon0 - 0.1, lon0 + 0.1, 5000)
+        y = rng.uniform(30.5, 31.0, 5000)
+        assert proj._fast_agrees(x, y) is fast
+        ex, ey = exact.transform(x, y)
+        px, py = x.copy(), y.copy()
+        proj.transform(px, py)
+        assert np.abs(px - ex).max() < 1e-6 and np.abs(py - ey).max() < 1e-6
