@@ -148,10 +148,13 @@ def _as_arrays(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray, bool]:
     return lon_a, lat_a, scalar
 
 
-def _out(lon: np.ndarray, lat: np.ndarray, scalar: bool) -> tuple[Any, Any]:
+def _shift_lonlat(shift: Any, lon: Any, lat: Any) -> tuple[Any, Any]:
+    """Apply an array shift to scalar or array-like lon/lat; floats back for scalars."""
+    lon_a, lat_a, scalar = _as_arrays(lon, lat)
+    out_lon, out_lat = shift(lon_a, lat_a)
     if scalar:
-        return float(lon[0]), float(lat[0])
-    return lon, lat
+        return float(out_lon[0]), float(out_lat[0])
+    return out_lon, out_lat
 
 
 def out_of_china(lon: Any, lat: Any) -> Any:
@@ -277,38 +280,32 @@ def wgs84_to_gcj02(lon: Any, lat: Any) -> tuple[Any, Any]:
     tuple
         ``(lon, lat)`` in GCJ-02: floats for scalar input, else numpy arrays.
     """
-    lon_a, lat_a, scalar = _as_arrays(lon, lat)
-    return _out(*_wgs_to_gcj(lon_a, lat_a), scalar)
+    return _shift_lonlat(_wgs_to_gcj, lon, lat)
 
 
 def gcj02_to_wgs84(lon: Any, lat: Any) -> tuple[Any, Any]:
     """Shift GCJ-02 lon/lat back to WGS84 (iterative inverse, error far below 0.5 m)."""
-    lon_a, lat_a, scalar = _as_arrays(lon, lat)
-    return _out(*_gcj_to_wgs(lon_a, lat_a), scalar)
+    return _shift_lonlat(_gcj_to_wgs, lon, lat)
 
 
 def gcj02_to_bd09(lon: Any, lat: Any) -> tuple[Any, Any]:
     """Shift GCJ-02 lon/lat to BD-09 (Baidu)."""
-    lon_a, lat_a, scalar = _as_arrays(lon, lat)
-    return _out(*_gcj_to_bd(lon_a, lat_a), scalar)
+    return _shift_lonlat(_gcj_to_bd, lon, lat)
 
 
 def bd09_to_gcj02(lon: Any, lat: Any) -> tuple[Any, Any]:
     """Shift BD-09 lon/lat back to GCJ-02 (iterative inverse)."""
-    lon_a, lat_a, scalar = _as_arrays(lon, lat)
-    return _out(*_bd_to_gcj(lon_a, lat_a), scalar)
+    return _shift_lonlat(_bd_to_gcj, lon, lat)
 
 
 def wgs84_to_bd09(lon: Any, lat: Any) -> tuple[Any, Any]:
     """Shift WGS84 lon/lat to BD-09 (via GCJ-02); unchanged outside China."""
-    lon_a, lat_a, scalar = _as_arrays(lon, lat)
-    return _out(*_wgs_to_bd(lon_a, lat_a), scalar)
+    return _shift_lonlat(_wgs_to_bd, lon, lat)
 
 
 def bd09_to_wgs84(lon: Any, lat: Any) -> tuple[Any, Any]:
     """Shift BD-09 lon/lat back to WGS84 (via GCJ-02); unchanged outside China."""
-    lon_a, lat_a, scalar = _as_arrays(lon, lat)
-    return _out(*_bd_to_wgs(lon_a, lat_a), scalar)
+    return _shift_lonlat(_bd_to_wgs, lon, lat)
 
 
 # ---------------------------------------------------------------------------------------------
