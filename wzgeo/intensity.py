@@ -152,6 +152,17 @@ def _gap_columns(
         out[f"below_{year}"] = below.mask(intensity.isna())
 
 
+def _intensity_columns(
+    out: pd.DataFrame, output_yi: pd.Series, area_km2: pd.Series, targets: IntensityTargets
+) -> None:
+    """Add intensity (亿元/km² and 万元/亩, none where the area is not positive) and gaps."""
+    out["intensity_yi_per_km2"] = output_yi / area_km2.where(area_km2 > 0)
+    out["intensity_wan_per_mu"] = out["intensity_yi_per_km2"].map(
+        yi_per_km2_to_wan_per_mu, na_action="ignore"
+    )
+    _gap_columns(out, output_yi, area_km2, targets)
+
+
 def project_intensity(
     projects: pd.DataFrame, *, targets: IntensityTargets | None = None
 ) -> pd.DataFrame:
@@ -253,12 +264,7 @@ def summarise_intensity(
     out["land_mu"] = g["land_mu"]
     out["land_km2"] = g["land_mu"] / MU_PER_KM2
     out["output_land_yi"] = g["output_land_yi"]
-    land_km2 = out["land_km2"].where(out["land_km2"] > 0)
-    out["intensity_yi_per_km2"] = out["output_land_yi"] / land_km2
-    out["intensity_wan_per_mu"] = out["intensity_yi_per_km2"].map(
-        yi_per_km2_to_wan_per_mu, na_action="ignore"
-    )
-    _gap_columns(out, out["output_land_yi"], out["land_km2"], t)
+    _intensity_columns(out, out["output_land_yi"], out["land_km2"], t)
     out["n_floor_space"] = g["is_floor"]
     out["floor_m2"] = g["floor_m2"]
     out["output_floor_space_yi"] = g["output_floor_space_yi"]
@@ -363,12 +369,7 @@ def zone_intensity(
     for col in ("n_land", "n_floor_space", "n_no_new_land"):
         out[col] = out[col].astype("int64")
     out = out.rename(columns={"land_mu": "land_need_mu"})
-    planned = out["planned_land_km2"].where(out["planned_land_km2"] > 0)
-    out["intensity_yi_per_km2"] = out["output_land_yi"] / planned
-    out["intensity_wan_per_mu"] = out["intensity_yi_per_km2"].map(
-        yi_per_km2_to_wan_per_mu, na_action="ignore"
-    )
-    _gap_columns(out, out["output_land_yi"], out["planned_land_km2"], t)
+    _intensity_columns(out, out["output_land_yi"], out["planned_land_km2"], t)
     out["area_km2_measured"] = np.nan
     out["measured_note"] = "no geometry / 无几何"
     if zones_geo is not None:
