@@ -290,8 +290,9 @@ class MeasuredPlots:
     ----------
     area_m2
         Area of each plot (EPSG:4545).
-    bounds_m
-        ``(n, 4)`` bounding boxes in EPSG:4545.
+    near
+        Plots whose EPSG:4545 bounding box meets one of the ``near_boxes`` given to
+        :func:`measure_plots` (all plots when none were given).
     repaired
         Plots found invalid and repaired with ``make_valid``.
     missing
@@ -303,15 +304,21 @@ class MeasuredPlots:
     """
 
     area_m2: np.ndarray
-    bounds_m: np.ndarray
+    near: np.ndarray
     repaired: np.ndarray
     missing: np.ndarray
     projected: Callable[[np.ndarray], np.ndarray]
     n_fast: int
 
 
-def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> MeasuredPlots:
-    """Validate (and repair) plots and measure their area and bounds in EPSG:4545.
+def measure_plots(
+    plots: PlotGeometries,
+    crs: Any,
+    *,
+    validate: bool = True,
+    near_boxes: np.ndarray | None = None,
+) -> MeasuredPlots:
+    """Validate (and repair) plots, measure their area in EPSG:4545, find those near boxes.
 
     Gives the numbers of the straightforward way (``is_valid`` / ``make_valid`` on every
     geometry, ``GeoSeries.to_crs(4545)``, ``shapely.area``) up to rounding.
@@ -324,6 +331,8 @@ def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> 
         Their CRS (anything pyproj accepts).
     validate
         Check validity and repair invalid geometries.
+    near_boxes
+        ``(z, 4)`` boxes (minx, miny, maxx, maxy) in EPSG:4545, e.g. the zones' bounds.
 
     Returns
     -------
@@ -334,7 +343,19 @@ def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> 
     src = CRS.from_user_input(crs)
     n = plots.n
     area = np.full(n, np.nan)
-    bounds = np.full((n, 4), np.nan)
+    near = np.zeros(n, dtype=bool) if near_boxes is not None else np.ones(n, dtype=bool)
+    boxes = (
+        np.empty((0, 4))
+        if near_boxes is None
+        else np.asarray(near_boxes, dtype=float) + np.array([-1, -1, 1, 1]) * _BOX_MARGIN_M
+    )
+
+    def meets(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+        hit = np.zeros(len(x0), dtype=bool)
+        for b in boxes:
+            hit |= (x0 <= b[2]) & (x1 >= b[0]) & (y0 <= b[3]) & (y1 >= b[1])
+        return hit
+
     repaired = np.zeros(n, dtype=bool)
     fast = np.zeros(n, dtype=bool)
     shift = _planar_shift(src)
@@ -365,8 +386,8 @@ def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> 
             if not good.all():  # outside the projection's domain: the general way
                 xt, yt, rows = xt[:, good], yt[:, good], rows[good]
         area[rows] = _shoelace_t(xt, yt)
-        bounds[rows, 0], bounds[rows, 1] = xt.min(axis=0), yt.min(axis=0)
-        bounds[rows, 2], bounds[rows, 3] = xt.max(axis=0), yt.max(axis=0)
+        if near_boxes is not None:
+            near[rows] = meets(xt.min(axis=0), yt.min(axis=0), xt.max(axis=0), yt.max(axis=0))
         fast[rows] = True
 
     rest = np.flatnonzero(~fast)
@@ -386,15 +407,15 @@ def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> 
         rest_m = np.asarray(gpd.GeoSeries(geoms, crs=src).to_crs(epsg=_MEASURE_EPSG).to_numpy())
     if len(rest):
         area[rest] = shapely.area(rest_m)
-        bounds[rest] = shapely.bounds(rest_m)
-    where_rest = np.full(n, -1, dtype=np.int64)
-    where_rest[rest] = np.arange(len(rest))
+        if near_boxes is not None:
+            b = shapely.bounds(rest_m)
+            near[rest] = meets(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
 
     def projected(rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         out = np.empty(len(rows), dtype=object)
-        j = where_rest[rows]
-        slow = j >= 0
+        j = np.minimum(np.searchsorted(rest, rows), max(len(rest) - 1, 0))
+        slow = rest[j] == rows if len(rest) else np.zeros(len(rows), dtype=bool)
         out[slow] = rest_m[j[slow]]
         quick = np.flatnonzero(~slow)
         if len(quick) and shift == 0.0:  # already in EPSG:4545
@@ -405,7 +426,7 @@ def measure_plots(plots: PlotGeometries, crs: Any, *, validate: bool = True) -> 
         return out
 
     logger.debug("measured %d plots, %d from coordinate arrays", n, int(fast.sum()))
-    return MeasuredPlots(area, bounds, repaired, missing, projected, int(fast.sum()))
+    return MeasuredPlots(area, near, repaired, missing, projected, int(fast.sum()))
 
 
 def zone_overlaps(
@@ -416,7 +437,7 @@ def zone_overlaps(
     Parameters
     ----------
     measured
-        From :func:`measure_plots`.
+        From :func:`measure_plots` with ``near_boxes`` = the bounds of ``zone_m``.
     zone_m
         Zone polygons in EPSG:4545.
 
@@ -427,15 +448,11 @@ def zone_overlaps(
         every plot would give them; the overlap is the plot's own area when the zone contains
         it, else the area of the intersection.
     """
-    b, n = measured.bounds_m, len(measured.area_m2)
+    n = len(measured.area_m2)
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     if n == 0 or len(zone_m) == 0:
         return empty
-    zb = shapely.bounds(zone_m) + np.array([-1, -1, 1, 1]) * _BOX_MARGIN_M
-    cand = np.zeros(n, dtype=bool)
-    for z in zb:
-        cand |= (b[:, 0] <= z[2]) & (b[:, 2] >= z[0]) & (b[:, 1] <= z[3]) & (b[:, 3] >= z[1])
-    rows = np.flatnonzero(cand)
+    rows = np.flatnonzero(measured.near)
     if not len(rows):
         return empty
     geoms = measured.projected(rows)

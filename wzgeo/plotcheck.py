@@ -401,7 +401,11 @@ def _check(
         fit_rows = fit_for_sector(fit, sector_id).set_index("zone_id")
 
     n = geoms.n
-    measured = measure_plots(geoms, crs, validate=validate)
+    zg = zones_geo.loc[zones_geo.geometry.notna() & ~zones_geo.geometry.is_empty]
+    zone_m = np.asarray(wzcrs.to_measure_crs(zg.geometry).to_numpy(), dtype=object)
+    measured = measure_plots(
+        geoms, crs, validate=validate, near_boxes=shapely.bounds(zone_m).reshape(-1, 4)
+    )
     if measured.missing.any():
         raise WzgeoError(
             "有地块没有几何（空或缺失），请删除这些行或补上边界。",
@@ -417,11 +421,9 @@ def _check(
     table["area_km2"] = area / M2_PER_KM2
 
     # zones
-    zg = zones_geo.loc[zones_geo.geometry.notna() & ~zones_geo.geometry.is_empty]
     not_located = sorted(set(zones_geo["zone_id"].astype(str)) - set(zg["zone_id"].astype(str)))
     zone_ids = zg["zone_id"].astype(str).to_numpy()
     quality = zg["geometry_quality"].astype(str).to_numpy()
-    zone_m = np.asarray(wzcrs.to_measure_crs(zg.geometry).to_numpy(), dtype=object)
     pi, zi, inter = zone_overlaps(measured, zone_m)
     keep = inter > _MIN_OVERLAP_M2
     pi, zi, inter = pi[keep], zi[keep], inter[keep]
