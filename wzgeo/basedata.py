@@ -61,6 +61,7 @@ __all__ = [
     "load_district",
     "load_river",
     "load_townships",
+    "read_vector_file",
     "write_geojson",
 ]
 
@@ -154,6 +155,40 @@ def base_dir() -> Path:
     return geodata_dir() / "base"
 
 
+def read_vector_file(
+    path: Path, *, unreadable_zh: str, unreadable_en: str, default_crs: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read a vector file with pyogrio; a :class:`DataFileError` naming it if GDAL cannot.
+
+    Parameters
+    ----------
+    path
+        The file (GeoJSON, GeoPackage, Shapefile or zipped Shapefile, …).
+    unreadable_zh, unreadable_en
+        The message when the file cannot be read; ``{e}`` in it is replaced by the reader's
+        error.
+    default_crs
+        CRS set when the file declares none; None leaves such a file without a CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As read (not reprojected).
+
+    Raises
+    ------
+    DataFileError
+        The file is unreadable, truncated or malformed.
+    """
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except _READ_ERRORS as e:
+        raise DataFileError(path, unreadable_zh.format(e=e), unreadable_en.format(e=e)) from e
+    if gdf.crs is None and default_crs is not None:
+        gdf = gdf.set_crs(default_crs)
+    return gdf
+
+
 def _read_layer(kind: str, path: Path | None) -> gpd.GeoDataFrame:
     p = Path(path) if path is not None else base_dir() / _FILES[kind]
     if not p.is_file():
@@ -164,16 +199,12 @@ def _read_layer(kind: str, path: Path | None) -> gpd.GeoDataFrame:
             "Base layer file not found. Rebuild it with `wzgeo build-geodata` "
             "(after `pip install -e .[geodata]`).",
         )
-    try:
-        gdf = gpd.read_file(p, engine="pyogrio")
-    except _READ_ERRORS as e:
-        raise DataFileError(
-            p,
-            f"无法读取底图文件（{e}）。请运行 `wzgeo build-geodata` 重新生成。",
-            f"Cannot read the base layer ({e}). Rebuild it with `wzgeo build-geodata`.",
-        ) from e
-    if gdf.crs is None:
-        gdf = gdf.set_crs(wzcrs.WGS84)
+    gdf = read_vector_file(
+        p,
+        unreadable_zh="无法读取底图文件（{e}）。请运行 `wzgeo build-geodata` 重新生成。",
+        unreadable_en="Cannot read the base layer ({e}). Rebuild it with `wzgeo build-geodata`.",
+        default_crs=wzcrs.WGS84,
+    )
     gdf = gdf.to_crs(wzcrs.WGS84)
     first = gdf.iloc[0] if len(gdf) else None
     gdf.attrs = {

@@ -23,7 +23,6 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio.errors
 import shapely
 from shapely import affinity
 from shapely.geometry import Point
@@ -48,19 +47,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-# What pyogrio/GDAL raise for unreadable, truncated or malformed files (all RuntimeError
-# subclasses), plus what geopandas raises for inconsistent data.
-_READ_ERRORS = (
-    pyogrio.errors.DataSourceError,
-    pyogrio.errors.DataLayerError,
-    pyogrio.errors.FieldError,
-    pyogrio.errors.GeometryError,
-    pyogrio.errors.FeatureError,
-    pyogrio.errors.CRSError,
-    ValueError,
-    OSError,
-)
 
 SCHEMATIC_FILE = "zones_schematic.geojson"
 """File name of the committed schematic zones in ``<geodata>/zones/``."""
@@ -457,14 +443,12 @@ def _infer_crs(gdf: gpd.GeoDataFrame, path: Path) -> str:
 
 
 def _read_official_file(path: Path, zone_geoms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except _READ_ERRORS as e:
-        raise DataFileError(
-            path,
-            f"无法读取（{e}）。请提供有效的 GeoJSON、GeoPackage 或 Shapefile（zip）。",
-            f"Cannot read the file ({e}). Provide a valid GeoJSON, GeoPackage or zipped Shapefile.",
-        ) from e
+    gdf = basedata.read_vector_file(
+        path,
+        unreadable_zh="无法读取（{e}）。请提供有效的 GeoJSON、GeoPackage 或 Shapefile（zip）。",
+        unreadable_en="Cannot read the file ({e}). "
+        "Provide a valid GeoJSON, GeoPackage or zipped Shapefile.",
+    )
     if gdf.empty:
         raise DataFileError(path, "文件中没有要素。", "The file holds no features.")
     if gdf.crs is None:
@@ -592,16 +576,13 @@ def _read_schematic(path: Path) -> gpd.GeoDataFrame:
             "找不到园区示意范围文件。请运行 `wzgeo build-geodata` 生成。",
             "The schematic zone file is missing. Build it with `wzgeo build-geodata`.",
         )
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except _READ_ERRORS as e:
-        raise DataFileError(
-            path,
-            f"无法读取园区示意范围文件（{e}）。请运行 `wzgeo build-geodata` 重新生成。",
-            f"Cannot read the schematic zone file ({e}). Rebuild it with `wzgeo build-geodata`.",
-        ) from e
-    if gdf.crs is None:
-        gdf = gdf.set_crs(wzcrs.WGS84)
+    gdf = basedata.read_vector_file(
+        path,
+        unreadable_zh="无法读取园区示意范围文件（{e}）。请运行 `wzgeo build-geodata` 重新生成。",
+        unreadable_en="Cannot read the schematic zone file ({e}). "
+        "Rebuild it with `wzgeo build-geodata`.",
+        default_crs=wzcrs.WGS84,
+    )
     _require_columns(gdf, _COLUMNS, str(path))
     gdf["located"] = gdf["located"].astype(bool)
     gdf["township_presumed"] = gdf["township_presumed"].astype(bool)
