@@ -27,6 +27,7 @@ __all__ = [
     "format_compact",
     "parse_csv_text",
     "read_csv_file",
+    "read_string_table",
     "split_list",
     "validate_table",
 ]
@@ -315,6 +316,41 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise DataFileError(path, "文件为空。", "the file is empty.")
     return parse_csv_text(path, text)
+
+
+def read_string_table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    """Read a UTF-8 CSV with pandas ``string`` cells and refuse it if a column is missing.
+
+    Used by the hand-edited analysis tables (``land_rules.csv``, ``sector_fit.csv``), whose
+    loaders check their values themselves.
+
+    Parameters
+    ----------
+    path
+        The file.
+    columns
+        The required columns, in header order (named in the message).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every column as ``string`` dtype, empty cells as ``""``.
+
+    Raises
+    ------
+    wzgeo.DataFileError
+        Naming the first missing column and the expected header.
+    """
+    df = pd.read_csv(path, dtype="string", encoding="utf-8", keep_default_na=False)
+    for col in columns:
+        if col not in df.columns:
+            fail(
+                path,
+                f"缺少列 {col}；表头应为 {','.join(columns)}。",
+                f"missing column {col}; the header must be {','.join(columns)}.",
+                col=col,
+            )
+    return df
 
 
 def check_foreign_keys(

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from wzgeo._errors import DataFileError, WzgeoError
+from wzgeo._validate import read_string_table
 from wzgeo.paths import geodata_dir
 
 __all__ = [
@@ -84,15 +85,7 @@ def load_rules(path: str | Path | None = None) -> pd.DataFrame:
         Missing column, unknown indicator or comparator, or a threshold that is not a number.
     """
     p = Path(path) if path is not None else land_rules_path()
-    df = pd.read_csv(p, dtype="string", encoding="utf-8", keep_default_na=False)
-    for col in RULE_COLUMNS:
-        if col not in df.columns:
-            raise DataFileError(
-                p,
-                f"缺少列 {col}；表头应为 {','.join(RULE_COLUMNS)}。",
-                f"missing column {col}; the header must be {','.join(RULE_COLUMNS)}.",
-                column=col,
-            )
+    df = read_string_table(p, RULE_COLUMNS)
     thresholds = []
     for i, r in enumerate(df.to_dict("records")):
         if r["indicator"] not in INDICATORS:

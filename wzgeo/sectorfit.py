@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from wzgeo._errors import DataFileError, WzgeoError
+from wzgeo._validate import read_string_table
 from wzgeo.paths import geodata_dir
 
 __all__ = [
@@ -320,15 +321,7 @@ def load_sector_fit(path: str | Path | None = None) -> pd.DataFrame:
         Missing column, unknown grade, empty id or duplicate sector × zone pair.
     """
     p = Path(path) if path is not None else sector_fit_path()
-    df = pd.read_csv(p, dtype="string", encoding="utf-8", keep_default_na=False)
-    for col in FIT_COLUMNS:
-        if col not in df.columns:
-            raise DataFileError(
-                p,
-                f"缺少列 {col}；表头应为 {','.join(FIT_COLUMNS)}。",
-                f"missing column {col}; the header must be {','.join(FIT_COLUMNS)}.",
-                column=col,
-            )
+    df = read_string_table(p, FIT_COLUMNS)
     for i, (s, z, g) in enumerate(zip(df["sector_id"], df["zone_id"], df["grade"], strict=True)):
         if not s or not z:
             raise DataFileError(
