@@ -210,3 +210,18 @@ def test_approximate_projection_only_where_it_agrees() -> None:
         px, py = x.copy(), y.copy()
         proj.transform(px, py)
         assert np.abs(px - ex).max() < 1e-6 and np.abs(py - ey).max() < 1e-6
+
+
+def test_small_batches_give_the_same_numbers(
+    plots: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wzgeo._bulkcheck as bulk
+
+    layer = plots.to_crs("EPSG:4326")
+    ref = _reference(layer)
+    monkeypatch.setattr(bulk, "_BATCH", 97)
+    wkb = pa.chunked_array(
+        [pa.array(shapely.to_wkb(layer.geometry.to_numpy()[i : i + 1000])) for i in (0, 1000, 2000)]
+    )
+    check = check_plot_layer(wkb, crs=layer.crs, plot_ids=layer["plot_id"], zones_geo=ZONES_GEO)
+    _compare(check.table, check.zone_overlaps, ref)

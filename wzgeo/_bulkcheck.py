@@ -28,7 +28,7 @@ are not strictly convex, tiny groups) goes the straightforward way, row by row i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,8 @@ _MIN_GROUP = 64
 _TURN_TOL = 1e-10
 # Largest difference (m) allowed between PROJ's approximate and exact Transverse Mercator.
 _APPROX_TOL_M = 1e-6
+# Rings measured at a time (temporary arrays of a few MB are reused rather than faulted in).
+_BATCH = 16_384
 # Bounding-box margin (m) of the zone candidate test; candidates are then checked exactly.
 _BOX_MARGIN_M = 0.001
 
@@ -100,8 +102,8 @@ class PlotGeometries:
         sub = self._wkb.take(pa.array(rows, type=pa.int64()))
         return np.asarray(shapely.from_wkb(sub.to_numpy(zero_copy_only=False)), dtype=object)
 
-    def rings(self) -> list[_Rings]:
-        """Polygons with exactly one ring (2D), grouped by their number of coordinates."""
+    def rings(self) -> Iterator[_Rings]:
+        """Polygons with exactly one ring (2D), in batches of the same number of coordinates."""
         if self._geoms is not None:
             return _rings_from_geoms(self._geoms)
         return _rings_from_wkb(self._wkb)
@@ -123,7 +125,13 @@ def _groups(rows: np.ndarray, counts: np.ndarray) -> list[tuple[int, np.ndarray,
     return out
 
 
-def _rings_from_geoms(geoms: np.ndarray) -> list[_Rings]:
+def _batches(rows: np.ndarray) -> Iterator[np.ndarray]:
+    """``rows`` in slices of at most :data:`_BATCH` (small arrays are reused, not faulted in)."""
+    for lo in range(0, len(rows), _BATCH):
+        yield rows[lo : lo + _BATCH]
+
+
+def _rings_from_geoms(geoms: np.ndarray) -> Iterator[_Rings]:
     simple = (
         (shapely.get_type_id(geoms) == 3)
         & (shapely.get_num_interior_rings(geoms) == 0)
@@ -131,36 +139,32 @@ def _rings_from_geoms(geoms: np.ndarray) -> list[_Rings]:
     )
     rows = np.flatnonzero(simple)
     counts = shapely.get_num_coordinates(geoms[rows])
-    out = []
     for k, grows, _pos in _groups(rows, counts):
-        xy = shapely.get_coordinates(geoms[grows]).reshape(len(grows), k, 2)
-        out.append(
-            _Rings(grows, np.ascontiguousarray(xy[..., 0]), np.ascontiguousarray(xy[..., 1]))
-        )
-    return out
+        for sub in _batches(grows):
+            xy = shapely.get_coordinates(geoms[sub]).reshape(len(sub), k, 2)
+            yield _Rings(sub, xy[..., 0], xy[..., 1])
 
 
-def _rings_from_wkb(col: Any) -> list[_Rings]:
+def _rings_from_wkb(col: Any) -> Iterator[_Rings]:
     """Single-ring polygons of a WKB column, chunk by chunk (row numbers over all chunks)."""
     import pyarrow as pa
 
     chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
-    out: list[_Rings] = []
     base = 0
     for chunk in chunks:
-        out += [_Rings(r.rows + base, r.x, r.y) for r in _rings_from_wkb_chunk(chunk)]
+        for r in _rings_from_wkb_chunk(chunk):
+            yield _Rings(r.rows + base, r.x, r.y)
         base += len(chunk)
-    return out
 
 
-def _rings_from_wkb_chunk(arr: Any) -> list[_Rings]:
+def _rings_from_wkb_chunk(arr: Any) -> Iterator[_Rings]:
     """Read little-endian 2D WKB polygons with one ring straight from the Arrow buffers."""
     import pyarrow as pa
 
     n = len(arr)
     bufs = arr.buffers()
     if n == 0 or bufs[2] is None:
-        return []
+        return
     odt = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
     off = np.frombuffer(bufs[1], dtype=odt)[arr.offset : arr.offset + n + 1].astype(np.int64)
     data = np.frombuffer(bufs[2], dtype=np.uint8)
@@ -169,7 +173,7 @@ def _rings_from_wkb_chunk(arr: Any) -> list[_Rings]:
     if arr.null_count:
         ok &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     if len(data) < 13:
-        return []
+        return
     s = np.minimum(np.where(ok, start, 0), len(data) - 13)
     # header: byte order, then little-endian uint32 type, number of rings, number of points
     head = np.lib.stride_tricks.sliding_window_view(data, 13)[s]
@@ -179,13 +183,12 @@ def _rings_from_wkb_chunk(arr: Any) -> list[_Rings]:
     simple = ok & (head[:, 0] == 1) & (words[:, 0] == 3) & (words[:, 1] == 1)
     simple &= length == 13 + 16 * npts
     rows = np.flatnonzero(simple)
-    out = []
     for k, grows, _pos in _groups(rows, npts[rows]):
         # each ring's coordinates are 16 k contiguous bytes after its 13-byte header
         window = np.lib.stride_tricks.sliding_window_view(data, 16 * k)
-        xy = window[start[grows] + 13].view("<f8")
-        out.append(_Rings(grows, xy[:, 0::2], xy[:, 1::2]))
-    return out
+        for sub in _batches(grows):
+            xy = window[start[sub] + 13].view("<f8")
+            yield _Rings(sub, xy[:, 0::2], xy[:, 1::2])
 
 
 def _strictly_convex(x: np.ndarray, y: np.ndarray) -> np.ndarray:
