@@ -53,6 +53,15 @@ COLUMNS = {
     "indicators_unknown": ("指标未知", "Indicators unknown"),
     "check_result": ("检查结论", "Check result"),
     "n_notes": ("备注数", "Notes"),
+    "sector_id": ("产业", "Sector"),
+    "shipped_grade": ("随附等级", "Shipped grade"),
+    "edited_grade": ("修改后等级", "Edited grade"),
+    "rule_id": ("指标|行业代码|版本", "Indicator|code|edition"),
+    "shipped_threshold": ("随附阈值", "Shipped threshold"),
+    "threshold": ("现用阈值", "Threshold in effect"),
+    "comparator": ("比较", "Comparator"),
+    "unit": ("单位", "Unit"),
+    "note": ("说明", "Note"),
 }
 
 

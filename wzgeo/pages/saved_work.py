@@ -1,8 +1,8 @@
-"""已保存的工作 Saved work: assignments, official zone boundaries, saved plots, history, revert,
-export/import, login.
+"""已保存的工作 Saved work: assignments, official zone boundaries, saved plots, sector-fit and
+land-rule edits, history, revert, export/import, login.
 
-Thin page over :mod:`wzgeo.store`, :mod:`wzgeo.savedwork` and :mod:`wzgeo.auth`. The app adds
-it to its navigation::
+Thin page over :mod:`wzgeo.store`, :mod:`wzgeo.savedwork`, :mod:`wzgeo.savededits` and
+:mod:`wzgeo.auth`. The app adds it to its navigation::
 
     from wzgeo.pages import saved_work
     st.Page(lambda: saved_work.render(lang=lang), title="已保存的工作 Saved work")
@@ -29,6 +29,7 @@ import streamlit as st
 from wzgeo import auth
 from wzgeo._errors import WzgeoError
 from wzgeo.pages._saved_work_boundaries import boundary_section, planned_areas, plots_section
+from wzgeo.pages._saved_work_edits import HISTORY_KEY, fit_section, rule_section
 from wzgeo.pages._saved_work_ui import (
     SEEN_KEY,
     both,
@@ -200,10 +201,22 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
     st.subheader(t("修改历史", "History", lang))
     c1, c2 = st.columns([3, 1])
     target = c1.text_input(
-        t("项目或园区编号", "Project or zone id", lang),
+        t(
+            "编号（项目、园区、产业匹配或用地指标）",
+            "Id (project, zone, sector fit or land rule)",
+            lang,
+        ),
         placeholder=default_id,
-        help=t("留空：所选项目", "Empty: the selected project", lang),
-        key="sw_history_id",
+        help=t(
+            "留空：所选项目。产业匹配：产业|园区（如 auto|gaofeng）；"
+            "用地指标：指标|行业代码|版本（如 plot_ratio|13|2008）；"
+            "园区或产业编号也列出其产业匹配修改。",
+            "Empty: the selected project. Sector fit: sector|zone (e.g. auto|gaofeng); "
+            "land rule: indicator|code|edition (e.g. plot_ratio|13|2008); a zone or sector id "
+            "also lists its sector-fit edits.",
+            lang,
+        ),
+        key=HISTORY_KEY,
     ).strip()
     show_all = c2.checkbox(t("全部", "All", lang), key="sw_history_all")
     history = store.history(None if show_all else (target or default_id or None))
@@ -357,6 +370,8 @@ def render(
         planned_km2 if planned_km2 is not None else planned_areas(),
     )  # fmt: skip
     plots_section(store, lang)
+    fit_section(store, editor, lang, zone_names or {})
+    rule_section(store, editor, lang)
     _history_section(store, editor, lang, project)
     _other_work_section(store, lang)
     _transfer_section(store, editor, lang)
