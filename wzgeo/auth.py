@@ -34,6 +34,7 @@ import tomllib
 from pathlib import Path
 
 from wzgeo._errors import WzgeoError
+from wzgeo.paths import user_file
 
 __all__ = [
     "LOCAL_USER",
@@ -117,12 +118,7 @@ class EditingMode:
 
 def users_path() -> Path:
     """``$WZGEO_USERS`` if set, else ``users.toml`` in the user config dir (platformdirs)."""
-    env = os.environ.get("WZGEO_USERS")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("wzgeo")) / "users.toml"
+    return user_file("WZGEO_USERS", "users.toml", folder="config")
 
 
 def _hash(password: str, salt: bytes, *, n: int, r: int, p: int) -> bytes:

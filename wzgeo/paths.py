@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-__all__ = ["geodata_dir", "plan_dir", "repo_root", "seed_plan_path"]
+__all__ = ["geodata_dir", "plan_dir", "repo_root", "seed_plan_path", "user_file"]
 
 
 def repo_root() -> Path:
@@ -32,3 +33,31 @@ def plan_dir() -> Path:
 def seed_plan_path() -> Path:
     """The plan text shipped in ``geodata/source/`` (a copy of the project seed)."""
     return repo_root() / "geodata" / "source" / "wanzhou_manufacturing_14th_fyp_2022.txt"
+
+
+def user_file(env_var: str, name: str, *, folder: Literal["config", "data"]) -> Path:
+    """A per-user file kept outside the source tree.
+
+    Parameters
+    ----------
+    env_var
+        Environment variable that names the file when set (``~`` is expanded), e.g.
+        ``WZGEO_STORE``.
+    name
+        File name inside wzgeo's per-user folder, used when ``env_var`` is unset or empty.
+    folder
+        ``"config"`` (:func:`platformdirs.user_config_dir`) or ``"data"``
+        (:func:`platformdirs.user_data_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``$env_var`` if set, else ``<user folder>/wzgeo/<name>``.
+    """
+    env = os.environ.get(env_var)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs  # here, so that importing wzgeo.paths stays cheap
+
+    base = platformdirs.user_config_dir if folder == "config" else platformdirs.user_data_dir
+    return Path(base("wzgeo")) / name

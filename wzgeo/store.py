@@ -88,6 +88,7 @@ from wzgeo.overlays import (
     apply_zone_boundaries,
     land_rule_id,
 )
+from wzgeo.paths import user_file
 
 __all__ = [
     "DOCUMENTED_SECTOR_IDS",
@@ -123,12 +124,7 @@ logger = logging.getLogger(__name__)
 
 def default_store_path() -> Path:
     """``$WZGEO_STORE`` if set, else ``store.sqlite`` in the user data dir (platformdirs)."""
-    env = os.environ.get("WZGEO_STORE")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("wzgeo")) / "store.sqlite"
+    return user_file("WZGEO_STORE", "store.sqlite", folder="data")
 
 
 def _refuse_code_tree(path: Path) -> None:
