@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -384,3 +385,217 @@ def test_saved_plots_table_shows_check_summary(env: Path) -> None:
     mu = float(gpd.GeoSeries([GAOFENG_BOX], crs=4326).to_crs(4545).area.iloc[0]) * 15 / 10_000
     assert table.loc["p1", "实测面积（亩） / Measured area (mu)"] == pytest.approx(mu, abs=0.01)
     assert table.loc["p1", "修改人 / By"] == "amy"
+
+
+# ----------------------------------------------------------------- sector-fit and land-rule edits
+
+
+def _shipped_fit_row(sector: str, zone: str) -> dict[str, str]:
+    path = Path(__file__).resolve().parents[1] / "geodata" / "sector_fit.csv"
+    with open(path, encoding="utf-8") as f:
+        return next(
+            r for r in csv.DictReader(f) if (r["sector_id"], r["zone_id"]) == (sector, zone)
+        )
+
+
+def _shipped_rule_rows(indicator: str, code: str, edition: str) -> list[dict[str, str]]:
+    path = Path(__file__).resolve().parents[1] / "geodata" / "land_rules.csv"
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    key = (indicator, code, edition)
+    return [r for r in rows if (r["indicator"], r["gbt4754_code"], r["edition"]) == key]
+
+
+def _run(at: AppTest) -> None:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _pick_fit(at: AppTest, sector: str, zone: str) -> None:
+    at.selectbox(key="sw_fit_sector").select(sector)
+    at.selectbox(key="sw_fit_zone").select(zone)
+    _run(at)
+
+
+def _save_fit(at: AppTest, grade: str, why: str) -> None:
+    at.selectbox(key="sw_fit_grade").select(grade)
+    at.text_input(key="sw_fit_why").input(why)
+    _button(at, "Save sector fit").click()
+    _run(at)
+
+
+def _pick_rule(at: AppTest, rule_id: str) -> None:
+    at.selectbox(key="sw_rule_id").select(rule_id)
+    _run(at)
+
+
+def _save_rule(at: AppTest, threshold: float, why: str, note: str = "") -> None:
+    at.number_input(key="sw_rule_threshold").set_value(threshold)
+    at.text_input(key="sw_rule_note").input(note)
+    at.text_input(key="sw_rule_why").input(why)
+    _button(at, "Save land rule").click()
+    _run(at)
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+def test_sector_fit_edit_from_the_page_reaches_the_workspace(env: Path) -> None:
+    from wzgeo.workspace import load_workspace
+
+    shipped = _shipped_fit_row("auto", "gaofeng")
+    assert shipped["grade"] != "primary"  # the edit below must change something
+    at = _app()
+    at.text_input(key="sw_local_name").input("planner1")
+    _pick_fit(at, "auto", "gaofeng")
+    assert f"({shipped['grade']})" in _markdown(at)  # the shipped grade
+    assert shipped["reason_zh"] in _text(at)  # its quoted reason
+    assert "not edited (the shipped grade applies)" in _text(at)
+    _save_fit(at, "primary", "港口物流配套")
+    assert "Saved: change 1 (auto × gaofeng, version 1)" in _text(at)
+    store = open_store(env / "store.sqlite", ids=IDS)
+    assert store.sector_fit_edits()[["sector_id", "zone_id", "grade", "by_user", "why"]
+                                    ].values.tolist() == [
+        ["auto", "gaofeng", "primary", "planner1", "港口物流配套"]
+    ]  # fmt: skip
+    assert "edited to primary" in _text(at) and "港口物流配套" in _text(at)
+    table = _table_with(at, "修改后等级 / Edited grade")
+    assert table.iloc[0].tolist()[:4] == ["auto", "gaofeng", shipped["grade"], "primary"]
+    fit = load_workspace(store_path=env / "store.sqlite").fit.set_index(["sector_id", "zone_id"])
+    cell = fit.loc[("auto", "gaofeng")]
+    assert (cell["grade"], cell["grade_source"], cell["plan_grade"]) == (
+        "primary", "user edit", shipped["grade"]
+    )  # fmt: skip
+    assert cell["edited_by"] == "planner1"
+    assert (fit.drop(index=("auto", "gaofeng"))["grade_source"] == "plan").all()
+
+
+def test_land_rule_edit_from_the_page_reaches_the_workspace(env: Path) -> None:
+    from wzgeo.workspace import load_workspace
+
+    [shipped] = _shipped_rule_rows("plot_ratio", "13", "2008")
+    at = _app()
+    at.text_input(key="sw_local_name").input("planner1")
+    _pick_rule(at, "plot_ratio|13|2008")
+    shown = _markdown(at)
+    assert f"{shipped['comparator']} {float(shipped['threshold']):g}" in shown
+    assert shipped["source"] in _text(at)
+    assert at.number_input(key="sw_rule_threshold").value == float(shipped["threshold"])
+    _save_rule(at, 1.35, "新出台地方标准", note="地方标准")
+    assert "Saved: change 1 (plot_ratio|13|2008, version 1)" in _text(at)
+    store = open_store(env / "store.sqlite", ids=IDS)
+    edits = store.land_rule_edits()
+    assert edits[["rule_id", "threshold", "note", "by_user", "why"]].values.tolist() == [
+        ["plot_ratio|13|2008", 1.35, "地方标准", "planner1", "新出台地方标准"]
+    ]
+    assert "source" not in edits  # blank source: the shipped one is kept
+    table = _table_with(at, "现用阈值 / Threshold in effect")
+    assert table.iloc[0, :3].tolist() == ["plot_ratio|13|2008", f"{float(shipped['threshold']):g}",
+                                          1.35]  # fmt: skip
+    rules = load_workspace(store_path=env / "store.sqlite").rules
+    key = ["indicator", "gbt4754_code", "edition"]
+    row = rules.loc[(rules[key] == ["plot_ratio", "13", "2008"]).all(axis=1)]
+    assert row[["threshold", "rule_source", "note", "source"]].values.tolist() == [
+        [1.35, "user edit", "地方标准", shipped["source"]]
+    ]
+    assert (rules.drop(index=row.index)["rule_source"] == "shipped").all()
+
+
+def test_parallel_rule_rows_are_shown_and_warned(env: Path) -> None:
+    rows = _shipped_rule_rows("plot_ratio", "29", "2008")
+    assert len(rows) == 2
+    at = _app()
+    _pick_rule(at, "plot_ratio|29|2008")
+    shown = _markdown(at)
+    assert all(f"{float(r['threshold']):g}" in shown for r in rows)
+    assert "2 parallel rows" in _text(at)
+
+
+def test_edits_need_login_when_users_are_configured(env: Path) -> None:
+    auth.add_user("alice", "alice-pass")
+    at = _app()
+    assert _button(at, "Save sector fit").disabled
+    assert _button(at, "Save land rule").disabled
+    at.text_input(key="sw_login_name").input("alice")
+    at.text_input(key="sw_login_password").input("alice-pass")
+    _button(at, "Log in").click()
+    _run(at)
+    assert not _button(at, "Save sector fit").disabled
+    _pick_fit(at, "food", "lihe")
+    _save_fit(at, "compatible", "logged in")
+    store = open_store(env / "store.sqlite", ids=IDS)
+    assert store.sector_fit_edits()["by_user"].tolist() == ["alice"]
+
+
+@pytest.mark.parametrize("kind", ["sector_fit", "land_rule"])
+def test_edit_saved_meanwhile_by_someone_else_gives_conflict(env: Path, kind: str) -> None:
+    at = _app()  # displays the item at version 0
+    store = open_store(env / "store.sqlite", ids=IDS)
+    if kind == "sector_fit":
+        _pick_fit(at, "auto", "lihe")
+        store.set_sector_fit("auto", "lihe", "compatible", by="bob", why="bob first")
+        _save_fit(at, "primary", "mine")
+        current = store.sector_fit_edits()["grade"].tolist()
+        assert current == ["compatible"]
+    else:
+        _pick_rule(at, "green_ratio_pct|*|2008")
+        store.set_land_rule("green_ratio_pct|*|2008", {"threshold": 12.0}, by="bob",
+                            why="bob first")  # fmt: skip
+        _save_rule(at, 18.0, "mine")
+        assert store.land_rule_edits()["threshold"].tolist() == [12.0]
+    text = _text(at)
+    assert "Conflict" in text and "bob" in text and "not saved" in text
+    assert "保存冲突" in text  # Chinese first
+    # after "Load latest" the user may save deliberately
+    _button(at, "Load latest").click()
+    _run(at)
+    if kind == "sector_fit":
+        _save_fit(at, "primary", "after review")
+        assert store.sector_fit_edits()["grade"].tolist() == ["primary"]
+    else:
+        _save_rule(at, 18.0, "after review")
+        assert store.land_rule_edits()["threshold"].tolist() == [18.0]
+
+
+def test_revert_fit_and_rule_edits_from_the_history_restores_shipped(env: Path) -> None:
+    from wzgeo.workspace import load_workspace
+
+    shipped_grade = _shipped_fit_row("auto", "gaofeng")["grade"]
+    [shipped_rule] = _shipped_rule_rows("plot_ratio", "13", "2008")
+    store = open_store(env / "store.sqlite", ids=IDS)
+    fit_change = store.set_sector_fit("auto", "gaofeng", "primary", by="x", why="fit edit")
+    rule_change = store.set_land_rule("plot_ratio|13|2008", {"threshold": 2.5}, by="y",
+                                      why="rule edit")  # fmt: skip
+    at = _app()
+    _pick_fit(at, "auto", "gaofeng")
+    _button(at, "Show its history").click()  # the fit section's button
+    _run(at)
+    assert at.text_input(key="sw_history_id").value == "auto|gaofeng"
+    history = _history(at)
+    assert history["对象 / Item"].tolist() == ["auto|gaofeng"]
+    at.selectbox(key="sw_revert_id").select(fit_change.change_id)
+    at.text_input(key="sw_revert_why").input("fit was right")
+    _button(at, "Revert").click()
+    _run(at)
+    assert f"Reverted change {fit_change.change_id}" in _text(at)
+    assert store.sector_fit_edits().empty
+    # a land rule by its id typed in the history field
+    at.text_input(key="sw_history_id").input("plot_ratio|13|2008")
+    _run(at)
+    history = _history(at)
+    assert history["对象 / Item"].tolist() == ["plot_ratio|13|2008"]
+    at.selectbox(key="sw_revert_id").select(rule_change.change_id)
+    at.text_input(key="sw_revert_why").input("rule was right")
+    _button(at, "Revert").click()
+    _run(at)
+    assert f"Reverted change {rule_change.change_id}" in _text(at)
+    assert store.land_rule_edits().empty
+    assert len(store.history()) == 4  # nothing deleted: two edits, two reverts
+    ws = load_workspace(store_path=env / "store.sqlite")
+    fit = ws.fit.set_index(["sector_id", "zone_id"])
+    assert fit.loc[("auto", "gaofeng"), "grade"] == shipped_grade
+    assert "grade_source" not in fit or (fit["grade_source"] != "user edit").all()
+    key = ["indicator", "gbt4754_code", "edition"]
+    row = ws.rules.loc[(ws.rules[key] == ["plot_ratio", "13", "2008"]).all(axis=1)]
+    assert row["threshold"].tolist() == [float(shipped_rule["threshold"])]

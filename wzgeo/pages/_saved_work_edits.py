@@ -128,11 +128,11 @@ def fit_section(
         else f"**随附等级 / Shipped grade**：{shipped_zh}"
     )
     if cell.reason_zh or cell.reason_en:
-        st.caption(
-            cell.reason_en or cell.reason_zh
-            if lang == "en"
-            else f"{cell.reason_zh}\n\n{cell.reason_en}".strip()
+        # the Chinese reason quotes 专栏12 itself: shown in both languages
+        first, second = (
+            (cell.reason_en, cell.reason_zh) if lang == "en" else (cell.reason_zh, cell.reason_en)
         )
+        st.caption("\n\n".join(p for p in (first, second) if p))
     state = store.state("sector_fit", cell.entity_id)
     edited = (state.value or {}).get("grade")
     show_version(
