@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import json
 import shutil
 import tempfile
 from pathlib import Path
+
+from wzgeo.commands._common import print_json
 
 __all__ = ["register"]
 
@@ -71,7 +72,7 @@ def _build_geodata(args: argparse.Namespace) -> int:
     result = basedata.build_geodata(out)
     for name, path in result["files"].items():
         print(f"{name}: {path}")
-    print(json.dumps(result["stats"], ensure_ascii=False, indent=1, default=str))
+    print_json(result["stats"], indent=1, default=str)
     return 0
 
 

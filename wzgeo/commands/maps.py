@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from wzgeo._errors import WzgeoError
+from wzgeo.commands._common import require_known
 
 __all__ = ["load_map_inputs", "register"]
 
@@ -38,15 +38,8 @@ def load_map_inputs(
     )
     zone_int = intensity.zone_intensity(projects, zones, locations=loc, zones_geo=zones_geo)
     shown = maps.filter_projects(placed, sector=sector, stage=stage, zone=zone, sectors=sectors)
-    for value, known, what_zh, what_en in (
-        (zone, zones["zone_id"], "园区", "zone"),
-        (sector, sectors["sector_id"], "产业", "sector"),
-    ):
-        if value and value not in set(known):
-            raise WzgeoError(
-                f"未知的{what_zh} {value!r}，可用：{', '.join(known)}。",
-                f"Unknown {what_en} {value!r}; known: {', '.join(known)}.",
-            )
+    require_known(zone, zones["zone_id"], what_zh="园区", what_en="zone")
+    require_known(sector, sectors["sector_id"], what_zh="产业", what_en="sector")
     return {
         "district": basedata.load_district(),
         "river": basedata.load_river(),

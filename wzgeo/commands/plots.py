@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wzgeo._errors import InputFileError
+from wzgeo.commands._common import print_json
 from wzgeo.plotio import PlotImport, read_plots
 from wzgeo.units import M2_PER_MU, MU_PER_HA
 
@@ -96,7 +96,7 @@ def _import_plots(args: argparse.Namespace) -> int:
         logger.info("wrote %s", out)
     summary = _summary(res)
     if args.json:
-        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        print_json(summary)
         return 0
     if res.crs_inferred:
         how = "推断 / inferred"

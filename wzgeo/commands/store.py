@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from wzgeo.commands._common import print_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from wzgeo.store import Change, Store
@@ -100,7 +101,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
     h = _open(args).history(args.id, entity_type=args.type)
     if args.json:
         records = h.drop(columns="payload").astype(object).where(h.notna(), None)
-        print(json.dumps(records.to_dict(orient="records"), ensure_ascii=False, indent=1))
+        print_json(records.to_dict(orient="records"), indent=1)
         return 0
     if h.empty:
         print(f"没有修改记录 / no changes{' for ' + args.id if args.id else ''}.")
