@@ -599,3 +599,21 @@ def test_revert_fit_and_rule_edits_from_the_history_restores_shipped(env: Path) 
     key = ["indicator", "gbt4754_code", "edition"]
     row = ws.rules.loc[(ws.rules[key] == ["plot_ratio", "13", "2008"]).all(axis=1)]
     assert row["threshold"].tolist() == [float(shipped_rule["threshold"])]
+
+
+def test_choosing_another_item_shows_its_values_in_the_forms(env: Path) -> None:
+    tianzi = _shipped_fit_row("auto", "tianzi")["grade"]
+    gaofeng = _shipped_fit_row("auto", "gaofeng")["grade"]
+    assert tianzi != gaofeng
+    at = _app()
+    _pick_fit(at, "auto", "tianzi")
+    assert at.selectbox(key="sw_fit_grade").value == tianzi
+    _pick_fit(at, "auto", "gaofeng")
+    assert at.selectbox(key="sw_fit_grade").value == gaofeng
+    [first] = _shipped_rule_rows("plot_ratio", "26", "2008")
+    [second] = _shipped_rule_rows("plot_ratio", "13", "2008")
+    assert first["threshold"] != second["threshold"]
+    _pick_rule(at, "plot_ratio|26|2008")
+    assert at.number_input(key="sw_rule_threshold").value == float(first["threshold"])
+    _pick_rule(at, "plot_ratio|13|2008")
+    assert at.number_input(key="sw_rule_threshold").value == float(second["threshold"])
