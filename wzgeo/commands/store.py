@@ -62,8 +62,17 @@ def _editor(args: argparse.Namespace) -> str:
 
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        return _stdin_line()
     return getpass.getpass(f"{args.by} 的密码 / password: ")
+
+
+def _stdin_line() -> str:
+    """One line from standard input without its line ending (``--password-stdin``)."""
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in counts.items())
 
 
 def _open(args: argparse.Namespace) -> Store:
@@ -124,8 +133,7 @@ def _cmd_revert(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     manifest = _open(args).export(args.out, overwrite=args.force)
-    counts = ", ".join(f"{k}={v}" for k, v in manifest["counts"].items())
-    print(f"已导出 / exported {args.out}: {counts}")
+    print(f"已导出 / exported {args.out}: {_counts_text(manifest['counts'])}")
     return 0
 
 
@@ -135,8 +143,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if auth.editing_mode().configured:
         auth.require_editor(args.by, _password(args))
     result = _open(args).import_file(args.file, replace=args.replace)
-    counts = ", ".join(f"{k}={v}" for k, v in result["counts"].items())
-    print(f"已导入 / imported {args.file}: {counts}")
+    print(f"已导入 / imported {args.file}: {_counts_text(result['counts'])}")
     if result.get("backup"):
         print(f"原存储已备份 / previous store backed up to {result['backup']}")
     return 0
@@ -182,7 +189,7 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     from wzgeo import auth
 
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = _stdin_line()
     else:
         password = getpass.getpass(f"{args.name} 的新密码 / new password: ")
         again = getpass.getpass("再输入一次 / repeat: ")
