@@ -52,23 +52,21 @@ def _build_geodata(args: argparse.Namespace) -> int:
     from wzgeo.paths import geodata_dir
     from wzgeo.zonegeom import SCHEMATIC_FILE
 
+    out = Path(args.out) if args.out is not None else geodata_dir()
     if args.check:
-        target = Path(args.out) if args.out is not None else geodata_dir()
         with tempfile.TemporaryDirectory() as tmp:
             basedata.build_geodata(Path(tmp))
             names = [*_BUILT, f"zones/{SCHEMATIC_FILE}"]
             differ = [
                 n
                 for n in names
-                if not (target / n).is_file()
-                or not filecmp.cmp(Path(tmp) / n, target / n, shallow=False)
+                if not (out / n).is_file() or not filecmp.cmp(Path(tmp) / n, out / n, shallow=False)
             ]
         if differ:
             print("与重建结果不同 / differ from a rebuild: " + ", ".join(differ))
             return 1
         print("所有文件与重建结果一致 / all files match a rebuild: " + ", ".join(names))
         return 0
-    out = Path(args.out) if args.out is not None else geodata_dir()
     result = basedata.build_geodata(out)
     for name, path in result["files"].items():
         print(f"{name}: {path}")
