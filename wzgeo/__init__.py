@@ -26,12 +26,14 @@ from wzgeo import (
     quality,
     reconcile,
     rules,
+    savededits,
     savedwork,
     sectorfit,
     siting,
     store,
     storetransfer,
     units,
+    workspace,
     zonegeom,
 )
 from wzgeo._errors import CRSError, DataFileError, InputFileError, WzgeoError, WzgeoTypeError
@@ -65,11 +67,13 @@ __all__ = [
     "quality",
     "reconcile",
     "rules",
+    "savededits",
     "savedwork",
     "sectorfit",
     "siting",
     "store",
     "storetransfer",
     "units",
+    "workspace",
     "zonegeom",
 ]
