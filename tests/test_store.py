@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -404,12 +405,17 @@ def test_apply_assignments_keeps_plan_zone_and_flags_difference() -> None:
     assert not out2.set_index("project_id").loc["NM-CU-01", "differs_from_plan"]
 
 
-def test_apply_assignments_on_the_plan_project_table(tmp_path: Path) -> None:
-    plandata = pytest.importorskip("wzgeo.plandata")
+def _shipped(module: str, loader: str) -> Any:
+    """A shipped table (``wzgeo.<module>.<loader>()``), or skip when it is not built."""
+    mod = pytest.importorskip(module)
     try:
-        projects = plandata.load_projects()
-    except (OSError, ValueError) as e:  # pragma: no cover - plan tables not built
-        pytest.skip(f"plan tables not available: {e}")
+        return getattr(mod, loader)()
+    except (OSError, ValueError) as e:  # pragma: no cover - shipped data not built
+        pytest.skip(f"{module}.{loader}: shipped data not available: {e}")
+
+
+def test_apply_assignments_on_the_plan_project_table(tmp_path: Path) -> None:
+    projects = _shipped("wzgeo.plandata", "load_projects")
     located = projects.loc[projects["zone_id"].notna()].iloc[0]
     unlocated = projects.loc[projects["zone_id"].isna()].iloc[0]
     other_zone = "lihe" if located["zone_id"] != "lihe" else "tianzi"
@@ -481,11 +487,7 @@ def test_land_rule_edits_overlaid_by_key(store: Store) -> None:
 
 
 def test_apply_zone_boundaries_on_zonegeom_layer(store: Store) -> None:
-    zonegeom = pytest.importorskip("wzgeo.zonegeom")
-    try:
-        zones = zonegeom.load_zone_geometry()
-    except (OSError, ValueError) as e:  # pragma: no cover - shipped layer not built
-        pytest.skip(f"zone layer not available: {e}")
+    zones = _shipped("wzgeo.zonegeom", "load_zone_geometry")
     official = box(108.40, 30.80, 108.42, 30.82)
     store.set_zone_boundary("gaofeng", official, source="高峰园红线.shp", by="amy", why="w")
     store.set_zone_boundary("lihe", BOX, source="lihe.shp", by="amy", why="w")
