@@ -364,3 +364,39 @@ def test_choosing_a_table_row_highlights_it_on_the_map(session: Session) -> None
             break
         time.sleep(0.3)
     assert hl is not None, f"project {sel} is highlighted on the map"
+
+
+def test_filter_change_swaps_layers_without_remounting_the_map(session: Session) -> None:
+    """A filter change keeps the st_folium iframe (and its Leaflet map); only the dynamic
+    layers (projects, zones, legend) are replaced."""
+    page = session.goto("/?basemap=none")
+    frame = session.map_frame()
+    frame.wait_for_function(f"({_LAYERS_JS})().markers > 0", timeout=TIMEOUT_MS)
+    before = _layers(frame)["markers"]
+    frame.evaluate("() => { window.__wz_mark = 'still here'; window.map.__wz_mark = 1; }")
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    box.locator("input").click()
+    page.get_by_role("option", name="汽车", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"sector=auto"), timeout=TIMEOUT_MS)
+    frame.wait_for_function(
+        f"() => {{ const n = ({_LAYERS_JS})().markers; return n > 0 && n !== {before}; }}",
+        timeout=TIMEOUT_MS,
+    )
+    after = _layers(frame)
+    assert 0 < after["markers"] < before
+    # the same window and the same Leaflet map: the iframe was not re-created
+    assert frame.evaluate("() => window.__wz_mark") == "still here"
+    assert frame.evaluate("() => window.map.__wz_mark") == 1
+    assert len(page.query_selector_all(MAP_FRAME)) == 1
+    # the swapped layers are complete: zones, one legend, the layer control lists them all
+    assert set(after["zones"]) == _located_zone_ids()
+    assert frame.evaluate("() => document.querySelectorAll('.wz-legend').length") == 1
+    overlays = frame.evaluate(
+        """() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+                 .map(l => [l.innerText.trim(), l.querySelector('input').checked])"""
+    )
+    assert len(overlays) == 5, overlays
+    assert [checked for _, checked in overlays] == [True, True, True, False, True], overlays
+    assert frame.evaluate("() => document.querySelectorAll('path.wz-intensity').length") == 0
+    assert not session.dialogs

@@ -12,7 +12,13 @@ import pytest
 from shapely.geometry import box
 
 from wzgeo._errors import CRSError, WzgeoError
-from wzgeo.maps import build_map, export_map_html, filter_projects, intensity_bins
+from wzgeo.maps import (
+    build_map,
+    build_map_parts,
+    export_map_html,
+    filter_projects,
+    intensity_bins,
+)
 from wzgeo.offline import external_asset_urls
 
 HOSTILE = "<img src=x onerror=alert(1)> `${alert(2)}`"
@@ -415,3 +421,90 @@ def test_project_own_point_geometry_is_used(frames: dict[str, object]) -> None:
     rp = box(*GAOFENG_BOX).representative_point()
     assert points["AU-01"]["lonlat"] == [rp.x, rp.y]  # at the zone's point
     assert len(m.notes.projects_unplaced) == 2  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- build_map_parts (the app)
+
+
+def _st_folium_strings(parts: object) -> tuple[str, str]:
+    """(iframe key, dynamic script) exactly as ``st_folium`` computes them."""
+    import streamlit_folium as sf
+
+    base = parts.base  # type: ignore[attr-defined]
+    base.get_root().render()
+    script = sf._get_map_string(base)
+    key = sf.generate_js_hash(script, "main_map", False)
+    dynamic = "".join(
+        sf._get_feature_group_string(group, map=base, idx=i)
+        for i, group in enumerate(parts.layers)  # type: ignore[attr-defined]
+    )
+    dynamic += sf._get_layer_control_string(parts.layer_control, base)  # type: ignore[attr-defined]
+    return key, dynamic
+
+
+def test_parts_base_is_the_same_whatever_the_filters(frames: dict[str, object]) -> None:
+    """The st_folium iframe key depends on the base only: filters do not remount the map."""
+    key_all, dyn_all = _st_folium_strings(build_map_parts(**frames, basemap="none"))
+    p = frames["projects"]
+    changed = {
+        **frames,
+        "projects": p[p["sector_id"] == "auto"],  # type: ignore[index]
+        "intensity": None,
+    }
+    key_auto, dyn_auto = _st_folium_strings(
+        build_map_parts(
+            **changed, basemap="none", style="sector", target_yi_per_km2=70, highlight="AU-01"
+        )
+    )
+    assert key_all == key_auto
+    assert dyn_all != dyn_auto
+    assert "NM-CU-01" in dyn_all and "NM-CU-01" not in dyn_auto and "AU-01" in dyn_auto
+    key_osm, _ = _st_folium_strings(build_map_parts(**frames, basemap="osm"))
+    assert key_osm != key_all  # a basemap change does rebuild the map
+
+
+def test_parts_layers_legend_hidden_intensity_and_escaping(frames: dict[str, object]) -> None:
+    parts = build_map_parts(**frames, basemap="none", highlight="wuqiao")
+    assert parts.base.notes.schematic
+    names = [g.layer_name for g in parts.layers]
+    assert len(names) == 4 and names[-1] == "wz-overlay"
+    assert [g.show for g in parts.layers] == [True, False, True, True]
+    assert [g.control for g in parts.layers] == [True, True, True, False]
+    _, dynamic = _st_folium_strings(parts)
+    # the intensity group (created hidden) is taken off again by the layer control
+    assert "map_div.removeLayer(feature_group_feature_group_1);" in dynamic
+    assert dynamic.count("removeLayer(") == 1
+    # legend and banner come and go with the overlay group; the view fits the highlight
+    assert dynamic.count("p.on('add',function(){c.addTo(p._map);})") == 2
+    fit = re.search(r"p\._map\.fitBounds\(\[\[([\d.]+),([\d.]+)\],\[([\d.]+),([\d.]+)\]\]", dynamic)
+    assert fit is not None
+    s, w, n, e = map(float, fit.groups())
+    assert s < 30.77 < 30.79 < n < 30.81 and w < 108.44 < 108.47 < e < 108.49
+    # the hostile zone and project names: HTML-escaped, then escaped in the JS literal
+    assert "<img" not in dynamic and "\\u0026lt;img" in dynamic
+    # every asset is offline (data: URIs), layers included
+    from streamlit_folium import st_folium  # noqa: F401  (the module st_folium walks)
+
+    def walk(el: object) -> list[object]:
+        out = [el]
+        for c in getattr(el, "_children", {}).values():
+            out.extend(walk(c))
+        return out
+
+    links = [
+        url
+        for el in walk(parts.base)
+        for _, url in [*getattr(el, "default_js", []), *getattr(el, "default_css", [])]
+    ]
+    assert links and all(u.startswith("data:") for u in links)
+    assert any("markercluster" in str(getattr(el, "_name", "")).lower() for el in walk(parts.base))
+
+
+def test_parts_draw_what_build_map_draws(frames: dict[str, object]) -> None:
+    m, html = render(**frames, basemap="none", highlight="EI-01")
+    _, dynamic = _st_folium_strings(build_map_parts(**frames, basemap="none", highlight="EI-01"))
+    assert project_points(dynamic) == project_points(html)
+    assert set(zone_features(m)) == {"gaofeng", "wuqiao"}
+    boxes = re.compile(r'd\.innerHTML=("(?:[^"\\]|\\.)*")')
+    assert len(boxes.findall(html)) == 2  # legend and banner
+    assert boxes.findall(dynamic) == boxes.findall(html)

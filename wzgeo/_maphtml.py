@@ -16,7 +16,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import folium
 from branca.element import Element, MacroElement
+from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
 from wzgeo._mapinputs import is_missing
@@ -26,6 +28,8 @@ __all__ = [
     "BindContent",
     "Control",
     "Css",
+    "FitOnAdd",
+    "LayerSwitcher",
     "ProjectMarkers",
     "bind_text",
     "esc",
@@ -200,6 +204,10 @@ class Control(MacroElement):
         Leaflet position, e.g. ``"bottomright"``.
     css_class
         Class names of the control's ``div``.
+    with_layer
+        The parent is a layer (e.g. a ``folium.FeatureGroup``), not the map: the control is
+        shown while that layer is on the map and removed with it (so a layer swapped by
+        ``st_folium(feature_group_to_add=...)`` brings and takes away its own legend).
     """
 
     _template = Template(
@@ -208,13 +216,16 @@ class Control(MacroElement):
         "c.onAdd=function(){var d=L.DomUtil.create('div',{{ this.css_class }});"
         "d.innerHTML={{ this.content }};L.DomEvent.disableClickPropagation(d);"
         "L.DomEvent.disableScrollPropagation(d);return d;};"
-        "c.addTo({{ this._parent.get_name() }});})();"
+        "{% if this.with_layer %}var p={{ this._parent.get_name() }};"
+        "p.on('add',function(){c.addTo(p._map);});p.on('remove',function(){c.remove();});"
+        "{% else %}c.addTo({{ this._parent.get_name() }});{% endif %}})();"
         "{% endmacro %}"
     )
 
-    def __init__(self, html_text: str, *, position: str, css_class: str):
+    def __init__(self, html_text: str, *, position: str, css_class: str, with_layer: bool = False):
         super().__init__()
         self._name = "Control"
+        self.with_layer = with_layer
         self.position = js_string(position)
         self.css_class = js_string(css_class)
         self.content = js_string(html_text)
@@ -283,3 +294,60 @@ class ProjectMarkers(MacroElement):
         self._name = "ProjectMarkers"
         self.clustered = clustered
         self.data = js_json({"type": "FeatureCollection", "features": features})
+
+
+class FitOnAdd(MacroElement):
+    """Fit the map's view to bounds when the parent layer is added to the map.
+
+    Parameters
+    ----------
+    bounds
+        ``[[south, west], [north, east]]`` in degrees ([lat, lon]).
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(){var p={{ this._parent.get_name() }};"
+        "p.on('add',function(){p._map.fitBounds({{ this.bounds }});});})();"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "FitOnAdd"
+        self.bounds = js_json([[float(v) for v in corner] for corner in bounds])
+
+
+class LayerSwitcher(folium.LayerControl):
+    """``folium.LayerControl`` that also hides the overlays created with ``show=False``.
+
+    ``st_folium(feature_group_to_add=...)`` adds every dynamic feature group to the map; its
+    ``layer_control`` script runs after them, so this control takes the hidden ones off again
+    (they stay listed, unticked, in the control).
+    """
+
+    _template = FoliumTemplate(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }}_layers = {base_layers: { "
+        "{%- for key, val in this.base_layers.items() %}{{ key|tojson }}: {{ val }},"
+        "{%- endfor %} }, overlays: { "
+        "{%- for key, val in this.overlays.items() %}{{ key|tojson }}: {{ val }},"
+        "{%- endfor %} }};"
+        "var {{ this.get_name() }} = L.control.layers("
+        "{{ this.get_name() }}_layers.base_layers, {{ this.get_name() }}_layers.overlays, "
+        "{{ this.options|tojavascript }}).addTo({{ this._parent.get_name() }});"
+        "{%- for val in this.hidden %}{{ this._parent.get_name() }}.removeLayer({{ val }});"
+        "{%- endfor %}"
+        "{% endmacro %}"
+    )
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Render, recording the overlays to hide."""
+        parent = self._parent
+        assert parent is not None, "add the control to a map first"
+        self.hidden = [
+            item.get_name()
+            for item in parent._children.values()
+            if isinstance(item, folium.map.Layer) and item.control and not item.show
+        ]
+        super().render(**kwargs)

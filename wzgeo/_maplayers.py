@@ -43,7 +43,10 @@ __all__ = [
     "fit_view",
     "project_features",
     "project_icon_html",
+    "project_layer",
     "project_popup",
+    "view_bounds",
+    "zone_layers",
     "zone_tooltip",
 ]
 
@@ -94,6 +97,43 @@ def add_basemap(m: folium.Map, basemap: str, tianditu_key: str | None) -> None:
             ).add_to(m)
 
 
+def view_bounds(
+    district: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    projects: gpd.GeoDataFrame,
+    highlight: set[str],
+) -> tuple[list[list[float]] | None, bool]:
+    """The view: the highlighted features (padded by about 1 km), else the district.
+
+    Parameters
+    ----------
+    district, zones, projects
+        Display geometries; zones with ``zone_id``, projects with ``project_id``.
+    highlight
+        Zone and project ids to focus on.
+
+    Returns
+    -------
+    bounds : list or None
+        ``[[south, west], [north, east]]`` ([lat, lon]), ``None`` when nothing has a finite
+        extent.
+    focused : bool
+        True when the bounds are those of highlighted features.
+    """
+    focus = pd.concat(
+        [
+            zones.loc[zones["zone_id"].astype(str).isin(highlight)].geometry,
+            projects.loc[projects["project_id"].astype(str).isin(highlight)].geometry,
+        ]
+    )
+    view = focus if len(focus) else district.geometry
+    minx, miny, maxx, maxy = view.total_bounds
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        return None, False
+    pad = 0.01 if len(focus) else 0.0  # about 1 km around a highlighted feature
+    return [[miny - pad, minx - pad], [maxy + pad, maxx + pad]], bool(len(focus))
+
+
 def fit_view(
     m: folium.Map,
     district: gpd.GeoDataFrame,
@@ -101,7 +141,7 @@ def fit_view(
     projects: gpd.GeoDataFrame,
     highlight: set[str],
 ) -> None:
-    """Fit the view to the highlighted features, else to the district.
+    """Fit the view to the highlighted features, else to the district (:func:`view_bounds`).
 
     Parameters
     ----------
@@ -112,17 +152,9 @@ def fit_view(
     highlight
         Zone and project ids to focus on.
     """
-    focus = pd.concat(
-        [
-            zones.loc[zones["zone_id"].astype(str).isin(highlight)].geometry,
-            projects.loc[projects["project_id"].astype(str).isin(highlight)].geometry,
-        ]
-    )
-    view = focus if len(focus) else district.geometry
-    minx, miny, maxx, maxy = view.total_bounds
-    if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        pad = 0.01 if len(focus) else 0.0  # about 1 km around a highlighted feature
-        m.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])  # [lat, lon]
+    bounds, _focused = view_bounds(district, zones, projects, highlight)
+    if bounds is not None:
+        m.fit_bounds(bounds)  # [lat, lon]
 
 
 def add_outline(
@@ -160,7 +192,17 @@ def _zone_geojson(
 
 
 def add_zone_layers(
-    m: folium.Map,
+    m: folium.Map, located: gpd.GeoDataFrame, *args: Any, **kwargs: Any
+) -> list[str]:
+    """Add the layers of :func:`zone_layers` to the map; return the legend keys."""
+    fg_zones, fg_int, used = zone_layers(located, *args, **kwargs)
+    fg_zones.add_to(m)
+    if fg_int is not None:
+        fg_int.add_to(m)
+    return used
+
+
+def zone_layers(
     located: gpd.GeoDataFrame,
     merged: pd.DataFrame,
     *,
@@ -172,13 +214,11 @@ def add_zone_layers(
     highlight: set[str],
     show_intensity: bool,
     lang: str,
-) -> list[str]:
-    """Zones styled by level or sector, and the intensity choropleth; return legend keys.
+) -> tuple[folium.FeatureGroup, folium.FeatureGroup | None, list[str]]:
+    """Zones styled by level or sector, and the intensity choropleth, as feature groups.
 
     Parameters
     ----------
-    m
-        The map.
     located
         Display geometries of the zones that can be drawn.
     merged
@@ -202,7 +242,11 @@ def add_zone_layers(
 
     Returns
     -------
-    list of str
+    zones : folium.FeatureGroup
+        The zones (shown unless ``show_intensity``).
+    intensity : folium.FeatureGroup or None
+        The choropleth (shown if ``show_intensity``); ``None`` without ``intensity``.
+    used : list of str
         Levels or sector colour keys used, in order of use.
     """
     by_zone = intensity_by_zone(intensity)
@@ -269,10 +313,7 @@ def add_zone_layers(
                 "className": f"wz-intensity wz-q-{quality}",
             }
             _zone_geojson(feature, istyle, tip, popup=False).add_to(fg_int)
-    fg_zones.add_to(m)
-    if fg_int is not None:
-        fg_int.add_to(m)
-    return used
+    return fg_zones, fg_int, used
 
 
 def project_icon_html(*, colour: str, size_px: int, mark: str, highlighted: bool) -> str:
@@ -360,14 +401,20 @@ def project_features(
     return features, used
 
 
-def add_project_layer(
-    m: folium.Map,
+def add_project_layer(m: folium.Map, placed: gpd.GeoDataFrame, **kwargs: Any) -> list[str]:
+    """Add the layer of :func:`project_layer` to the map; return the sector colour keys."""
+    group, used = project_layer(placed, **kwargs)
+    group.add_to(m)
+    return used
+
+
+def project_layer(
     placed: gpd.GeoDataFrame,
     *,
     parents: Mapping[str, str],
     highlight: set[str],
     lang: str,
-) -> list[str]:
+) -> tuple[folium.FeatureGroup, list[str]]:
     """Clustered project markers (colour: sector; size: output; letter: stage).
 
     All projects are one GeoJSON layer (:class:`wzgeo._maphtml.ProjectMarkers`) whose
@@ -376,8 +423,6 @@ def add_project_layer(
 
     Parameters
     ----------
-    m
-        The map.
     placed
         Display points of the projects, from :func:`wzgeo._mapinputs.place_projects`.
     parents
@@ -389,7 +434,9 @@ def add_project_layer(
 
     Returns
     -------
-    list of str
+    group : folium.FeatureGroup
+        The projects layer.
+    used : list of str
         Sector colour keys used, in order of use.
     """
     group = folium.FeatureGroup(name=label("ui.projects", lang), show=True)
@@ -402,8 +449,7 @@ def add_project_layer(
         cluster.add_child(ProjectMarkers(clustered, clustered=True))
     if highlighted:  # a highlighted project is never hidden in a cluster
         group.add_child(ProjectMarkers(highlighted, clustered=False))
-    group.add_to(m)
-    return used
+    return group, used
 
 
 def zone_tooltip(

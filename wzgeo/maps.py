@@ -35,7 +35,7 @@ import geopandas as gpd
 import pandas as pd
 
 from wzgeo._errors import WzgeoError
-from wzgeo._maphtml import Control, Css, esc
+from wzgeo._maphtml import Control, Css, FitOnAdd, LayerSwitcher, esc
 from wzgeo._mapinputs import (
     is_missing,
     place_projects,
@@ -49,9 +49,10 @@ from wzgeo._mapinputs import (
 from wzgeo._maplayers import (
     add_basemap,
     add_outline,
-    add_project_layer,
-    add_zone_layers,
     fit_view,
+    project_layer,
+    view_bounds,
+    zone_layers,
 )
 from wzgeo._maplegend import banner_html, legend_html
 from wzgeo._mapstyle import (
@@ -73,8 +74,10 @@ __all__ = [
     "STAGE_ORDER",
     "STYLES",
     "MapNotes",
+    "MapParts",
     "WzgeoMap",
     "build_map",
+    "build_map_parts",
     "export_map_html",
     "filter_projects",
     "intensity_bins",
@@ -178,6 +181,53 @@ def _message(kind: str, key: str, zh_tail: str = "", en_tail: str = "") -> tuple
     return (kind, label(key, "zh") + zh_tail, label(key, "en") + en_tail)
 
 
+@dataclass(frozen=True)
+class MapParts:
+    """A map split for ``st_folium(..., feature_group_to_add=...)`` (see :func:`build_map_parts`).
+
+    Attributes
+    ----------
+    base
+        The part that does not depend on the projects, intensity or highlight: offline assets,
+        stylesheet, basemap tiles, district and river, view fitted to the district; carries
+        the :class:`MapNotes`.
+    layers
+        The feature groups that do, in drawing order: zones, the intensity choropleth (when
+        given; hidden unless ``show_intensity``), projects, and an unlisted group that brings
+        the legend, the message banner and, with a highlight, the view fitted to it.
+    layer_control
+        The layer control listing the base and the dynamic layers; it also hides the groups
+        created hidden (``st_folium`` adds every dynamic group to the map).
+    """
+
+    base: WzgeoMap
+    layers: tuple[folium.FeatureGroup, ...]
+    layer_control: folium.LayerControl
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Checked inputs in display coordinates, and the notes, shared by both builders."""
+
+    style: str
+    target: float
+    basemap: str
+    tianditu_key: str | None
+    lang: str
+    bins: list[tuple[float, float, str]]
+    parents: dict[str, str]
+    highlight: set[str]
+    intensity: pd.DataFrame | None
+    merged: pd.DataFrame
+    district: gpd.GeoDataFrame
+    located: gpd.GeoDataFrame
+    placed: gpd.GeoDataFrame
+    river: gpd.GeoDataFrame | None
+    notes: MapNotes
+    show_intensity: bool
+    height: str | int
+
+
 def build_map(
     *,
     district: gpd.GeoDataFrame,
@@ -244,6 +294,99 @@ def build_map(
     WzgeoMap
         The map with offline assets; ``.notes`` tells what was not drawn and why.
     """
+    prep = _prepare(
+        district=district,
+        zones_geo=zones_geo,
+        zones=zones,
+        projects=projects,
+        intensity=intensity,
+        river=river,
+        sectors=sectors,
+        style=style,
+        target_yi_per_km2=target_yi_per_km2,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        lang=lang,
+        highlight=highlight,
+        show_intensity=show_intensity,
+        height=height,
+    )
+    m = _base_map(prep, fit_highlight=True)
+    zones_fg, intensity_fg, used_zone_keys = _zone_groups(prep)
+    zones_fg.add_to(m)
+    if intensity_fg is not None:
+        intensity_fg.add_to(m)
+    projects_fg, used_proj_sectors = _project_group(prep)
+    projects_fg.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    for control in _boxes(prep, used_zone_keys, used_proj_sectors, with_layer=False):
+        m.add_child(control)
+    m.notes = prep.notes
+    use_offline_assets(m)
+    return m
+
+
+def build_map_parts(**build_kwargs: Any) -> MapParts:
+    """The map of :func:`build_map` split into a fixed base and the layers that change.
+
+    For the app: ``st_folium(parts.base, feature_group_to_add=list(parts.layers),
+    layer_control=parts.layer_control, ...)`` keys the map iframe on the base's script only,
+    so changing a filter, the zone style, the target or the highlight swaps the layers inside
+    the same iframe instead of re-creating the whole map. The base changes only with the
+    basemap, the language, the height and the district/river data. Every element uses the
+    offline assets. :func:`build_map` still draws the same content as one map (for exports).
+
+    Parameters
+    ----------
+    **build_kwargs
+        The keyword arguments of :func:`build_map`.
+
+    Returns
+    -------
+    MapParts
+        Base map (with ``.notes``), dynamic layers and layer control.
+    """
+    prep = _prepare(**build_kwargs)
+    base = _base_map(prep, fit_highlight=False)
+    base.notes = prep.notes
+    zones_fg, intensity_fg, used_zone_keys = _zone_groups(prep)
+    projects_fg, used_proj_sectors = _project_group(prep)
+    overlay = folium.FeatureGroup(name="wz-overlay", control=False, show=True)
+    for control in _boxes(prep, used_zone_keys, used_proj_sectors, with_layer=True):
+        overlay.add_child(control)
+    bounds, focused = view_bounds(prep.district, prep.located, prep.placed, prep.highlight)
+    if bounds is not None and focused:
+        overlay.add_child(FitOnAdd(bounds))
+    layers = tuple(g for g in (zones_fg, intensity_fg, projects_fg, overlay) if g is not None)
+    holder = folium.Map(tiles=None)  # only to point the layers' assets at the offline ones
+    for group in layers:
+        holder.add_child(group)
+    use_offline_assets(holder)
+    for group in layers:
+        group._parent = None
+    use_offline_assets(base)
+    return MapParts(base=base, layers=layers, layer_control=LayerSwitcher(collapsed=False))
+
+
+def _prepare(
+    *,
+    district: gpd.GeoDataFrame,
+    zones_geo: gpd.GeoDataFrame,
+    zones: pd.DataFrame,
+    projects: pd.DataFrame | None = None,
+    intensity: pd.DataFrame | None = None,
+    river: gpd.GeoDataFrame | None = None,
+    sectors: pd.DataFrame | None = None,
+    style: str = "level",
+    target_yi_per_km2: float = 50.0,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    lang: str = "zh",
+    highlight: str | Iterable[str] | None = None,
+    show_intensity: bool = False,
+    height: str | int = "100%",
+) -> _Prepared:
+    """Check the inputs, place zones and projects, shift to display coordinates, notes."""
     require_choice(style, STYLES, what_zh="园区样式", what_en="zone style")
     require_choice(basemap, BASEMAPS, what_zh="底图", what_en="basemap")
     label("zone_id", lang)  # validates lang
@@ -294,41 +437,6 @@ def build_map(
     placed_d = to_display(placed, gcj02)
     river_d = to_display(river, gcj02) if river is not None else None
 
-    m = WzgeoMap(tiles=None, control_scale=True, height=height, maxZoom=18, minZoom=6)
-    m.add_child(Css(CSS))
-    add_basemap(m, basemap, tianditu_key)
-    fit_view(m, district_d, located_d, placed_d, hl)
-    add_outline(m, district_d, label("ui.district", lang), colour="#333", weight=2.5)
-    if river_d is not None and not river_d.empty:
-        add_outline(m, river_d, label("ui.river", lang), colour="#4a90d9", weight=3)
-    used_zone_keys = add_zone_layers(
-        m,
-        located_d,
-        merged,
-        intensity=intensity,
-        style=style,
-        parents=parents,
-        bins=bins,
-        target=target_yi_per_km2,
-        highlight=hl,
-        show_intensity=show_intensity,
-        lang=lang,
-    )
-    used_proj_sectors = add_project_layer(m, placed_d, parents=parents, highlight=hl, lang=lang)
-    folium.LayerControl(collapsed=False).add_to(m)
-
-    legend = legend_html(
-        style=style,
-        used_zone_keys=used_zone_keys,
-        used_proj_sectors=used_proj_sectors,
-        bins=bins if intensity is not None else None,
-        target=target_yi_per_km2,
-        schematic=schematic,
-        not_located=not_located,
-        unplaced=unplaced,
-        lang=lang,
-    )
-    m.add_child(Control(legend, position="bottomright", css_class="wz-box wz-legend"))
     notes = MapNotes(
         basemap=basemap,
         messages=tuple(messages),
@@ -337,12 +445,91 @@ def build_map(
         schematic=schematic,
         gcj02=gcj02,
     )
-    if notes.messages:
-        banner = banner_html(text for _kind, text in notes.texts(lang))
-        m.add_child(Control(banner, position="bottomleft", css_class="wz-box wz-banner"))
-    m.notes = notes
-    use_offline_assets(m)
+    return _Prepared(
+        style=style,
+        target=target_yi_per_km2,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        lang=lang,
+        bins=bins,
+        parents=dict(parents),
+        highlight=hl,
+        intensity=intensity,
+        merged=merged,
+        district=district_d,
+        located=located_d,
+        placed=placed_d,
+        river=river_d,
+        notes=notes,
+        show_intensity=show_intensity,
+        height=height,
+    )
+
+
+def _base_map(prep: _Prepared, *, fit_highlight: bool) -> WzgeoMap:
+    """Stylesheet, basemap, view, district and river."""
+    m = WzgeoMap(tiles=None, control_scale=True, height=prep.height, maxZoom=18, minZoom=6)
+    m.add_child(Css(CSS))
+    add_basemap(m, prep.basemap, prep.tianditu_key)
+    fit_view(
+        m, prep.district, prep.located, prep.placed, prep.highlight if fit_highlight else set()
+    )
+    add_outline(m, prep.district, label("ui.district", prep.lang), colour="#333", weight=2.5)
+    if prep.river is not None and not prep.river.empty:
+        add_outline(m, prep.river, label("ui.river", prep.lang), colour="#4a90d9", weight=3)
     return m
+
+
+def _zone_groups(
+    prep: _Prepared,
+) -> tuple[folium.FeatureGroup, folium.FeatureGroup | None, list[str]]:
+    return zone_layers(
+        prep.located,
+        prep.merged,
+        intensity=prep.intensity,
+        style=prep.style,
+        parents=prep.parents,
+        bins=prep.bins,
+        target=prep.target,
+        highlight=prep.highlight,
+        show_intensity=prep.show_intensity,
+        lang=prep.lang,
+    )
+
+
+def _project_group(prep: _Prepared) -> tuple[folium.FeatureGroup, list[str]]:
+    return project_layer(
+        prep.placed, parents=prep.parents, highlight=prep.highlight, lang=prep.lang
+    )
+
+
+def _boxes(
+    prep: _Prepared, used_zone_keys: list[str], used_proj_sectors: list[str], *, with_layer: bool
+) -> list[Control]:
+    """The legend and (when there are messages) the banner, as controls."""
+    notes = prep.notes
+    legend = legend_html(
+        style=prep.style,
+        used_zone_keys=used_zone_keys,
+        used_proj_sectors=used_proj_sectors,
+        bins=prep.bins if prep.intensity is not None else None,
+        target=prep.target,
+        schematic=notes.schematic,
+        not_located=notes.zones_not_located,
+        unplaced=notes.projects_unplaced,
+        lang=prep.lang,
+    )
+    boxes = [
+        Control(legend, position="bottomright", css_class="wz-box wz-legend", with_layer=with_layer)
+    ]
+    if notes.messages:
+        banner = banner_html(text for _kind, text in notes.texts(prep.lang))
+        boxes.append(
+            Control(
+                banner, position="bottomleft", css_class="wz-box wz-banner", with_layer=with_layer
+            )
+        )
+    return boxes
 
 
 def export_map_html(

@@ -168,7 +168,7 @@ def render() -> None:
     elif "sel" in st.query_params:
         del st.query_params["sel"]
 
-    maps = appstate.library("maps", "build_map")
+    maps = appstate.library("maps", "build_map_parts")
     zones_geo = geo.zones_geo
     if maps is None or geo.district is None or zones_geo is None:
         _common.show_load_errors(geo.errors)
@@ -188,10 +188,11 @@ def render() -> None:
             **options,
         }
         try:
-            fmap = maps.build_map(**kwargs)
+            parts = maps.build_map_parts(**kwargs)
         except WzgeoError as e:  # e.g. a malformed Tianditu key typed by the user
             appstate.show_error(e)
-            fmap = None
+            parts = None
+        fmap = None if parts is None else parts.base
     notes = getattr(fmap, "notes", None)
     if notes is not None and notes.schematic:
         st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
@@ -199,14 +200,19 @@ def render() -> None:
     if fmap is not None:
         from streamlit_folium import st_folium
 
-        _prepare_export(maps, fmap, kwargs)
+        _prepare_export(maps, kwargs)
         with left:
+            # The iframe is keyed on the base map's script only (tiles, district, river):
+            # a change of filters, style, target or highlight swaps the dynamic layers in the
+            # same iframe instead of re-creating the map.
             st_folium(
                 fmap,
                 key="main_map",
                 height=560,
                 use_container_width=True,
                 returned_objects=["last_object_clicked_tooltip"],
+                feature_group_to_add=list(parts.layers),
+                layer_control=parts.layer_control,
             )
             _export_button(maps, kwargs)
     with right:
@@ -234,12 +240,12 @@ def _export_view(kwargs: dict[str, Any]) -> str:
     )
 
 
-def _prepare_export(maps: Any, fmap: Any, kwargs: dict[str, Any]) -> None:
-    """On a click of "prepare", export the map (before st_folium renders it: folium adds to
-    the page header on every render) and keep it for this view in session state."""
+def _prepare_export(maps: Any, kwargs: dict[str, Any]) -> None:
+    """On a click of "prepare", export the whole map (``build_map`` with the same arguments
+    as the map shown) and keep it for this view in session state."""
     export = getattr(maps, "export_map_html", None)
     if export is not None and st.session_state.get("map_export_prepare"):
-        st.session_state["map_export"] = (_export_view(kwargs), export(m=fmap).encode("utf-8"))
+        st.session_state["map_export"] = (_export_view(kwargs), export(**kwargs).encode("utf-8"))
 
 
 def _export_button(maps: Any, kwargs: dict[str, Any]) -> None:
