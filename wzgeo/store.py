@@ -499,43 +499,19 @@ class Store(StoreReads):
     # -- export / import
 
     def export(self, out: str | os.PathLike[str], *, overwrite: bool = False) -> dict[str, Any]:
-        """Write the whole store to a GeoPackage; see :func:`wzgeo.storetransfer.export_store`.
+        """Write the whole store to a GeoPackage: :func:`wzgeo.storetransfer.export_store`.
 
-        Parameters
-        ----------
-        out
-            The ``.gpkg`` file to write (written to a temporary file, then moved in place).
-        overwrite
-            Replace ``out`` if it exists; otherwise an existing file is an error.
-
-        Returns
-        -------
-        dict
-            The manifest (format, version, counts, checksum of the log).
+        ``out``, ``overwrite`` and the returned manifest are described there.
         """
         from wzgeo.storetransfer import export_store
 
         return export_store(self, out, overwrite=overwrite)
 
     def import_file(self, file: str | os.PathLike[str], *, replace: bool = False) -> dict[str, Any]:
-        """Load a validated export; see :func:`wzgeo.storetransfer.import_store`.
+        """Load a validated export: :func:`wzgeo.storetransfer.import_store`.
 
-        Parameters
-        ----------
-        file
-            A ``.gpkg`` made by ``wzgeo store export``.
-        replace
-            Allow replacing a non-empty store (a backup copy is made first).
-
-        Returns
-        -------
-        dict
-            The file's manifest, plus ``backup`` (path or None).
-
-        Raises
-        ------
-        StoreImportError
-            If the file is broken, altered, foreign or newer; nothing is imported then.
+        ``file``, ``replace``, the returned manifest and the errors are described there;
+        nothing is imported from a broken, altered, foreign or newer file.
         """
         from wzgeo.storetransfer import import_store
 
