@@ -225,3 +225,14 @@ def test_small_batches_give_the_same_numbers(
     )
     check = check_plot_layer(wkb, crs=layer.crs, plot_ids=layer["plot_id"], zones_geo=ZONES_GEO)
     _compare(check.table, check.zone_overlaps, ref)
+
+
+def test_shifted_gcj02_plots_are_still_refused() -> None:
+    from wzgeo._errors import CRSError
+
+    shifted = gpd.GeoDataFrame(
+        {"plot_id": ["a"]}, geometry=[box(108.3, 30.8, 108.301, 30.801)], crs="EPSG:4326"
+    )
+    shifted.attrs["datum"] = "GCJ-02"
+    with pytest.raises(CRSError, match="GCJ-02"):
+        check_plots(shifted, zones_geo=ZONES_GEO)
