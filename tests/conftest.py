@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _private_user_files(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Keep every test away from the developer's own saved work and users file.
+
+    Tests that need a store or users set ``WZGEO_STORE`` / ``WZGEO_USERS`` themselves; the
+    rest see an empty private folder (the default store then does not exist).
+    """
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("WZGEO_STORE", str(home / "store.sqlite"))
+    monkeypatch.setenv("WZGEO_USERS", str(home / "users.toml"))
+    yield
 
 
 @pytest.fixture

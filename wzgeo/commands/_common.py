@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from wzgeo._errors import WzgeoError
 
-__all__ = ["print_json", "require_known"]
+__all__ = ["add_store_arguments", "print_json", "require_known"]
 
 
 def require_known(value: str | None, known: Iterable[str], *, what_zh: str, what_en: str) -> None:
@@ -51,3 +52,23 @@ def print_json(obj: Any, *, indent: int = 2, default: Callable[[Any], Any] | Non
         As for :func:`json.dumps`: turns values JSON does not know into ones it does.
     """
     print(json.dumps(obj, ensure_ascii=False, indent=indent, default=default))
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--store PATH`` and ``--no-store`` to an analysis command.
+
+    By default analyses read the shipped data with the saved work overlaid
+    (:func:`wzgeo.workspace.load_workspace`): the default store if it exists, or ``--store``.
+    """
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--store",
+        default=None,
+        metavar="PATH",
+        help="保存的工作文件（默认：WZGEO_STORE 或用户数据目录）/ saved-work store to overlay",
+    )
+    group.add_argument(
+        "--no-store",
+        action="store_true",
+        help="只用随附数据，不叠加保存的工作 / shipped data only, without the saved work",
+    )

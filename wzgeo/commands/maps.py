@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from wzgeo.commands._common import require_known
+from wzgeo.commands._common import add_store_arguments, require_known
 
 __all__ = ["load_map_inputs", "register"]
 
@@ -19,34 +19,41 @@ def load_map_inputs(
     sector: str | None = None,
     stage: str | None = None,
     zone: str | None = None,
+    use_store: bool = True,
+    store_path: str | None = None,
 ) -> dict[str, Any]:
-    """Load the shipped data and return the keyword arguments of :func:`wzgeo.maps.build_map`.
+    """Load the working data and return the keyword arguments of :func:`wzgeo.maps.build_map`.
 
-    Projects are placed in the zone the plan states, else the suggested one
-    (:func:`wzgeo.siting.suggest_locations`); zone intensity follows those locations.
+    The data is the shipped tables with the saved work overlaid
+    (:func:`wzgeo.workspace.load_workspace`): official boundaries, fit edits and the users'
+    assignments. Projects are placed where a user assigned them, else in the zone the plan
+    states, else in the suggested one (:func:`wzgeo.siting.suggest_locations`); zone
+    intensity follows those locations.
     """
-    from wzgeo import basedata, intensity, maps, plandata, sectorfit, siting, zonegeom
+    from wzgeo import basedata, intensity, maps, siting
+    from wzgeo.workspace import load_workspace
 
-    zones = plandata.load_zones()
-    projects = plandata.load_projects()
-    sectors = plandata.load_sectors()
-    zones_geo = zonegeom.load_zone_geometry()
-    locations = siting.suggest_locations(projects, zones, sectorfit.load_sector_fit())
+    ws = load_workspace(use_store=use_store, store_path=store_path)
+    require_known(zone, ws.zones["zone_id"], what_zh="园区", what_en="zone")
+    require_known(sector, ws.sectors["sector_id"], what_zh="产业", what_en="sector")
+    assignments = ws.assignments[["project_id", "zone_id"]] if len(ws.assignments) else None
+    locations = siting.suggest_locations(ws.projects, ws.zones, ws.fit, assignments=assignments)
     loc = locations[["project_id", "zone_id", "location_label"]]
-    placed = projects.drop(columns=["zone_id", "location_label"], errors="ignore").merge(
+    placed = ws.projects.drop(columns=["zone_id", "location_label"], errors="ignore").merge(
         loc, on="project_id", how="left"
     )
-    zone_int = intensity.zone_intensity(projects, zones, locations=loc, zones_geo=zones_geo)
-    shown = maps.filter_projects(placed, sector=sector, stage=stage, zone=zone, sectors=sectors)
-    require_known(zone, zones["zone_id"], what_zh="园区", what_en="zone")
-    require_known(sector, sectors["sector_id"], what_zh="产业", what_en="sector")
+    zone_int = intensity.zone_intensity(
+        ws.projects, ws.zones, locations=loc, zones_geo=ws.zones_geo
+    )
+    shown = maps.filter_projects(placed, sector=sector, stage=stage, zone=zone, sectors=ws.sectors)
+    logger.info(ws.describe("en"))
     return {
         "district": basedata.load_district(),
         "river": basedata.load_river(),
-        "zones_geo": zones_geo,
-        "zones": zones,
+        "zones_geo": ws.zones_geo,
+        "zones": ws.zones,
         "projects": shown,
-        "sectors": sectors,
+        "sectors": ws.sectors,
         "intensity": zone_int,
         "highlight": zone,
     }
@@ -55,7 +62,13 @@ def load_map_inputs(
 def _export_map(args: argparse.Namespace) -> int:
     from wzgeo import maps
 
-    kwargs = load_map_inputs(sector=args.sector, stage=args.stage, zone=args.zone)
+    kwargs = load_map_inputs(
+        sector=args.sector,
+        stage=args.stage,
+        zone=args.zone,
+        use_store=not args.no_store,
+        store_path=args.store,
+    )
     m = maps.build_map(
         **kwargs,
         basemap=args.basemap,
@@ -100,4 +113,5 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         help="open with the output-per-km² layer shown / 打开时显示地均产出图层",
     )
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="语言 / language")
+    add_store_arguments(p)
     p.set_defaults(func=_export_map)
