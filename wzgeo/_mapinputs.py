@@ -265,7 +265,8 @@ def place_projects(
     points: list[Point | None] = []
     basis: list[str] = []
     unplaced_rows: list[dict[str, object]] = []
-    for idx, r in proj.iterrows():
+    records = pd.DataFrame(proj.drop(columns="geometry", errors="ignore")).to_dict("records")
+    for idx, r in zip(proj.index, records, strict=True):  # dicts: much faster than iterrows
         zid = None if is_missing(r["zone_id"]) else str(r["zone_id"])
         lab = None if is_missing(r.get("location_label")) else str(r.get("location_label"))
         g = own_geom.get(idx)

@@ -264,9 +264,12 @@ def zone_layers(
             name=f"{label('ui.intensity', lang)} ({unit})", show=show_intensity
         )
     used: list[str] = []
+    rows: dict[str, dict[str, Any]] = {}  # the first row of each zone, as the tooltip's record
+    for rec in pd.DataFrame(merged).to_dict("records"):
+        rows.setdefault(str(rec["zone_id"]), {str(k): v for k, v in rec.items()})
     for r in located.itertuples():
         zid = str(r.zone_id)
-        row = {str(k): v for k, v in merged.loc[merged["zone_id"] == zid].iloc[0].items()}
+        row = rows[zid]
         quality = str(r.geometry_quality)
         if quality not in _QUALITIES:  # never let an unexpected value into class names
             logger.warning("zone %s: unknown geometry_quality %r", zid, quality)

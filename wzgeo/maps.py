@@ -358,13 +358,14 @@ def build_map_parts(**build_kwargs: Any) -> MapParts:
     if bounds is not None and focused:
         overlay.add_child(FitOnAdd(bounds))
     layers = tuple(g for g in (zones_fg, intensity_fg, projects_fg, overlay) if g is not None)
-    holder = folium.Map(tiles=None)  # only to point the layers' assets at the offline ones
+    # point the layers' assets (e.g. the marker cluster's) at the offline ones too: attach
+    # them to the base for the rewrite, then detach them (st_folium adds them itself)
     for group in layers:
-        holder.add_child(group)
-    use_offline_assets(holder)
-    for group in layers:
-        group._parent = None
+        base.add_child(group)
     use_offline_assets(base)
+    for group in layers:
+        del base._children[group.get_name()]
+        group._parent = None
     return MapParts(base=base, layers=layers, layer_control=LayerSwitcher(collapsed=False))
 
 

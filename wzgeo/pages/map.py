@@ -104,12 +104,21 @@ def controls() -> dict[str, Any]:
 
 
 def zone_intensity(zones: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame | None:
-    """Per-zone output per km² (``wzgeo.intensity``), or ``None`` when not available."""
-    intensity = appstate.library("intensity", "zone_intensity")
-    if intensity is None:
+    """Per-zone output per km² (``wzgeo.intensity``), or ``None`` when not available.
+
+    Cached on the two tables' contents: changing the zone style, the target, the basemap or
+    the highlight (same projects) does not recompute it.
+    """
+    if appstate.library("intensity", "zone_intensity") is None:
         return None
-    result: pd.DataFrame = intensity.zone_intensity(projects, zones)
-    return result
+    return _zone_intensity(zones, projects)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _zone_intensity(zones: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    from wzgeo import intensity
+
+    return intensity.zone_intensity(projects, zones)
 
 
 def map_table(projects: pd.DataFrame) -> pd.DataFrame:
