@@ -236,3 +236,31 @@ def test_shifted_gcj02_plots_are_still_refused() -> None:
     shifted.attrs["datum"] = "GCJ-02"
     with pytest.raises(CRSError, match="GCJ-02"):
         check_plots(shifted, zones_geo=ZONES_GEO)
+
+
+def test_simplicity_test_agrees_with_geos_and_never_passes_an_invalid_ring() -> None:
+    from wzgeo._bulkcheck import _simple_t
+
+    rng = np.random.default_rng(4)
+    for k in (4, 5, 7, 11):
+        pts = rng.normal(size=(5000, k - 1, 2))
+        # random rings (mostly self-crossing) and star-shaped ones (mostly simple)
+        t = np.sort(rng.uniform(0, 2 * np.pi, (5000, k - 1)), axis=1)
+        r = rng.uniform(0.3, 1, (5000, k - 1))
+        star = np.stack([r * np.cos(t), r * np.sin(t)], axis=-1)
+        for p in (pts, star):
+            ring = np.concatenate([p, p[:, :1]], axis=1) * 100 + [536000, 3409000]
+            valid = shapely.is_valid(shapely.polygons(ring))
+            simple = _simple_t(
+                np.ascontiguousarray(ring[..., 0].T), np.ascontiguousarray(ring[..., 1].T)
+            )
+            assert not (simple & ~valid).any()
+            assert simple.sum() >= 0.99 * valid.sum()
+    # a ring touching itself at a vertex, a spike, a repeated vertex: never "simple"
+    for bad in (
+        [(0, 0), (4, 0), (2, 2), (4, 4), (0, 4), (2, 2), (0, 0)],
+        [(0, 0), (4, 0), (4, 4), (4, 6), (4, 4), (0, 4), (0, 0)],
+        [(0, 0), (4, 0), (4, 0), (4, 4), (0, 4), (0, 0)],
+    ):
+        ring = np.array(bad, dtype=float)
+        assert not _simple_t(ring[:, :1], ring[:, 1:])[0]

@@ -10,8 +10,9 @@ arrays of coordinates:
 - validity: a ring whose every turn goes the same way (cross products of consecutive edges
   all strictly positive or all strictly negative, with a relative margin far above rounding
   error) and which turns round exactly once is strictly convex, hence simple, hence valid
-  (for such a ring GEOS ``is_valid`` is true). Rings that fail this test are *not* declared
-  invalid: they go to GEOS ``is_valid`` / ``make_valid`` like before;
+  (for such a ring GEOS ``is_valid`` is true). A ring of up to ten edges whose edges are
+  shown pairwise apart (:func:`_simple_t`) is simple too. Rings that pass neither test are
+  *not* declared invalid: they go to GEOS ``is_valid`` / ``make_valid`` like before;
 - area: the vertices are projected with the same pyproj transformation
   ``GeoSeries.to_crs`` uses (none for EPSG:4545; a shift of the false easting for EPSG:4524)
   and the ring's area is the shoelace sum, which is what GEOS computes for a polygon with
@@ -54,6 +55,8 @@ _TURN_TOL = 1e-10
 _APPROX_TOL_M = 1e-6
 # Rings measured at a time (temporary arrays of a few MB are reused rather than faulted in).
 _BATCH = 16_384
+# Rings of at most this many edges that are not convex get the (quadratic) simplicity test.
+_MAX_SIMPLE_EDGES = 10
 # Bounding-box margin (m) of the zone candidate test; candidates are then checked exactly.
 _BOX_MARGIN_M = 0.001
 
@@ -223,6 +226,52 @@ def _convex_t(xt: np.ndarray, yt: np.ndarray) -> np.ndarray:
     return (left | right) & (turns == 1)
 
 
+def _simple_t(xt: np.ndarray, yt: np.ndarray) -> np.ndarray:
+    """Rings (columns of closed ``(k, m)`` arrays) that are certainly simple, hence valid.
+
+    No edge is degenerate, consecutive edges do not fold back onto each other, and every two
+    edges that are not consecutive lie strictly apart: both ends of one strictly on the same
+    side of the other's line, by more than :data:`_TURN_TOL` of the lengths involved. A ring
+    for which that cannot be shown (touching, crossing, collinear, …) is *not* declared
+    invalid; it goes to GEOS. The cost grows with the square of the vertex count, so this is
+    used for rings of at most :data:`_MAX_SIMPLE_EDGES` edges.
+    """
+    ex, ey = np.diff(xt, axis=0), np.diff(yt, axis=0)
+    n = len(ex)
+    length = np.abs(ex) + np.abs(ey)
+    ok = np.ones(xt.shape[1], dtype=bool)
+    for j in range(n):
+        ok &= length[j] > 0
+        i = (j + 1) % n
+        cross = ex[j] * ey[i] - ey[j] * ex[i]
+        folds = (np.abs(cross) <= _TURN_TOL * length[j] * length[i]) & (
+            ex[j] * ex[i] + ey[j] * ey[i] <= 0
+        )
+        ok &= ~folds
+
+    def side(j: int, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Orientation of point p to edge j, and the margin it must exceed."""
+        dx, dy = px - xt[j], py - yt[j]
+        d = ex[j] * dy - ey[j] * dx
+        return d, _TURN_TOL * length[j] * (np.abs(dx) + np.abs(dy))
+
+    for j in range(n):
+        for i in range(j + 2, n):
+            if j == 0 and i == n - 1:
+                continue  # consecutive through the closing vertex
+            d1, t1 = side(j, xt[i], yt[i])
+            d2, t2 = side(j, xt[i + 1], yt[i + 1])
+            d3, t3 = side(i, xt[j], yt[j])
+            d4, t4 = side(i, xt[j + 1], yt[j + 1])
+            ok &= (
+                ((d1 > t1) & (d2 > t2))
+                | ((d1 < -t1) & (d2 < -t2))
+                | ((d3 > t3) & (d4 > t4))
+                | ((d3 < -t3) & (d4 < -t4))
+            )
+    return ok
+
+
 def _shoelace_t(xt: np.ndarray, yt: np.ndarray) -> np.ndarray:
     """Absolute area of closed rings, columns of ``(k, m)`` arrays, about their first vertex."""
     x0, y0 = xt[0], yt[0]
@@ -369,7 +418,11 @@ def measure_plots(
         ok = (xt[0] == xt[-1]) & (yt[0] == yt[-1])
         ok &= np.isfinite(xt.sum(axis=0)) & np.isfinite(yt.sum(axis=0))
         if validate:
-            ok &= _convex_t(xt, yt)
+            valid = _convex_t(xt, yt)
+            if len(xt) - 1 <= _MAX_SIMPLE_EDGES and not valid.all():
+                other = np.flatnonzero(~valid)
+                valid[other] = _simple_t(xt[:, other], yt[:, other])
+            ok &= valid
         rows = ring.rows
         if not ok.all():
             xt, yt = np.ascontiguousarray(xt[:, ok]), np.ascontiguousarray(yt[:, ok])
