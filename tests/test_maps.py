@@ -445,6 +445,8 @@ def _st_folium_strings(parts: object) -> tuple[str, str]:
 def test_parts_base_is_the_same_whatever_the_filters(frames: dict[str, object]) -> None:
     """The st_folium iframe key depends on the base only: filters do not remount the map."""
     key_all, dyn_all = _st_folium_strings(build_map_parts(**frames, basemap="none"))
+    # the same view gives the same layer script: a rerun (e.g. a click) does not redraw them
+    assert _st_folium_strings(build_map_parts(**frames, basemap="none")) == (key_all, dyn_all)
     p = frames["projects"]
     changed = {
         **frames,
