@@ -14,6 +14,7 @@ from wzgeo.cli import main
 from wzgeo.commands.analysis import load_summary_tables
 from wzgeo.plotcheck import check_plots
 from wzgeo.plotio import read_plots
+from wzgeo.workspace import load_workspace
 from wzgeo.zonegeom import load_zone_geometry
 
 
@@ -39,7 +40,18 @@ def test_check_plot_json_equals_library(
 ) -> None:
     assert main(["check-plot", str(plot_file), "--project", "NM-BM-02", "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)
-    lib = check_plots(read_plots(plot_file).plots, project_id="NM-BM-02").to_dict()
+    # the CLI checks against the workspace: shipped data (+ saved work, none here)
+    ws = load_workspace()
+    lib = check_plots(
+        read_plots(plot_file).plots,
+        project_id="NM-BM-02",
+        zones_geo=ws.zones_geo,
+        zones=ws.zones,
+        projects=ws.projects,
+        rules=ws.rules,
+        fit=ws.fit,
+        sectors=ws.sectors,
+    ).to_dict()
     assert cli["plots"] == json.loads(json.dumps(lib["plots"]))
     assert cli["indicators"] == json.loads(json.dumps(lib["indicators"]))
     a = cli["plots"][0]
@@ -182,3 +194,45 @@ def test_check_plots_bulk_layer_equals_library(tmp_path: Path, crs: str, flags: 
     layer.drop(columns="plot_id").to_parquet(bare)
     assert main(["check-plots", str(bare), "--out", str(out), *flags]) == 0
     np.testing.assert_allclose(gpd.read_parquet(out)["area_m2"], lib["area_m2"], rtol=1e-9)
+
+
+def test_check_plot_uses_official_boundary_from_the_store(
+    plot_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from wzgeo.store import open_store
+
+    store_file = tmp_path / "store.sqlite"
+    monkeypatch.setenv("WZGEO_STORE", str(store_file))
+    plot_a = read_plots(plot_file).plots.geometry.iloc[0]
+    # an official 李河 boundary that covers only half of plot A
+    half = box(*plot_a.bounds[:3], (plot_a.bounds[1] + plot_a.bounds[3]) / 2)
+    open_store(store_file).set_zone_boundary("lihe", half, source="t.geojson", by="t", why="t")
+    assert main(["check-plot", str(plot_file), "--sector", "nm_building", "--json"]) == 0
+    a = json.loads(capsys.readouterr().out)["plots"][0]
+    assert a["zone_geometry_quality"] == "official"
+    assert a["zone_share_pct"] == pytest.approx(50, abs=0.5)
+    assert main(["check-plot", str(plot_file), "--json", "--no-store"]) == 0
+    b = json.loads(capsys.readouterr().out)["plots"][0]
+    assert b["zone_geometry_quality"] == "schematic" and b["zone_share_pct"] == 100
+
+
+def test_summary_reads_the_stores_assignments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wzgeo.store import open_store
+
+    store_file = tmp_path / "store.sqlite"
+    monkeypatch.setenv("WZGEO_STORE", str(store_file))
+    open_store(store_file).assign("EI-03", "longsha", by="t", why="t")
+    out = tmp_path / "s.xlsx"
+    assert main(["summary", "--format", "xlsx", "--out", str(out), "--headers", "zh"]) == 0
+    loc = pd.read_excel(out, sheet_name="locations").set_index("项目编号")
+    assert loc.loc["EI-03", "园区编号"] == "longsha"
+    assert loc.loc["EI-03", "位置依据"] == "assigned"
+    capsys.readouterr()
+    assert main(["summary", "--format", "csv", "--no-store"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("EI-03,")]
+    assert rows and all(",longsha," not in r and ",assigned," not in r for r in rows)

@@ -133,7 +133,7 @@ def load_workspace(
     projects = plandata.load_projects(zones=zones, sectors=sectors)
     targets = plandata.load_targets(sectors=sectors)
     indicators = plandata.load_indicators()
-    zones_geo = load_zone_geometry(zones=zones)
+    zones_geo = load_zone_geometry()  # the committed schematic file (+ official drop-ins)
     fit = load_sector_fit()
     rules = load_rules()
     assignments = pd.DataFrame({"project_id": [], "zone_id": []}, dtype="string")

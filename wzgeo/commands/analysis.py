@@ -13,12 +13,16 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from wzgeo._errors import InputFileError, WzgeoError
+from wzgeo.commands._common import add_store_arguments
+
+if TYPE_CHECKING:
+    from wzgeo.workspace import Workspace
 
 __all__ = ["load_summary_tables", "read_parcels", "register", "to_markdown"]
 
@@ -58,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--project", default=None, help="项目编号，如 NM-BM-01 / project id")
     p.add_argument("--crs", default=None, help="坐标系，如 4545 / override the CRS")
     p.add_argument("--json", action="store_true", help="输出 JSON / print the JSON report")
+    add_store_arguments(p)
     p.set_defaults(func=_check_plot)
 
     q = sub.add_parser(
@@ -87,6 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="跳过几何有效性检查（仅用于已知有效的图层）/ skip geometry validation",
     )
+    add_store_arguments(q)
     q.set_defaults(func=_check_plots)
 
     s = sub.add_parser(
@@ -109,6 +115,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--no-suggest", action="store_true", help="不自动建议选址 / no siting suggestions"
     )
+    s.add_argument(
+        "--headers",
+        choices=["ids", "zh", "en"],
+        default="ids",
+        help="表头：列名、中文或英文（含单位）/ column headers: ids, Chinese or English labels",
+    )
+    add_store_arguments(s)
     s.set_defaults(func=_summary)
 
 
@@ -130,7 +143,10 @@ def _check_plot(args: argparse.Namespace) -> int:
     from wzgeo.plotio import read_plots
 
     imported = read_plots(args.file, crs=args.crs)
-    check = check_plots(imported.plots, sector_id=args.sector, project_id=args.project)
+    ws = _workspace(args)
+    check = check_plots(
+        imported.plots, sector_id=args.sector, project_id=args.project, **_check_inputs(ws)
+    )
     report = check.to_dict()
     report["source_crs"] = imported.source_crs
     report["crs_inferred"] = imported.crs_inferred
@@ -322,7 +338,11 @@ def _check_plots(args: argparse.Namespace) -> int:
         )
     gdf, gp = _read_parcels(args.parcels, crs=args.crs, decode=driver != "parquet")
     usable, ids = _plot_ids_of(gp) if gp is not None else (False, None)
+    ws = _workspace(args)
     options: dict[str, Any] = {
+        "zones_geo": ws.zones_geo,
+        "zones": ws.zones,
+        "fit": ws.fit,
         "sector_id": args.sector,
         "plot_overlaps": args.overlaps,
         "nearest": args.distance,
@@ -373,24 +393,70 @@ def _check_plots(args: argparse.Namespace) -> int:
 
 
 def load_summary_tables(
-    *, assignments: pd.DataFrame | None = None, suggest: bool = True
+    *,
+    assignments: pd.DataFrame | None = None,
+    suggest: bool = True,
+    workspace: Workspace | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The summary tables on the shipped data (what ``wzgeo summary`` prints)."""
-    from wzgeo import plandata
-    from wzgeo.intensity import IntensityTargets, summary_tables
-    from wzgeo.sectorfit import load_sector_fit
-    from wzgeo.zonegeom import load_zone_geometry
+    """The summary tables (what ``wzgeo summary`` prints).
 
+    Parameters
+    ----------
+    assignments
+        Extra ``project_id, zone_id`` assignments; they take precedence over the store's.
+    suggest
+        Fill the projects without a location with siting suggestions.
+    workspace
+        The data to summarise; default :func:`wzgeo.workspace.load_workspace` (the shipped
+        data with the saved work overlaid).
+    """
+    from wzgeo.intensity import IntensityTargets, summary_tables
+    from wzgeo.workspace import load_workspace
+
+    ws = workspace if workspace is not None else load_workspace()
+    merged = _merge_assignments(ws.assignments, assignments)
     return summary_tables(
-        plandata.load_projects(),
-        plandata.load_zones(),
-        fit=load_sector_fit(),
-        sectors=plandata.load_sectors(),
-        targets=IntensityTargets.from_table(plandata.load_targets()),
-        zones_geo=load_zone_geometry(),
-        assignments=assignments,
+        ws.projects,
+        ws.zones,
+        fit=ws.fit,
+        sectors=ws.sectors,
+        targets=IntensityTargets.from_table(ws.targets),
+        zones_geo=ws.zones_geo,
+        assignments=merged,
         suggest=suggest,
     )
+
+
+def _merge_assignments(stored: pd.DataFrame, given: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The store's assignments overridden by the ones given on the command line."""
+    parts = [
+        df.loc[:, ["project_id", "zone_id"]].astype("string")
+        for df in (stored, given)
+        if df is not None and len(df)
+    ]
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True).drop_duplicates("project_id", keep="last")
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    from wzgeo.workspace import load_workspace
+
+    ws = load_workspace(use_store=not args.no_store, store_path=args.store)
+    logger.info(ws.describe("en"))
+    return ws
+
+
+def _check_inputs(ws: Workspace) -> dict[str, Any]:
+    """The reference tables :func:`wzgeo.plotcheck.check_plots` checks against."""
+    return {
+        "zones_geo": ws.zones_geo,
+        "zones": ws.zones,
+        "projects": ws.projects,
+        "rules": ws.rules,
+        "fit": ws.fit,
+        "sectors": ws.sectors,
+    }
 
 
 def to_markdown(df: pd.DataFrame, *, digits: int = 2) -> str:
@@ -413,7 +479,16 @@ def _summary(args: argparse.Namespace) -> int:
     assignments = None
     if args.assignments is not None:
         assignments = pd.read_csv(args.assignments, dtype="string", encoding="utf-8")
-    tables = load_summary_tables(assignments=assignments, suggest=not args.no_suggest)
+    tables = load_summary_tables(
+        assignments=assignments, suggest=not args.no_suggest, workspace=_workspace(args)
+    )
+    if args.headers != "ids":
+        from wzgeo.labels import column_labels
+
+        tables = {
+            name: df.rename(columns=column_labels(df.columns, args.headers))
+            for name, df in tables.items()
+        }
     fmt = args.format
     out: Path | None = args.out
     if fmt == "xlsx":
