@@ -399,4 +399,6 @@ def test_filter_change_swaps_layers_without_remounting_the_map(session: Session)
     assert len(overlays) == 5, overlays
     assert [checked for _, checked in overlays] == [True, True, True, False, True], overlays
     assert frame.evaluate("() => document.querySelectorAll('path.wz-intensity').length") == 0
+    # only this view's layer groups are kept (earlier swaps are forgotten, not piled up)
+    assert frame.evaluate("() => window.feature_group.length") == 4
     assert not session.dialogs

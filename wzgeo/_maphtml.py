@@ -323,11 +323,17 @@ class LayerSwitcher(folium.LayerControl):
 
     ``st_folium(feature_group_to_add=...)`` adds every dynamic feature group to the map; its
     ``layer_control`` script runs after them, so this control takes the hidden ones off again
-    (they stay listed, unticked, in the control).
+    (they stay listed, unticked, in the control). It also forgets the groups of earlier
+    swaps, which ``st_folium``'s frontend keeps in ``window.feature_group`` after taking them
+    off the map (so a long session does not keep every earlier layer in memory): when this
+    script runs, the groups on the map are exactly the ones just added.
     """
 
     _template = FoliumTemplate(
         "{% macro script(this, kwargs) %}"
+        "if (Array.isArray(window.feature_group)) {window.feature_group = "
+        "window.feature_group.filter(function(l){"
+        "return {{ this._parent.get_name() }}.hasLayer(l);});}"
         "var {{ this.get_name() }}_layers = {base_layers: { "
         "{%- for key, val in this.base_layers.items() %}{{ key|tojson }}: {{ val }},"
         "{%- endfor %} }, overlays: { "
