@@ -396,3 +396,37 @@ def test_every_table_column_has_a_chinese_header(page: str) -> None:
     headers = [str(c) for c in at.dataframe[0].value.columns]
     ascii_only = [h for h in headers if not CJK.search(h)]
     assert ascii_only == [], ascii_only
+
+
+# ------------------------------------------------------------------------ saved work overlay
+
+
+def test_saved_work_reaches_the_pages(_own_store: Path) -> None:
+    """An official boundary and a fit edit saved in the store change what the pages show."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from wzgeo import crs
+    from wzgeo.store import open_store
+
+    store = open_store(_own_store)
+    square = gpd.GeoSeries([box(520_000, 3_405_000, 521_000, 3_407_000)], crs=crs.GK36)
+    store.set_zone_boundary(
+        "wuqiao", square.to_crs(crs.WGS84).iloc[0], source="t.geojson", by="t", why="t"
+    )
+    at = _app("wzgeo/pages/data_quality.py")
+    assert not at.exception, at.exception
+    tables = [d.value for d in at.dataframe if "边界精度" in d.value.columns]
+    assert tables, [list(d.value.columns) for d in at.dataframe]
+    table = tables[0].set_index("园区编号")
+    assert table.loc["wuqiao", "边界精度"] == "官方边界"
+    assert table.loc["wuqiao", "图上量算面积（km²）"] == pytest.approx(2.0, rel=1e-3)
+    assert table.loc["gaofeng", "边界精度"] != "官方边界"
+
+    from wzgeo.appstate import fit_table
+
+    store.set_sector_fit("apparel", "wuqiao", "primary", by="t", why="t")
+    at = _app("wzgeo/pages/zones.py")
+    assert not at.exception, at.exception
+    fit = fit_table().set_index(["sector_id", "zone_id"])
+    assert fit.loc[("apparel", "wuqiao"), "grade"] == "primary"

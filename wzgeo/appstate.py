@@ -38,6 +38,7 @@ __all__ = [
     "col_labels",
     "effective_projects",
     "filter_zones",
+    "fit_table",
     "geometry",
     "lang",
     "lbl",
@@ -45,7 +46,9 @@ __all__ = [
     "notice_missing",
     "plan_tables",
     "render_sidebar",
+    "rules_table",
     "show_error",
+    "store_revision",
     "sync_query",
     "top_sector",
     "tr",
@@ -239,8 +242,44 @@ class Geometry:
     errors: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
+def store_revision() -> tuple[str, int]:
+    """The saved-work store's path and how many changes it holds (0 when there is none yet).
+
+    Used as a cache key: data overlaid with the saved work is recomputed after every change
+    made on the Saved work page (or by the CLI), and per store file.
+    """
+    from wzgeo.store import default_store_path
+
+    path = default_store_path()
+    if not path.exists():
+        return (str(path), 0)
+    saved_work = library("pages.saved_work", "get_store")
+    if saved_work is None:
+        return (str(path), 0)
+    try:
+        return (str(path), int(saved_work.get_store().counts()["changes"]))
+    except WzgeoError as e:
+        log.warning("store not readable: %s", e.en)
+        return (str(path), 0)
+
+
+def _stored(method: str) -> Any:
+    """A table of the saved-work store (``zone_boundaries``, ``sector_fit_edits`` …), or None."""
+    from wzgeo.store import default_store_path
+
+    saved_work = library("pages.saved_work", "get_store")
+    if saved_work is None or not default_store_path().exists():
+        return None
+    try:
+        table = getattr(saved_work.get_store(), method)()
+    except WzgeoError as e:
+        log.warning("store not readable: %s", e.en)
+        return None
+    return None if table.empty else table
+
+
 @st.cache_resource(show_spinner=False)
-def _geometry(data_dir: str) -> Geometry:
+def _geometry(data_dir: str, revision: tuple[str, int] = ("", 0)) -> Geometry:
     out: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     for key, mod, fn_name in (
@@ -261,12 +300,49 @@ def _geometry(data_dir: str) -> Geometry:
         except WzgeoError as e:
             out[key] = None
             errors.append((e.zh, e.en))
+    boundaries = _stored("zone_boundaries") if revision[1] else None
+    if boundaries is not None and out.get("zones_geo") is not None:
+        from wzgeo.overlays import apply_zone_boundaries
+
+        out["zones_geo"] = apply_zone_boundaries(out["zones_geo"], boundaries)
     return Geometry(**out, errors=tuple(errors))
 
 
 def geometry() -> Geometry:
-    """District, river and zone geometry, cached per data folder (shared, read-only)."""
-    return _geometry(str(geodata_dir()))
+    """District, river and zone geometry, with the official boundaries saved in the store
+    replacing schematic ones; cached per data folder and store revision (shared, read-only).
+    """
+    return _geometry(str(geodata_dir()), store_revision())
+
+
+@st.cache_data(show_spinner=False)
+def _fit(data_dir: str, revision: tuple[str, int]) -> pd.DataFrame:
+    from wzgeo.overlays import apply_sector_fit_edits
+    from wzgeo.sectorfit import load_sector_fit
+
+    fit = load_sector_fit()
+    edits = _stored("sector_fit_edits") if revision[1] else None
+    return fit if edits is None else apply_sector_fit_edits(fit, edits)
+
+
+def fit_table() -> pd.DataFrame:
+    """The sector × zone fit with the store's edits (raises WzgeoError for a broken file)."""
+    return _fit(str(geodata_dir()), store_revision())
+
+
+@st.cache_data(show_spinner=False)
+def _rules(data_dir: str, revision: tuple[str, int]) -> pd.DataFrame:
+    from wzgeo.overlays import apply_land_rule_edits
+    from wzgeo.rules import load_rules
+
+    rules = load_rules()
+    edits = _stored("land_rule_edits") if revision[1] else None
+    return rules if edits is None else apply_land_rule_edits(rules, edits)
+
+
+def rules_table() -> pd.DataFrame:
+    """The land-use control rules with the store's edits (raises WzgeoError if broken)."""
+    return _rules(str(geodata_dir()), store_revision())
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,17 +502,18 @@ def _assignment_table(chosen: Mapping[str, str]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def _locations(data_dir: str, chosen: tuple[tuple[str, str], ...]) -> pd.DataFrame | None:
+def _locations(
+    data_dir: str, chosen: tuple[tuple[str, str], ...], revision: tuple[str, int] = ("", 0)
+) -> pd.DataFrame | None:
     """Project locations (plan > assigned > suggested) from ``wzgeo.siting``/``balance``."""
     tables = _plan_tables(data_dir)
     if tables.projects is None or tables.zones is None:
         return None
     assigned = _assignment_table(dict(chosen)) if chosen else None
     siting = library("siting", "suggest_locations")
-    sectorfit = library("sectorfit", "load_sector_fit")
-    if siting is not None and sectorfit is not None:
+    if siting is not None:
         try:
-            fit = sectorfit.load_sector_fit()
+            fit = _fit(data_dir, revision)
         except WzgeoError as e:
             log.warning("sector fit not available: %s", e.en)
         else:
@@ -458,11 +535,12 @@ def locations() -> pd.DataFrame | None:
     ``location_label`` plan | assigned | suggested | unlocated), with this session's
     assignments; ``None`` when the analytics modules are missing."""
     chosen = tuple(sorted(all_assignments().items()))
+    revision = store_revision()
     try:
-        return _locations(str(geodata_dir()), chosen)
+        return _locations(str(geodata_dir()), chosen, revision)
     except WzgeoError as e:  # e.g. a saved assignment to a zone that no longer exists
         show_error(e)
-        return _locations(str(geodata_dir()), ())
+        return _locations(str(geodata_dir()), (), revision)
 
 
 def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:

@@ -233,6 +233,8 @@ def render() -> None:
             zones=tables.zones,
             projects=tables.projects,
             sectors=tables.sectors,
+            fit=appstate.fit_table(),
+            rules=appstate.rules_table(),
             **target,
         )
     except WzgeoError as e:
