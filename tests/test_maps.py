@@ -510,3 +510,41 @@ def test_parts_draw_what_build_map_draws(frames: dict[str, object]) -> None:
     boxes = re.compile(r'd\.innerHTML=("(?:[^"\\]|\\.)*")')
     assert len(boxes.findall(html)) == 2  # legend and banner
     assert boxes.findall(dynamic) == boxes.findall(html)
+
+
+def test_legend_is_compact_and_folds_the_long_list() -> None:
+    """The legend must not hide the map: entries side by side, a height cap, the list of
+    projects not drawn folded; the layer control uses the legend's small font."""
+    from wzgeo._maplegend import legend_html
+    from wzgeo._mapstyle import CSS
+
+    unplaced = pd.DataFrame(
+        {
+            "project_id": [f"AU-{i:02d}" for i in range(1, 16)],
+            "name": ["项目"] * 15,
+            "reason_text": ["无园区"] * 15,
+        }
+    )
+    html = legend_html(
+        style="level",
+        used_zone_keys=["national_etdz", "sme_cluster"],
+        used_proj_sectors=["new_materials", "auto", "electronics"],
+        bins=[(0, 25, "#a"), (25, 40, "#b"), (40, 50, "#c"), (50, 62.5, "#d"), (62.5, 100, "#e"),
+              (100, float("inf"), "#f")],
+        target=50,
+        schematic=True,
+        not_located=pd.DataFrame({"zone_id": ["yudong"], "name": ["渝东新区"]}),
+        unplaced=unplaced,
+        lang="zh",
+    )  # fmt: skip
+    rows = re.findall(r'<div class="wz-row">(.*?)</div></div>', html)
+    assert len(rows) == 4  # zones; classes below and above the target; project sectors
+    assert "0 – 25" in rows[1] and "≥ 100" in rows[2] and "汽车" in rows[3]
+    assert html.index("0 – 25") < html.index("目标: 50") < html.index("50 – 62.5")
+    folded = re.search(r"<details class='wz-unplaced-box'>(.*?)</details>", html)
+    assert folded and "(15)" in folded.group(1) and "AU-12" in folded.group(1)
+    assert "AU-13" not in html  # the first 12, then "…"
+    assert "渝东新区" in html.split("wz-unplaced-box")[0]  # zones not drawn stay visible
+    assert re.search(r"\.wz-legend\{[^}]*max-height:\d+vh", CSS)
+    assert re.search(r"\.wz-row\{[^}]*flex-wrap:wrap", CSS)
+    assert re.search(r"\.leaflet-control-layers\{font:12px", CSS)

@@ -31,6 +31,11 @@ def _swatch(css: str, text: str) -> str:
     return f'<div><span class="wz-sw" style="{css}"></span>{esc(text)}</div>'
 
 
+def _row(items: list[str]) -> str:
+    """Legend entries side by side, wrapping (a compact legend that hides less of the map)."""
+    return f'<div class="wz-row">{"".join(items)}</div>'
+
+
 def _sector_name(sector: str, lang: str) -> str:
     """Display name of a colour key of :data:`SECTOR_COLOURS` (or ``"other"``)."""
     return label("ui.other", lang) if sector == "other" else value_label("sector", sector, lang)
@@ -40,30 +45,38 @@ def _intensity_rows(bins: list[tuple[float, float, str]], target: float, lang: s
     """The output-per-km² classes with the target line between the third and fourth."""
     unit = label("ui.unit_yi_per_km2", lang)
     rows = [f"<h4>{esc(label('ui.intensity', lang))} ({esc(unit)})</h4>"]
-    rows.append(_swatch("background:#fff;opacity:.6", label("ui.no_data", lang)))
     target_text = (
         f"{label('ui.target', lang)}: {target:g} {unit}"
         if lang == "zh"
         else f"{label('ui.target', lang)}: {target:g} ({unit})"
     )
+    below = [_swatch("background:#fff;opacity:.6", label("ui.no_data", lang))]
+    above: list[str] = []
     for i, (low, high, colour) in enumerate(bins):
-        if i == 3:  # the diverging point: the target line
-            rows.append(
-                f'<div class="wz-target">▼ {esc(label("ui.below_target", lang))}'
-                f" — {esc(target_text)} — ▲ "
-                f"{esc(label('ui.above_target', lang))}</div>"
-            )
         rng = f"≥ {low:g}" if math.isinf(high) else f"{low:g} – {high:g}"
-        rows.append(_swatch(f"background:{colour}", rng))
+        (below if i < 3 else above).append(_swatch(f"background:{colour}", rng))
+    # classes below the target on one line, the target line, the classes above it
+    rows.append(_row(below))
+    rows.append(
+        f'<div class="wz-target">▼ {esc(label("ui.below_target", lang))}'
+        f" — {esc(target_text)} — ▲ "
+        f"{esc(label('ui.above_target', lang))}</div>"
+    )
+    rows.append(_row(above))
     return rows
 
 
 def _project_rows(used_proj_sectors: list[str], lang: str) -> list[str]:
     """Project marker colours (round swatches), the size rule and the stage letters."""
     rows = [f"<h4>{esc(label('ui.projects', lang))}</h4>"]
-    for s in used_proj_sectors:
-        colour = SECTOR_COLOURS.get(s, OTHER_COLOUR)
-        rows.append(_swatch(f"border-radius:50%;background:{colour}", _sector_name(s, lang)))
+    swatches = [
+        _swatch(
+            f"border-radius:50%;background:{SECTOR_COLOURS.get(s, OTHER_COLOUR)}",
+            _sector_name(s, lang),
+        )
+        for s in used_proj_sectors
+    ]
+    rows.append(_row(swatches))
     marks = " ".join(f"{stage_mark(s, lang)}={value_label('stage', s, lang)}" for s in STAGE_ORDER)
     rows.append(f"<div>{esc(label('ui.size_by_output', lang))}</div>")
     rows.append(f"<div>{esc(label('stage', lang))}: {esc(marks)}</div>")
@@ -81,14 +94,18 @@ def _not_drawn_rows(not_located: pd.DataFrame, unplaced: pd.DataFrame, lang: str
             + "</div>"
         )
     if not unplaced.empty:
-        rows.append(f"<h4>{esc(label('ui.projects_unplaced', lang))} ({len(unplaced)})</h4>")
+        # folded: the list can be long and would cover the map
         items = [
             f"{esc(r.project_id)} {esc(r.name)} ({esc(r.reason_text)})"
             for r in unplaced.head(12).itertuples()
         ]
         if len(unplaced) > 12:
             items.append("…")
-        rows.append("<div class='wz-unplaced'>" + "<br>".join(items) + "</div>")
+        rows.append(
+            f"<details class='wz-unplaced-box'><summary>"
+            f"{esc(label('ui.projects_unplaced', lang))} ({len(unplaced)})</summary>"
+            "<div class='wz-unplaced'>" + "<br>".join(items) + "</div></details>"
+        )
     return rows
 
 
@@ -133,12 +150,14 @@ def legend_html(
         Escaped HTML.
     """
     parts = [f"<h4>{esc(label('ui.zones', lang))} — {esc(label(f'style.{style}', lang))}</h4>"]
+    zone_items = []
     for key in used_zone_keys:
         if style == "level":
             colour, name = LEVEL_COLOURS.get(key, OTHER_COLOUR), value_label("level", key, lang)
         else:
             colour, name = SECTOR_COLOURS.get(key, OTHER_COLOUR), _sector_name(key, lang)
-        parts.append(_swatch(f"background:{colour}", name))
+        zone_items.append(_swatch(f"background:{colour}", name))
+    parts.append(_row(zone_items))
     if schematic:
         parts.append(
             f'<div class="wz-schematic-note"><span class="wz-sw wz-dash"></span>'

@@ -90,8 +90,15 @@ CSS: Final = """
 .wz-sw{display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:middle;
  border:1px solid #555}
 .wz-dash{border:2px dashed #333;background:transparent}
-.wz-banner{background:#fff4ce;border:1px solid #d9a400;max-width:45vw}
+.wz-legend{max-width:270px;max-height:45vh}
+.wz-row{display:flex;flex-wrap:wrap;column-gap:8px}
+.wz-row>div{white-space:nowrap}
+.wz-unplaced-box summary{font-weight:bold;margin-top:4px}
+.wz-banner{background:#fff4ce;border:1px solid #d9a400;max-width:38vw;max-height:20vh;
+ font-size:11px}
 .wz-banner div{margin:2px 0}
+.leaflet-control-layers{font:12px/1.4 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",
+ sans-serif}
 .wz-target{font-weight:bold;border-top:2px solid #000;border-bottom:2px solid #000;
  margin:2px 0;padding:1px 0}
 .wz-proj{border-radius:50%;border:2px solid #fff;box-shadow:0 0 2px #000;color:#fff;
