@@ -264,8 +264,15 @@ def test_uploaded_plot_yields_a_report() -> None:
     assert "核查报告" in [h.value for h in at.subheader]
     report = at.dataframe[0].value
     assert len(report) == 1
-    # the plot lies at 高峰园's schematic location: the report names the zone
-    assert "gaofeng" in report.astype(str).to_string()
+    # the plot lies at 高峰园's schematic location: the report names the zone by its name,
+    # in Chinese, with labelled headers and coded values as words (no raw ids or codes)
+    assert report["园区"].tolist() == ["高峰园"]
+    assert report["产业适配"].tolist() == ["未列入该园区"]
+    text = report.astype(str).to_string() + " ".join(i.value for i in at.info)
+    for raw in ("gaofeng", "jiulong_a", "not_listed", "schematic", "fit_grade", "area_mu"):
+        assert raw not in text, raw
+    assert "zone boundary is schematic" not in text  # the English half of a library note
+    assert "九龙园A区" in " ".join(i.value for i in at.info)
 
 
 def test_saved_assignment_from_the_store_places_the_project(_own_store: Path) -> None:
@@ -430,3 +437,70 @@ def test_saved_work_reaches_the_pages(_own_store: Path) -> None:
     assert not at.exception, at.exception
     fit = fit_table().set_index(["sector_id", "zone_id"])
     assert fit.loc[("apparel", "wuqiao"), "grade"] == "primary"
+
+
+# --------------------------------------------------------------- what users read in tables
+
+RAW_CODES = re.compile(
+    r"\b(placed|no_fitting_zone|no_capacity|need_unknown|uses_existing_land|place_not_zone|"
+    r"zone_ambiguous|zone_not_located|no_zone|gaofeng|jiulong_[ab]|yudong)\b"
+)
+
+
+def test_projects_table_shows_names_and_words_not_ids_or_codes() -> None:
+    at = _app("wzgeo/pages/projects.py")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    # sector and zone columns hold names: their headers do not say "编号" (id)
+    assert "产业" in table.columns and "产业编号" not in table.columns
+    assert "园区" in table.columns and "园区编号" not in table.columns
+    cells = table.drop(columns=["项目编号"]).astype("string").fillna("")
+    hits = sorted({m for col in cells for v in cells[col] for m in RAW_CODES.findall(v)})
+    assert not hits, hits
+    assert "使用已有土地或厂房" in " ".join(cells["数据质量标记"])
+
+
+def test_projects_table_in_english_has_no_chinese_codes_labels() -> None:
+    at = _app("wzgeo/pages/projects.py", lang="en")
+    table = at.dataframe[0].value
+    assert "Sector" in table.columns and "Zone" in table.columns
+    status = table["Siting suggestion status"].dropna().unique().tolist()
+    assert status and not any(CJK.search(s) for s in status), status
+
+
+def test_map_unplaced_list_names_zones_and_reasons_in_words() -> None:
+    at = _app()
+    tables = [df.value for df in at.dataframe if "理由说明" in df.value.columns]
+    assert tables, "the projects not drawn are listed beside the map"
+    unplaced = tables[0]
+    assert "理由" not in unplaced.columns  # the code column is not shown, its text is
+    assert not RAW_CODES.search(unplaced.astype(str).to_string())
+    assert "九龙园B区" in unplaced["园区"].tolist()
+
+
+def test_assignment_message_names_the_zone_in_english() -> None:
+    at = _app("wzgeo/pages/projects.py", lang="en")
+    at.selectbox(key="assign_zone").set_value("tianzi")
+    at.button(key="assign_submit").click().run()
+    assert not at.exception, at.exception
+    assert "Tianzi Park" in at.success[0].value
+    listing = [df.value for df in at.dataframe if "Name (Chinese)" in df.value.columns][-1]
+    assert listing["Zone"].tolist() == ["Tianzi Park"]
+
+
+def test_missing_values_show_as_a_dash_not_none() -> None:
+    df = pd.DataFrame({"land_mu": [150.0, None], "flag": ["a", pd.NA], "year": [2022, 2023]})
+    html = _common.styled(df).to_html()
+    assert html.count(_common.MISSING) == 2
+    assert "None" not in html and "nan" not in html and "&lt;NA&gt;" not in html
+    assert ">150<" in html and ">2022<" in html  # no trailing zeros, years as written
+
+
+def test_bilingual_library_text_is_shown_in_the_current_language() -> None:
+    assert _common.in_lang("gaofeng / x") == "gaofeng / x"  # not a bilingual text
+    at = _app("wzgeo/pages/zones.py")
+    zh = at.dataframe[0].value["面积量算说明"].dropna().tolist()
+    assert zh and all(" / " not in v and CJK.search(v) for v in zh), zh
+    at = _app("wzgeo/pages/zones.py", lang="en")
+    en = at.dataframe[0].value["Area measurement note"].dropna().tolist()
+    assert en and all(" / " not in v and not CJK.search(v) for v in en), en

@@ -3,14 +3,142 @@
 from __future__ import annotations
 
 import io
+import re
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from wzgeo import appstate
 from wzgeo.appstate import PlanTables, tr
 
-__all__ = ["download_table", "require_tables", "show_load_errors", "table_bytes"]
+__all__ = [
+    "download_table",
+    "in_lang",
+    "present",
+    "require_tables",
+    "show_load_errors",
+    "show_table",
+    "styled",
+    "table_bytes",
+    "with_zone_names",
+    "zone_name",
+]
+
+#: shown instead of a missing value (Streamlit would show "None")
+MISSING = "—"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: coded columns (beyond those of ``appstate.display_values``) → label group
+_CODED = {
+    "suggestion_status": "suggestion_status",
+    "fit_grade": "fit_grade",
+    "result": "result",
+    "zone_geometry_quality": "geometry_quality",
+    "geometry_quality": "geometry_quality",
+}
+#: columns holding zone ids, shown as zone names
+_ZONE_COLUMNS = ("plan_zone_id", "nearest_fitting_zone_id", "zones_overlapped")
+#: columns holding text in both languages ("中文 / English"), shown in the current one
+_BILINGUAL = ("measured_note", "geometry_note", "note")
+
+
+def in_lang(text: object) -> object:
+    """The current language's part of a library text written ``"中文 / English"`` (or
+    ``"English / 中文"``).
+
+    Texts that are not written that way (or are not text) are returned unchanged.
+    """
+    if not isinstance(text, str) or " / " not in text:
+        return text
+    first, _sep, second = text.partition(" / ")
+    if _CJK.search(first) and not _CJK.search(second):
+        zh, en = first, second
+    elif _CJK.search(second) and not _CJK.search(first):
+        zh, en = second, first
+    else:
+        return text
+    return en if appstate.lang() == "en" else zh
+
+
+def with_zone_names(text: str, tables: PlanTables | None = None) -> str:
+    """``text`` with the zone ids it mentions (``gaofeng``) replaced by zone names."""
+    names = appstate.names(tables if tables is not None else appstate.plan_tables())
+    zone_ids = [z for z in names if re.fullmatch(r"[a-z][a-z_]*", z)]
+    if not zone_ids:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(sorted(zone_ids, key=len, reverse=True)) + r")\b")
+    return pattern.sub(lambda m: names[m.group(1)], text)
+
+
+def zone_name(zone_id: object, tables: PlanTables | None = None) -> str:
+    """Display name of a zone id in the current language (the id when unknown)."""
+    names = appstate.names(tables if tables is not None else appstate.plan_tables())
+    return names.get(str(zone_id), str(zone_id))
+
+
+def _flags(value: object) -> object:
+    if not isinstance(value, str) or not value:
+        return value
+    return "；".join(appstate.value_label("quality_flag", f) for f in value.split(";") if f)
+
+
+def present(df: pd.DataFrame, tables: PlanTables | None = None) -> pd.DataFrame:
+    """``df`` as users read it: coded values as labels, zone ids as names, one language.
+
+    Columns keep their ASCII names (label them with ``appstate.col_labels``); a column whose
+    ids became names is renamed (``sector_id`` → ``sector``, ``zone_id`` → ``zone``) so that
+    its header does not say "id" above a name.
+    """
+    tables = tables if tables is not None else appstate.plan_tables()
+    out = appstate.display_values(df, tables)
+    renames = {}
+    if "sector_id" in out.columns and "sector" not in out.columns:
+        renames["sector_id"] = "sector"
+    if "project_id" in out.columns and "zone_id" in out.columns and "zone" not in out.columns:
+        renames["zone_id"] = "zone"
+    names = appstate.names(tables)
+    for col, group in _CODED.items():
+        if col in out.columns:
+            out[col] = out[col].map(
+                lambda v, g=group: v if v is None or v is pd.NA else appstate.value_label(g, v)
+            )
+    for col in _ZONE_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].map(
+                lambda v: (
+                    "、".join(names.get(z.strip(), z.strip()) for z in re.split(r"[;,]", v))
+                    if isinstance(v, str) and v
+                    else v
+                )
+            )
+    if "quality_flags" in out.columns:
+        out["quality_flags"] = out["quality_flags"].map(_flags)
+    for col in _BILINGUAL:
+        if col in out.columns:
+            out[col] = out[col].map(in_lang)
+    return out.rename(columns=renames)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return tr("是", "yes") if value else tr("否", "no")
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def styled(df: pd.DataFrame) -> Styler:
+    """``df`` for ``st.dataframe``: missing values as "—" (not "None"), numbers to 0.01.
+
+    Sorting in the table still uses the numbers.
+    """
+    return df.style.format(_cell, na_rep=MISSING)
+
+
+def show_table(df: pd.DataFrame, **kwargs: Any) -> Any:
+    """``st.dataframe`` of ``df`` (already presented and labelled) with :func:`styled`."""
+    return st.dataframe(styled(df), **kwargs)
 
 
 def show_load_errors(errors: tuple[tuple[str, str], ...]) -> None:

@@ -50,7 +50,7 @@ def render() -> None:
         quality["geometry_quality"] = quality["geometry_quality"].map(
             lambda v: appstate.value_label("geometry_quality", v)
         )
-        st.dataframe(appstate.col_labels(quality), hide_index=True, key="dq_geometry")
+        _common.show_table(appstate.col_labels(quality), hide_index=True, key="dq_geometry")
     else:
         appstate.notice_missing("园区几何（wzgeo.zonegeom）", "zone geometry")
 

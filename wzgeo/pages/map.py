@@ -169,8 +169,9 @@ def render() -> None:
     highlight = _selected_highlight(table)
     if highlight:
         st.query_params["sel"] = highlight
+        shown = _common.zone_name(highlight, tables)
         st.button(
-            tr(f"取消高亮 {highlight}", f"Clear highlight {highlight}"),
+            tr(f"取消高亮：{shown}", f"Clear highlight: {shown}"),
             key="map_clear_highlight",
             on_click=_clear_highlight,
         )
@@ -227,8 +228,8 @@ def render() -> None:
     with right:
         _side_panel(notes)
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
-    st.dataframe(
-        appstate.col_labels(appstate.display_values(table, tables)),
+    _common.show_table(
+        appstate.col_labels(_common.present(table, tables)),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -295,8 +296,9 @@ def _side_panel(notes: Any) -> None:
         (st.warning if kind == "warning" else st.info)(text)
     if len(notes.projects_unplaced):
         with st.expander(appstate.lbl("ui.projects_unplaced")):
-            st.dataframe(
-                appstate.col_labels(notes.projects_unplaced),
+            unplaced = notes.projects_unplaced.drop(columns=["reason"], errors="ignore")
+            _common.show_table(
+                appstate.col_labels(_common.present(unplaced)),
                 hide_index=True,
                 key="unplaced",
             )

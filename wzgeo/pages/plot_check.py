@@ -6,6 +6,7 @@ import html
 import json
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from wzgeo import appstate
@@ -165,6 +166,23 @@ def _choose_target(tables: appstate.PlanTables) -> dict[str, str | None]:
     return {"sector_id": None, "project_id": pid}
 
 
+#: report columns not shown (the same fact is shown in another column or language)
+_HIDDEN = {
+    "zh": ("zone_name_zh", "reason_en", "area_m2"),
+    "en": ("zone_name_zh", "fit_reason_zh", "reason_zh", "area_m2"),
+}
+
+
+def report_table(df: Any) -> Any:
+    """A report table as users read it: zone names, labels, one language, labelled headers."""
+    frame = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
+    if "zone_id" in frame.columns:
+        frame = frame.assign(zone_id=frame["zone_id"].map(_common.zone_name))
+        frame = frame.rename(columns={"zone_id": "zone"})
+    frame = frame.drop(columns=list(_HIDDEN[appstate.lang()]), errors="ignore")
+    return appstate.col_labels(_common.present(frame))
+
+
 def report_html(check: Any, *, title: str, filename: str) -> str:
     """A standalone HTML report (no scripts, no external resources); every value escaped."""
     to_html = getattr(check, "to_html", None)
@@ -172,7 +190,7 @@ def report_html(check: Any, *, title: str, filename: str) -> str:
         return str(to_html(lang=appstate.lang()))
 
     def table(df: Any) -> str:
-        return str(appstate.col_labels(df).to_html(index=False, escape=True, na_rep=""))
+        return str(report_table(df).to_html(index=False, escape=True, na_rep=""))
 
     parts = [
         "<!doctype html>",
@@ -188,7 +206,10 @@ def report_html(check: Any, *, title: str, filename: str) -> str:
     if what:
         label = tr("项目", "Project") if check.project_id else tr("产业", "Sector")
         parts.append(f"<p>{html.escape(label)}: {html.escape(str(what))}</p>")
-    parts += [f"<p>{html.escape(str(n))}</p>" for n in check.notes]
+    parts += [
+        f"<p>{html.escape(_common.with_zone_names(str(_common.in_lang(n))))}</p>"
+        for n in check.notes
+    ]
     parts += [f"<h2>{html.escape(tr('地块', 'Plots'))}</h2>", table(check.table)]
     if len(check.zone_overlaps):
         parts += [f"<h2>{html.escape(tr('与园区的重叠', 'Overlap with zones'))}</h2>"]
@@ -242,14 +263,14 @@ def render() -> None:
         return
     st.subheader(tr("核查报告", "Report"))
     for note in check.notes:
-        st.info(str(note))
-    st.dataframe(appstate.col_labels(check.table), hide_index=True, key="plot_report")
+        st.info(_common.with_zone_names(str(_common.in_lang(note))))
+    _common.show_table(report_table(check.table), hide_index=True, key="plot_report")
     if len(check.zone_overlaps):
         st.markdown("**" + tr("与园区的重叠", "Overlap with zones") + "**")
-        st.dataframe(appstate.col_labels(check.zone_overlaps), hide_index=True, key="plot_overlaps")
+        _common.show_table(report_table(check.zone_overlaps), hide_index=True, key="plot_overlaps")
     if len(check.indicators):
         st.markdown("**" + tr("控制指标", "Control indicators") + "**")
-        st.dataframe(appstate.col_labels(check.indicators), hide_index=True, key="plot_indicators")
+        _common.show_table(report_table(check.indicators), hide_index=True, key="plot_indicators")
     _plot_on_map(imported.plots)
     title = tr("地块核查报告", "Plot check report")
     c1, c2 = st.columns(2)

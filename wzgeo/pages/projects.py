@@ -83,10 +83,25 @@ def _assign_ui(projects: pd.DataFrame, tables: appstate.PlanTables) -> None:
         ok = st.form_submit_button(tr("安排", "Assign"), key="assign_submit")
     if ok and pid and zid:
         chosen[str(pid)] = str(zid)
-        st.success(tr(f"已将 {pid} 安排到 {zone_names[zid]}。", f"Assigned {pid} to {zid}."))
+        st.success(
+            tr(
+                f"已将 {pid} {names.get(pid, '')} 安排到 {zone_names[zid]}。",
+                f"Assigned {pid} {names.get(pid, '')} to {zone_names[zid]}.",
+            )
+        )
     if chosen:
-        listing = pd.DataFrame({"project_id": list(chosen), "zone_id": list(chosen.values())})
-        st.dataframe(appstate.col_labels(listing), hide_index=True, key="assign_list")
+        listing = pd.DataFrame(
+            {
+                "project_id": list(chosen),
+                "name_zh": [names.get(p, "") for p in chosen],
+                "zone_id": list(chosen.values()),
+            }
+        )
+        st.dataframe(
+            appstate.col_labels(_common.present(listing, tables)),
+            hide_index=True,
+            key="assign_list",
+        )
         if st.button(tr("清除全部安排", "Clear all assignments"), key="assign_clear"):
             chosen.clear()
             st.rerun()
@@ -113,8 +128,8 @@ def render() -> None:
             "select a row to highlight it on the map.",
         )
     )
-    event = st.dataframe(
-        appstate.col_labels(appstate.display_values(shown, tables)),
+    event = _common.show_table(
+        appstate.col_labels(_common.present(shown, tables)),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -129,9 +144,7 @@ def render() -> None:
             label=tr(f"在地图上查看 {pid}", f"Show {pid} on the map"),
             icon="🗺️",
         )
-    _common.download_table(
-        appstate.display_values(shown, tables), stem="wzgeo_projects", key="projects_dl"
-    )
+    _common.download_table(_common.present(shown, tables), stem="wzgeo_projects", key="projects_dl")
     _assign_ui(tables.projects, tables)
 
 

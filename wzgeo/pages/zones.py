@@ -92,8 +92,8 @@ def render() -> None:
             f"{len(shown)} zones; click a header to sort, select a row to highlight it on the map.",
         )
     )
-    event = st.dataframe(
-        appstate.col_labels(appstate.display_values(shown.round(2))),
+    event = _common.show_table(
+        appstate.col_labels(_common.present(shown, tables)),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -103,12 +103,13 @@ def render() -> None:
     if rows:
         zone_id = str(shown.iloc[rows[0]]["zone_id"])
         st.session_state["highlight"] = zone_id
+        name = _common.zone_name(zone_id, tables)
         st.page_link(
             "wzgeo/pages/map.py",
-            label=tr(f"在地图上查看 {zone_id}", f"Show {zone_id} on the map"),
+            label=tr(f"在地图上查看 {name}", f"Show {name} on the map"),
             icon="🗺️",
         )
-    _common.download_table(appstate.display_values(shown), stem="wzgeo_zones", key="zones_dl")
+    _common.download_table(_common.present(shown, tables), stem="wzgeo_zones", key="zones_dl")
 
 
 if __name__ == "__main__":
