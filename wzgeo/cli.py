@@ -13,6 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from wzgeo._errors import WzgeoError
 
@@ -29,11 +30,24 @@ _COMMAND_GROUPS = (
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are bilingual (exit code 2, no traceback)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(
+            EXIT_BAD_INPUT,
+            f"错误 / Error:\n命令行参数有误：{message}。请用 {self.prog} --help 查看用法。\n"
+            f"Bad command line: {message}. See {self.prog} --help.\n",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every command group registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="wzgeo",
         description="万州区产业园区与用地分析工具 / Wanzhou industrial zone and land-use explorer",
     )
@@ -58,23 +72,65 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         return int(func(args))
-    except WzgeoError as e:
-        print(f"错误 / Error:\n{e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except FileNotFoundError as e:
+    except KeyboardInterrupt:
         print(
-            f"错误 / Error:\n找不到文件：{e.filename}，请检查路径。\n"
-            f"File not found: {e.filename}; check the path.",
+            "\n已中断 / Interrupted: 输出文件只在完成后才写入，未完成的输出已丢弃。\n"
+            "Output files are only put in place when complete; the partial output was discarded.",
             file=sys.stderr,
         )
+        return EXIT_INTERRUPTED
+    except Exception as e:
+        error = _user_error(e)
+        if error is None:
+            raise  # a bug, not bad input: keep the traceback
+        print(f"错误 / Error:\n{error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (PermissionError, IsADirectoryError) as e:
-        print(
-            f"错误 / Error:\n无法读写文件：{e.filename}（{e.strerror}）。\n"
-            f"Cannot read or write {e.filename} ({e.strerror}).",
-            file=sys.stderr,
+
+
+def _user_error(e: Exception) -> WzgeoError | None:
+    """The bilingual error for an exception a user's input can cause, else ``None``."""
+    if isinstance(e, WzgeoError):
+        return e
+    if isinstance(e, FileNotFoundError):
+        name = e.filename or e
+        return WzgeoError(
+            f"找不到文件或文件夹：{name}，请检查路径。",
+            f"File or folder not found: {name}; check the path.",
         )
-        return EXIT_BAD_INPUT
+    if isinstance(e, OSError):
+        name = e.filename or "?"
+        return WzgeoError(
+            f"无法读写文件：{name}（{e.strerror or e}）。请检查路径、权限和磁盘空间。",
+            f"Cannot read or write {name} ({e.strerror or e}). Check the path, the "
+            "permissions and the free disk space.",
+        )
+    if isinstance(e, UnicodeDecodeError):
+        return WzgeoError(
+            f"文件编码无法识别（{e.reason}，第 {e.start} 字节）。请另存为 UTF-8 编码后重试。",
+            f"The file's text encoding is not understood ({e.reason} at byte {e.start}). "
+            "Save it as UTF-8 and try again.",
+        )
+    import pandas as pd
+    import pyogrio.errors
+    import pyproj.exceptions
+
+    if isinstance(e, pyproj.exceptions.CRSError):
+        return WzgeoError(
+            f"无法识别坐标系（{e}）。请填写 EPSG 代码，例如 4545、4524 或 4326。",
+            f"Unknown CRS ({e}). Give an EPSG code, e.g. 4545, 4524 or 4326.",
+        )
+    if isinstance(e, pyogrio.errors.DataSourceError | pyogrio.errors.DataLayerError):
+        return WzgeoError(
+            f"无法读写地理数据文件（{e}）。请检查路径、格式和权限。",
+            f"Cannot read or write the GIS file ({e}). Check the path, the format and the "
+            "permissions.",
+        )
+    if isinstance(e, pd.errors.EmptyDataError | pd.errors.ParserError):
+        return WzgeoError(
+            f"表格文件为空或格式错误（{e}）。请提供带表头的 CSV 文件。",
+            f"The table file is empty or malformed ({e}). Give a CSV file with a header row.",
+        )
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-from collections.abc import Callable, Iterable
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from wzgeo._errors import WzgeoError
 
-__all__ = ["add_store_arguments", "print_json", "require_known"]
+__all__ = [
+    "OutputFileError",
+    "add_overwrite_argument",
+    "add_store_arguments",
+    "atomic_output",
+    "check_output_path",
+    "print_json",
+    "require_existing_store",
+    "require_known",
+]
+
+
+class OutputFileError(WzgeoError):
+    """An output file cannot be written where the user asked (the CLI exits with code 2)."""
 
 
 def require_known(value: str | None, known: Iterable[str], *, what_zh: str, what_en: str) -> None:
@@ -72,3 +89,131 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="只用随附数据，不叠加保存的工作 / shipped data only, without the saved work",
     )
+
+
+def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--overwrite``: replace an existing output file (refused without it)."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="输出文件已存在时覆盖（默认拒绝，以免丢失数据）/ replace an existing output file "
+        "(refused by default so no data is lost)",
+    )
+
+
+def check_output_path(
+    out: Path, *, overwrite: bool, inputs: Iterable[Path | None] = (), flag: str = "--overwrite"
+) -> None:
+    """Refuse an output path that cannot or should not be written, before any work is done.
+
+    Parameters
+    ----------
+    out
+        The file the command will write.
+    overwrite
+        Whether an existing file may be replaced.
+    inputs
+        The command's input files: the output may never be one of them.
+    flag
+        The option that allows overwriting (named in the message).
+
+    Raises
+    ------
+    OutputFileError
+        ``out`` is a folder, its folder is missing, not a folder or not writable, it is one
+        of the inputs, or it exists and ``overwrite`` is false.
+    """
+    if out.is_dir():
+        raise OutputFileError(
+            f"输出位置 {out} 是一个文件夹；请给出其中的一个文件名。",
+            f"The output {out} is a folder; give a file name inside it instead.",
+        )
+    parent = out.parent
+    if not parent.is_dir():
+        raise OutputFileError(
+            f"输出文件夹 {parent} 不存在（或不是文件夹）；请先创建它，或换一个输出位置。",
+            f"The output folder {parent} does not exist (or is not a folder); "
+            "create it first or choose another output path.",
+        )
+    try:  # fail before any work when the folder cannot take a new file
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
+        raise _write_error(out, e) from e
+    for src in inputs:
+        if src is not None and out.exists() and src.exists() and out.samefile(src):
+            raise OutputFileError(
+                f"输出文件 {out} 就是输入文件；覆盖会丢失原始数据。请换一个输出文件名。",
+                f"The output {out} is the input file; writing it would destroy the original "
+                "data. Choose another output name.",
+            )
+    if out.exists() and not overwrite:
+        raise OutputFileError(
+            f"输出文件 {out} 已存在，未改动。请换一个文件名，或加 {flag} 覆盖它。",
+            f"The output {out} already exists and was left unchanged. Choose another name, "
+            f"or add {flag} to replace it.",
+        )
+
+
+@contextlib.contextmanager
+def atomic_output(out: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``out``; on success move it onto ``out`` atomically.
+
+    The temporary file keeps ``out``'s suffix (writers pick their format by it) and lives in
+    the same folder, so :func:`os.replace` is atomic: an interrupted or failed run leaves
+    ``out`` as it was (absent or the old file), never half written.
+
+    Raises
+    ------
+    OutputFileError
+        The folder is not writable, or the writer failed with an operating-system error.
+    """
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{out.stem[:40]}.", suffix=f".part{out.suffix}", dir=out.parent
+        )
+    except OSError as e:
+        raise _write_error(out, e) from e
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # some writers (GPKG) refuse to write over an existing empty file
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    except OSError as e:
+        raise _write_error(out, e) from e
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _write_error(out: Path, e: OSError) -> OutputFileError:
+    reason = e.strerror or str(e)
+    return OutputFileError(
+        f"无法写出 {out}（{reason}）。请确认文件夹存在且可写、磁盘未满，或换一个输出位置。",
+        f"Cannot write {out} ({reason}). Check that the folder exists and is writable and "
+        "the disk is not full, or choose another output path.",
+    )
+
+
+def require_existing_store(path: Path | str | None) -> None:
+    """Refuse a ``--store`` path given for reading that does not exist.
+
+    Commands that only read the store (history, store export, store check) must not create
+    an empty store at a mistyped path and report "no changes".
+
+    Raises
+    ------
+    WzgeoError
+        ``path`` is given and is not an existing file.
+    """
+    if path is None:
+        return
+    p = Path(path)
+    if not p.is_file():
+        raise WzgeoError(
+            f"找不到保存的工作文件 {p}（{'是文件夹' if p.is_dir() else '不存在'}）。"
+            "请检查路径，或不加 --store 使用默认位置。",
+            f"No saved-work store at {p} ({'a folder' if p.is_dir() else 'no such file'}). "
+            "Check the path, or leave out --store to use the default location.",
+        )

@@ -19,15 +19,28 @@ import geopandas as gpd
 import pandas as pd
 
 from wzgeo._errors import InputFileError, WzgeoError
-from wzgeo.commands._common import add_store_arguments
+from wzgeo.commands._common import (
+    add_overwrite_argument,
+    add_store_arguments,
+    atomic_output,
+    check_output_path,
+)
 
 if TYPE_CHECKING:
     from wzgeo.workspace import Workspace
 
-__all__ = ["load_summary_tables", "read_parcels", "register", "to_markdown"]
+__all__ = [
+    "load_summary_tables",
+    "read_assignments",
+    "read_parcels",
+    "register",
+    "to_markdown",
+]
 
 logger = logging.getLogger(__name__)
 
+_SUMMARY_TABLES = ("district", "zones", "sectors", "locations")
+"""The tables ``summary`` writes (one CSV each), known before they are computed."""
 _PARCEL_OUT = {".parquet": "parquet", ".geoparquet": "parquet", ".gpkg": "GPKG"}
 _PARCEL_COLUMNS = (
     "zone_id",
@@ -74,9 +87,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     q.add_argument("parcels", type=Path, help="地块图层 / parcel layer")
-    q.add_argument("--out", type=Path, required=True, help="输出 .parquet 或 .gpkg / output file")
+    q.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="输出 .parquet 或 .gpkg（不能是输入文件；以前的核查结果可直接替换，其他已有文件需 "
+        "--overwrite）/ output .parquet or .gpkg (never the input; an earlier check-plots "
+        "result is replaced, any other existing file needs --overwrite)",
+    )
+    add_overwrite_argument(q)
     q.add_argument("--sector", default=None, help="行业编号 / sector id for the fit verdict")
-    q.add_argument("--crs", default=None, help="图层无坐标系时指定 / CRS if the layer has none")
+    q.add_argument(
+        "--crs",
+        default=None,
+        help="图层的坐标系（覆盖文件中的），如 4545 / the layer's CRS (overrides the file's), "
+        "e.g. 4545",
+    )
     q.add_argument(
         "--overlaps",
         action="store_true",
@@ -98,19 +124,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "summary",
         help="全区、园区、行业汇总表 / district, zone and sector tables",
+        description=(
+            "全区、园区、行业汇总（地均产出、用地平衡、选址建议），输出 Markdown、CSV 或 Excel。"
+            " / District, zone and sector tables (output per km², land balance, siting) as "
+            "Markdown, CSV or Excel."
+        ),
     )
-    s.add_argument("--format", choices=["csv", "xlsx", "md"], default="md")
+    s.add_argument(
+        "--format",
+        choices=["csv", "xlsx", "md"],
+        default="md",
+        help="输出格式（默认 md）/ output format (default md)",
+    )
     s.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="输出文件（csv 时为前缀）/ output file (csv: one file per table, name prefix)",
+        help="输出文件（csv 时为前缀，每表一个文件；已存在时需 --overwrite；默认打印）/ output "
+        "file (csv: name prefix, one file per table; existing files need --overwrite; "
+        "default: print)",
     )
+    add_overwrite_argument(s)
     s.add_argument(
         "--assignments",
         type=Path,
         default=None,
-        help="用户安排 CSV（project_id,zone_id）/ user assignments CSV",
+        help="用户安排 CSV（列 project_id,zone_id；UTF-8 或 GBK）/ user assignments CSV "
+        "(columns project_id,zone_id; UTF-8 or GBK)",
     )
     s.add_argument(
         "--no-suggest", action="store_true", help="不自动建议选址 / no siting suggestions"
@@ -294,8 +334,10 @@ def _read_parcels(
             f"cannot read the parcel layer {path} ({e}); use GeoParquet, GPKG, SHP or GeoJSON.",
         ) from e
     if crs is not None:
+        from wzgeo._plotcrs import parse_crs_arg
+
         assert gdf is not None
-        gdf = gdf.set_crs(crs, allow_override=True)
+        gdf = gdf.set_crs(parse_crs_arg(crs), allow_override=True)
         gp = None
     layer_crs = gdf.crs if gdf is not None else (gp.crs if gp is not None else None)
     if layer_crs is None:
@@ -326,6 +368,32 @@ def _append_parquet(table: Any, out: Path, columns: pd.DataFrame) -> None:
     pq.write_table(table.replace_schema_metadata(metadata), out)
 
 
+_RESULT_MARK = ("zone_id", "zone_share_pct", "n_zones", "fit_grade", "area_mu")
+"""Columns every ``check-plots`` output has: such a file may be replaced without
+``--overwrite`` (it is a result, rebuilt by running the command again)."""
+
+
+def _is_check_result(path: Path, driver: str) -> bool:
+    """Whether ``path`` is an earlier output of ``check-plots`` (not the user's own data)."""
+    if not path.is_file():
+        return False
+    try:
+        if driver == "parquet":
+            import pyarrow.parquet as pq
+
+            names = set(pq.read_schema(path).names)
+        else:
+            import pyogrio
+
+            layers = pyogrio.list_layers(path)
+            if len(layers) != 1:
+                return False
+            names = set(pyogrio.read_info(path, layer=layers[0][0])["fields"])
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return set(_RESULT_MARK) <= names
+
+
 def _check_plots(args: argparse.Namespace) -> int:
     from wzgeo.plotcheck import check_plot_layer, check_plots
 
@@ -336,6 +404,15 @@ def _check_plots(args: argparse.Namespace) -> int:
             f"输出文件 {out} 应以 .parquet 或 .gpkg 结尾。",
             f"the output {out} must end in .parquet or .gpkg.",
         )
+    check_output_path(
+        out,
+        overwrite=args.overwrite or _is_check_result(out, driver),
+        inputs=[args.parcels],
+    )
+    if args.crs is not None:
+        from wzgeo._plotcrs import parse_crs_arg
+
+        parse_crs_arg(args.crs)  # refuse a bad --crs before reading a large layer
     gdf, gp = _read_parcels(args.parcels, crs=args.crs, decode=driver != "parquet")
     usable, ids = _plot_ids_of(gp) if gp is not None else (False, None)
     ws = _workspace(args)
@@ -364,19 +441,20 @@ def _check_plots(args: argparse.Namespace) -> int:
     if not args.overlaps:
         cols = [c for c in cols if c != "n_overlapping_plots"]
     n = len(check.table)
-    if driver == "parquet" and gp is not None:
-        _append_parquet(gp.table, out, check.table.loc[:, cols])
-    else:
-        if gdf is None:
-            assert gp is not None
-            gdf = _to_frame(gp)
-        result = gdf.loc[:, [c for c in gdf.columns if c not in cols]].copy()
-        for c in cols:
-            result[c] = check.table[c].to_numpy()
-        if driver == "parquet":
-            result.to_parquet(out)
+    with atomic_output(out) as tmp:
+        if driver == "parquet" and gp is not None:
+            _append_parquet(gp.table, tmp, check.table.loc[:, cols])
         else:
-            result.to_file(out, driver="GPKG", engine="pyogrio")
+            if gdf is None:
+                assert gp is not None
+                gdf = _to_frame(gp)
+            result = gdf.loc[:, [c for c in gdf.columns if c not in cols]].copy()
+            for c in cols:
+                result[c] = check.table[c].to_numpy()
+            if driver == "parquet":
+                result.to_parquet(tmp)
+            else:
+                result.to_file(tmp, driver="GPKG", engine="pyogrio", layer=out.stem)
     inside = int((check.table["n_zones"] > 0).sum())
     logger.info("checked %d parcels, %d inside a zone", n, inside)
     sys.stdout.write(
@@ -475,10 +553,80 @@ def to_markdown(df: pd.DataFrame, *, digits: int = 2) -> str:
     return "\n".join([head, sep, *body])
 
 
+def read_assignments(path: Path) -> pd.DataFrame:
+    """Read a ``project_id,zone_id`` CSV (UTF-8, UTF-8 with BOM or GBK).
+
+    Raises
+    ------
+    InputFileError
+        Not a file, empty, not text in either encoding, malformed, or without the two columns.
+    """
+    if not path.is_file():
+        raise InputFileError(
+            f"找不到安排表 {path}（{'是文件夹' if path.is_dir() else '不存在'}）；请检查路径。",
+            f"assignments file {path} not found ({'a folder' if path.is_dir() else 'missing'}); "
+            "check the path.",
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise InputFileError(
+            f"安排表 {path} 不是文本文件（含空字节）；请另存为 UTF-8 或 GBK 编码的 CSV。",
+            f"assignments file {path} is not a text file (NUL bytes); save it as a UTF-8 or "
+            "GBK CSV.",
+        )
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes almost any bytes
+        raise InputFileError(
+            f"安排表 {path} 的编码无法识别；请另存为 UTF-8 编码的 CSV。",
+            f"assignments file {path}: unknown text encoding; save it as a UTF-8 CSV.",
+        )
+    import io
+
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype="string")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as e:
+        raise InputFileError(
+            f"安排表 {path} 为空或不是有效的 CSV（{e}）；需要表头 project_id,zone_id。",
+            f"assignments file {path} is empty or not a valid CSV ({e}); it needs the header "
+            "project_id,zone_id.",
+        ) from e
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in ("project_id", "zone_id") if c not in df.columns]
+    if missing:
+        raise InputFileError(
+            f"安排表 {path} 缺少列 {', '.join(missing)}（现有：{', '.join(df.columns)}）；"
+            "表头应为 project_id,zone_id。",
+            f"assignments file {path} lacks the column(s) {', '.join(missing)} (found: "
+            f"{', '.join(df.columns)}); the header must be project_id,zone_id.",
+        )
+    return df
+
+
 def _summary(args: argparse.Namespace) -> int:
+    fmt = args.format
+    out: Path | None = args.out
+    if fmt == "xlsx" and out is None:
+        raise WzgeoError("xlsx 格式需要 --out 文件名。", "the xlsx format needs --out FILE.xlsx.")
+    targets: dict[str, Path] = {}
+    stem = Path()
+    if out is not None:
+        inputs = [args.assignments]
+        if fmt == "csv":
+            stem = out.with_suffix("") if out.suffix.lower() == ".csv" else out
+            for name in _SUMMARY_TABLES:
+                targets[name] = stem.parent / f"{stem.name}_{name}.csv"
+        else:
+            targets[""] = out
+        for path in targets.values():
+            check_output_path(path, overwrite=args.overwrite, inputs=inputs)
     assignments = None
     if args.assignments is not None:
-        assignments = pd.read_csv(args.assignments, dtype="string", encoding="utf-8")
+        assignments = read_assignments(args.assignments)
     tables = load_summary_tables(
         assignments=assignments, suggest=not args.no_suggest, workspace=_workspace(args)
     )
@@ -489,14 +637,9 @@ def _summary(args: argparse.Namespace) -> int:
             name: df.rename(columns=column_labels(df.columns, args.headers))
             for name, df in tables.items()
         }
-    fmt = args.format
-    out: Path | None = args.out
     if fmt == "xlsx":
-        if out is None:
-            raise WzgeoError(
-                "xlsx 格式需要 --out 文件名。", "the xlsx format needs --out FILE.xlsx."
-            )
-        with pd.ExcelWriter(out, engine="openpyxl") as xw:
+        assert out is not None
+        with atomic_output(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             for name, df in tables.items():
                 df.to_excel(xw, sheet_name=name, index=False)
         sys.stdout.write(f"{out}\n")
@@ -507,16 +650,21 @@ def _summary(args: argparse.Namespace) -> int:
                 sys.stdout.write(f"# {name}\n")
                 df.to_csv(sys.stdout, index=False, lineterminator="\n")
             return 0
-        stem = out.with_suffix("") if out.suffix.lower() == ".csv" else out
         for name, df in tables.items():
-            path = stem.parent / f"{stem.name}_{name}.csv"
-            df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+            known = targets.get(name)
+            if known is None:  # a table this command did not know in advance
+                known = stem.parent / f"{stem.name}_{name}.csv"
+                check_output_path(known, overwrite=args.overwrite)
+            path = known
+            with atomic_output(path) as tmp:
+                df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
             sys.stdout.write(f"{path}\n")
         return 0
     text = "\n\n".join(f"## {name}\n\n{to_markdown(df)}" for name, df in tables.items()) + "\n"
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        with atomic_output(out) as tmp:
+            tmp.write_text(text, encoding="utf-8")
         sys.stdout.write(f"{out}\n")
     return 0

@@ -53,6 +53,11 @@ def _build_data(args: argparse.Namespace) -> int:
     from wzgeo.plandata import build_data
 
     plan = args.plan if args.plan is not None else paths.seed_plan_path()
+    if plan.is_dir():
+        raise WzgeoError(
+            f"{plan} 是文件夹；请用 --plan 指定规划全文的 UTF-8 文本文件。",
+            f"{plan} is a folder; give the plan's UTF-8 text file with --plan.",
+        )
     if not plan.is_file():
         raise WzgeoError(
             f"找不到规划文本：{plan}；请用 --plan 指定规划全文的 UTF-8 文本文件。",

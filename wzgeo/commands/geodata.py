@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from wzgeo._errors import WzgeoError
 from wzgeo.commands._common import print_json
 
 __all__ = ["register"]
@@ -30,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         "--out",
         type=Path,
         default=None,
-        help="输出的 geodata 目录（默认 geodata/）/ geodata folder to write (default: geodata/)",
+        help="输出的 geodata 目录（默认 geodata/，重建的文件会被替换）/ geodata folder to write "
+        "(default: geodata/; the rebuilt files are replaced)",
     )
     p.add_argument(
         "--check",
@@ -42,8 +44,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     z = sub.add_parser(
         "zone-geometry",
         help="列出园区范围及其精度 / list zone geometry and its quality",
+        description=(
+            "列出每个园区的范围来源（示意或官方）、规划与实测面积，以及位置未知的园区。"
+            " / List each zone's geometry (schematic or official), planned and measured area, "
+            "and the zones whose location is unknown."
+        ),
     )
-    z.add_argument("--official-dir", type=Path, default=None, help="官方边界目录 / folder")
+    z.add_argument(
+        "--official-dir",
+        type=Path,
+        default=None,
+        help="官方边界文件夹（默认 geodata/official）/ folder of official boundary files "
+        "(default geodata/official)",
+    )
     z.set_defaults(func=_zone_geometry)
 
 
@@ -77,7 +90,16 @@ def _build_geodata(args: argparse.Namespace) -> int:
 def _zone_geometry(args: argparse.Namespace) -> int:
     from wzgeo import zonegeom
 
-    gdf = zonegeom.load_zone_geometry(official_dir=args.official_dir)
+    official = args.official_dir
+    if official is not None and not official.is_dir():
+        raise WzgeoError(
+            f"官方边界文件夹 {official} {'是文件' if official.exists() else '不存在'}；"
+            "--official-dir 需要一个存放边界文件的文件夹。",
+            f"The official boundary folder {official} "
+            f"{'is a file' if official.exists() else 'does not exist'}; --official-dir needs "
+            "a folder of boundary files.",
+        )
+    gdf = zonegeom.load_zone_geometry(official_dir=official)
     cols = ["zone_id", "name_zh", "geometry_quality", "area_km2_planned", "area_km2_measured"]
     width = shutil.get_terminal_size((120, 20)).columns
     print(gdf[cols].to_string(index=False, max_colwidth=width))

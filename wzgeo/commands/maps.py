@@ -7,7 +7,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from wzgeo.commands._common import add_store_arguments, require_known
+from wzgeo._errors import WzgeoError
+from wzgeo.commands._common import (
+    add_overwrite_argument,
+    add_store_arguments,
+    atomic_output,
+    check_output_path,
+    require_known,
+)
 
 __all__ = ["load_map_inputs", "register"]
 
@@ -59,9 +66,31 @@ def load_map_inputs(
     }
 
 
+_MAP_MARKER = "<title>万州区产业园区地图 / Wanzhou industrial zones map</title>"
+"""The default title of :func:`wzgeo.maps.export_map_html`, near the start of every map
+``export-map`` writes: such a file may be replaced without ``--overwrite``."""
+
+
+def _is_wzgeo_map(path: Path) -> bool:
+    """Whether ``path`` is an HTML map written by ``export-map`` (replacing it loses nothing)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return _MAP_MARKER in head
+
+
 def _export_map(args: argparse.Namespace) -> int:
     from wzgeo import maps
 
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise WzgeoError(
+            f"输出文件 {out} 应以 .html 结尾（导出的是 HTML 地图）。",
+            f"The output {out} must end in .html (the export is an HTML map).",
+        )
+    check_output_path(out, overwrite=args.overwrite or (out.is_file() and _is_wzgeo_map(out)))
     kwargs = load_map_inputs(
         sector=args.sector,
         stage=args.stage,
@@ -78,8 +107,9 @@ def _export_map(args: argparse.Namespace) -> int:
         lang=args.lang,
         show_intensity=args.show_intensity,
     )
-    out = Path(args.out)
-    page = maps.export_map_html(out, m=m)
+    page = maps.export_map_html(m=m)
+    with atomic_output(out) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     size = len(page.encode("utf-8"))
     print(f"{out}  {size / 1024:.0f} KiB")
     for _kind, text in m.notes.texts(args.lang):
@@ -97,15 +127,40 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
             "Write a self-contained HTML map (all JS/CSS inlined; opens offline, tiles aside)."
         ),
     )
-    p.add_argument("--out", required=True, help="output file / 输出文件")
     p.add_argument(
-        "--basemap", choices=("osm", "gaode", "tianditu", "none"), default="osm", help="底图"
+        "--out",
+        required=True,
+        help="输出 .html 文件；以前导出的地图可直接替换，其他已有文件需 --overwrite / output "
+        ".html file; a map exported earlier is replaced, any other existing file needs "
+        "--overwrite",
+    )
+    add_overwrite_argument(p)
+    p.add_argument(
+        "--basemap",
+        choices=("osm", "gaode", "tianditu", "none"),
+        default="osm",
+        help="底图（默认 osm）/ basemap (default osm)",
     )
     p.add_argument("--tianditu-key", default=None, help="天地图 tk / Tianditu key")
-    p.add_argument("--style", choices=("level", "sector"), default="level", help="园区着色")
-    p.add_argument("--target", type=float, default=50.0, help="目标地均产出 亿元/km² (50|70)")
+    p.add_argument(
+        "--style",
+        choices=("level", "sector"),
+        default="level",
+        help="园区着色：级别或主导产业 / colour zones by level or by sector",
+    )
+    p.add_argument(
+        "--target",
+        type=float,
+        default=50.0,
+        help="目标地均产出 亿元/km²（50 或 70）/ target output per km² in 亿元 (50 or 70)",
+    )
     p.add_argument("--sector", default=None, help="sector_id, e.g. new_materials / 产业")
-    p.add_argument("--stage", default=None, help="planning … operating / 项目阶段")
+    p.add_argument(
+        "--stage",
+        default=None,
+        help="项目阶段 / project stage: planning, tracking, negotiating, signed, building, "
+        "operating",
+    )
     p.add_argument("--zone", default=None, help="zone_id, e.g. gaofeng / 园区")
     p.add_argument(
         "--show-intensity",

@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from wzgeo._errors import InputFileError
-from wzgeo.commands._common import print_json
+from wzgeo.commands._common import (
+    add_overwrite_argument,
+    atomic_output,
+    check_output_path,
+    print_json,
+)
 from wzgeo.plotio import PlotImport, read_plots
 from wzgeo.units import M2_PER_MU, MU_PER_HA
 
@@ -33,10 +38,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("file", type=Path, help="输入文件 / input file")
-    p.add_argument("--crs", default=None, help="指定坐标系，如 4545、EPSG:4524 / override the CRS")
     p.add_argument(
-        "--out", type=Path, default=None, help="输出 .geojson 或 .gpkg（WGS84）/ write plots"
+        "--crs",
+        default=None,
+        help="指定坐标系，如 4545、EPSG:4524（默认用文件声明的或推断）/ override the CRS, "
+        "e.g. 4545 or EPSG:4524 (default: declared in the file, else inferred)",
     )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="写出地块 .geojson 或 .gpkg（WGS84；已存在时需 --overwrite）/ write the plots "
+        "as .geojson or .gpkg in WGS84 (an existing file needs --overwrite)",
+    )
+    add_overwrite_argument(p)
     p.add_argument(
         "--datum",
         choices=("WGS84", "GCJ-02", "BD-09"),
@@ -44,8 +59,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="经纬度来自高德（GCJ-02）或百度（BD-09）时指定 / lon/lat taken from Gaode or Baidu",
     )
     p.add_argument("--json", action="store_true", help="输出 JSON 摘要 / print a JSON summary")
-    p.add_argument("--max-mb", type=float, default=20.0, help="文件大小上限 MB / size limit in MB")
+    p.add_argument(
+        "--max-mb",
+        type=_positive_float,
+        default=20.0,
+        help="文件大小上限 MB（默认 20）/ size limit in MB (default 20)",
+    )
     p.set_defaults(func=_import_plots)
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a number > 0 (argparse shows the message on a bad value)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value > 0 or math.isinf(value):
+        raise argparse.ArgumentTypeError(
+            f"需要大于 0 的数字 / a number > 0 is needed, got {text!r}"
+        )
+    return value
 
 
 def _plot_rows(res: PlotImport) -> list[dict[str, Any]]:
@@ -88,11 +121,16 @@ def _import_plots(args: argparse.Namespace) -> int:
             f"输出文件 {out} 的扩展名不受支持，请使用 .geojson 或 .gpkg。",
             f"output file {out}: unsupported extension; use .geojson or .gpkg.",
         )
+    if out is not None:
+        check_output_path(out, overwrite=args.overwrite, inputs=[args.file])
     res = read_plots(
         args.file, crs=args.crs, max_bytes=int(args.max_mb * 1_000_000), datum=args.datum
     )
     if out is not None:
-        res.plots.to_file(out, driver=_OUT_DRIVERS[out.suffix.lower()])
+        with atomic_output(out) as tmp:
+            driver = _OUT_DRIVERS[out.suffix.lower()]
+            layer = {"layer": out.stem} if driver == "GPKG" else {}
+            res.plots.to_file(tmp, driver=driver, **layer)
         logger.info("wrote %s", out)
     summary = _summary(res)
     if args.json:

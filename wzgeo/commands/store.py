@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wzgeo.commands._common import print_json
+from wzgeo.commands._common import check_output_path, print_json, require_existing_store
 
 if TYPE_CHECKING:  # pragma: no cover
     from wzgeo.store import Change, Store
@@ -26,17 +26,21 @@ def _store_arg(p: argparse.ArgumentParser) -> None:
         "--store",
         type=Path,
         default=None,
-        help="store file (default $WZGEO_STORE or the user data dir) / 存储文件",
+        help="保存的工作文件（默认 $WZGEO_STORE 或用户数据目录）/ store file (default "
+        "$WZGEO_STORE or the user data folder)",
     )
 
 
 def _who_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--by", required=True, help="who makes the change / 修改人")
-    p.add_argument("--why", required=True, help="why (recorded in the history) / 修改原因")
+    p.add_argument("--by", required=True, help="修改人 / who makes the change")
+    p.add_argument(
+        "--why", required=True, help="修改原因（记入历史）/ why (recorded in the history)"
+    )
     p.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read the password from standard input (when users are configured) / 从标准输入读密码",
+        help="从标准输入读密码（已配置用户时）/ read the password from standard input (when "
+        "users are configured)",
     )
 
 
@@ -47,7 +51,8 @@ def _edit_args(p: argparse.ArgumentParser) -> None:
         "--expected-version",
         type=int,
         default=None,
-        help="fail if the item is no longer at this version / 乐观并发版本号",
+        help="乐观并发：当前版本不是此值时拒绝保存 / refuse the change if the item is no longer "
+        "at this version",
     )
     _store_arg(p)
 
@@ -107,6 +112,7 @@ def _cmd_unassign(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
+    require_existing_store(args.store)
     h = _open(args).history(args.id, entity_type=args.type)
     if args.json:
         records = h.drop(columns="payload").astype(object).where(h.notna(), None)
@@ -132,6 +138,8 @@ def _cmd_revert(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    require_existing_store(args.store)
+    check_output_path(args.out, overwrite=args.force, inputs=[args.store], flag="--force")
     manifest = _open(args).export(args.out, overwrite=args.force)
     print(f"已导出 / exported {args.out}: {_counts_text(manifest['counts'])}")
     return 0
@@ -174,6 +182,7 @@ def _cmd_boundary(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    require_existing_store(args.store)
     store = _open(args)
     check = store.verify()
     print(f"store: {store.path}")
@@ -220,28 +229,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_cmd_assign)
 
     p = sub.add_parser("unassign", help="取消项目安排 / remove a project's assignment")
-    p.add_argument("project")
+    p.add_argument("project", help="项目编号，如 AU-12 / project id, e.g. AU-12")
     _edit_args(p)
     p.set_defaults(func=_cmd_unassign)
 
     p = sub.add_parser("history", help="项目或园区的修改历史 / history of a project or zone")
-    p.add_argument("id", nargs="?", default=None, help="project, zone or plot id (all if omitted)")
+    p.add_argument(
+        "id",
+        nargs="?",
+        default=None,
+        help="项目、园区或地块编号（省略则列出全部）/ project, zone or plot id (all if omitted)",
+    )
     p.add_argument(
         "--type",
         default=None,
         choices=["assignment", "plot", "zone_boundary", "sector_fit", "land_rule"],
+        help="只看这一类修改 / only changes of this kind",
     )
-    p.add_argument("--json", action="store_true", help="print JSON records")
+    p.add_argument("--json", action="store_true", help="输出 JSON 记录 / print JSON records")
     _store_arg(p)
     p.set_defaults(func=_cmd_history)
 
     p = sub.add_parser(
         "revert", help="撤销修改（追加新记录） / undo a change by appending a new one"
     )
-    p.add_argument("change_id", type=int)
+    p.add_argument(
+        "change_id",
+        type=int,
+        help="要撤销的修改编号（见 history）/ change id to undo (see history)",
+    )
     _who_args(p)
     p.add_argument(
-        "--force", action="store_true", help="also undo later changes of the same entity"
+        "--force",
+        action="store_true",
+        help="同一对象之后的修改也一并撤销 / also undo later changes of the same item",
     )
     _store_arg(p)
     p.set_defaults(func=_cmd_revert)
@@ -251,25 +272,44 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     ssub = p.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     q = ssub.add_parser("export", help="导出为 GeoPackage / write the whole store to a GeoPackage")
-    q.add_argument("out", type=Path)
-    q.add_argument("--force", action="store_true", help="overwrite OUT")
+    q.add_argument("out", type=Path, help="输出 .gpkg 文件 / output .gpkg file")
+    q.add_argument(
+        "--force",
+        action="store_true",
+        help="覆盖已存在的 OUT（默认拒绝）/ replace an existing OUT (refused by default)",
+    )
     _store_arg(q)
     q.set_defaults(func=_cmd_export)
     q = ssub.add_parser(
         "import", help="导入 store export 的文件 / load a GeoPackage written by store export"
     )
-    q.add_argument("file", type=Path)
-    q.add_argument("--replace", action="store_true", help="replace a non-empty store (backed up)")
-    q.add_argument("--by", default=None, help="user (when users are configured)")
-    q.add_argument("--password-stdin", action="store_true")
+    q.add_argument("file", type=Path, help="store export 写出的 .gpkg / a .gpkg from store export")
+    q.add_argument(
+        "--replace",
+        action="store_true",
+        help="替换非空的存储（先自动备份）/ replace a non-empty store (a backup is made first)",
+    )
+    q.add_argument(
+        "--by", default=None, help="用户（已配置用户时）/ user (when users are configured)"
+    )
+    q.add_argument(
+        "--password-stdin", action="store_true", help="从标准输入读密码 / password from stdin"
+    )
     _store_arg(q)
     q.set_defaults(func=_cmd_import)
     q = ssub.add_parser(
         "boundary", help="保存官方园区边界 / save an official zone boundary from a GIS file"
     )
     q.add_argument("zone", help="zone id / 园区编号")
-    q.add_argument("file", type=Path, help="GeoJSON, GeoPackage, Shapefile (.shp/.zip) with a CRS")
-    q.add_argument("--layer", default=None, help="layer name in a multi-layer file")
+    q.add_argument(
+        "file",
+        type=Path,
+        help="带坐标系的 GeoJSON、GeoPackage、Shapefile（.shp/.zip）/ GeoJSON, GeoPackage or "
+        "Shapefile (.shp/.zip) with a CRS",
+    )
+    q.add_argument(
+        "--layer", default=None, help="多图层文件中的图层名 / layer name in a multi-layer file"
+    )
     _edit_args(q)
     q.set_defaults(func=_cmd_boundary)
     q = ssub.add_parser(
@@ -281,9 +321,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("users", help="可编辑的用户 / users allowed to edit")
     usub = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     q = usub.add_parser("add", help="添加用户 / add a user (password prompted or --password-stdin)")
-    q.add_argument("name")
-    q.add_argument("--password-stdin", action="store_true")
-    q.add_argument("--replace", action="store_true", help="change an existing user's password")
+    q.add_argument("name", help="用户名（字母、数字、_ . -）/ user name (letters, digits, _ . -)")
+    q.add_argument(
+        "--password-stdin", action="store_true", help="从标准输入读密码 / password from stdin"
+    )
+    q.add_argument(
+        "--replace",
+        action="store_true",
+        help="修改已有用户的密码 / change an existing user's password",
+    )
     q.set_defaults(func=_cmd_users_add)
     q = usub.add_parser("list", help="谁可以编辑 / show who may edit")
     q.set_defaults(func=_cmd_users_list)
