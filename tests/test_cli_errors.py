@@ -4,6 +4,7 @@ and never loses data (existing outputs and inputs are left as they were)."""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -381,3 +382,56 @@ def test_export_map_replaces_an_earlier_map(
         assert code == 0, err
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_interrupted_build_data_keeps_the_old_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wzgeo.plandata
+
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "zones.csv").write_text("old zones", encoding="utf-8")
+
+    def half_then_interrupt(plan: object, out_dir: Path, **kwargs: object) -> None:
+        (Path(out_dir) / "zones.csv").write_text("zone_id,na", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wzgeo.plandata, "build_data", half_then_interrupt)
+    code, _, err = run(capsys, ["build-data", "--out", str(out)])
+    assert code == 130, err
+    assert [p.name for p in out.iterdir()] == ["zones.csv"]  # no temporary folder left
+    assert (out / "zones.csv").read_text(encoding="utf-8") == "old zones"
+
+
+def test_build_data_output_folder_unwritable_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, ["build-data", "--out", str(blocker / "plan")])
+    assert code == 2 and "Cannot write" in err and CJK.search(err)
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_json_output_is_strict_json(capsys: pytest.CaptureFixture[str]) -> None:
+    from wzgeo.commands._common import print_json
+
+    print_json({"a": float("nan"), "b": [float("inf"), 1.5], "名": "高峰园"})
+    out = capsys.readouterr().out
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    assert json.loads(out, parse_constant=refuse) == {"a": None, "b": [None, 1.5], "名": "高峰园"}
+
+
+def test_check_plot_json_is_strict_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, ["check-plot", str(TXT), "--project", "NM-BM-01", "--json"])
+    assert code == 0, err
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    report = json.loads(out, parse_constant=refuse)
+    assert [p["plot_id"] for p in report["plots"]] == ["WZ-001", "WZ-002"]

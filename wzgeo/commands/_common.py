@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +18,7 @@ __all__ = [
     "OutputFileError",
     "add_overwrite_argument",
     "add_store_arguments",
+    "atomic_folder",
     "atomic_output",
     "check_output_path",
     "print_json",
@@ -59,6 +61,8 @@ def require_known(value: str | None, known: Iterable[str], *, what_zh: str, what
 def print_json(obj: Any, *, indent: int = 2, default: Callable[[Any], Any] | None = None) -> None:
     """Print ``obj`` as JSON on standard output, Chinese text kept readable (not ``\\u`` escaped).
 
+    NaN and infinite numbers are written as ``null``, so the output is strict JSON.
+
     Parameters
     ----------
     obj
@@ -68,7 +72,21 @@ def print_json(obj: Any, *, indent: int = 2, default: Callable[[Any], Any] | Non
     default
         As for :func:`json.dumps`: turns values JSON does not know into ones it does.
     """
-    print(json.dumps(obj, ensure_ascii=False, indent=indent, default=default))
+    text = json.dumps(
+        _finite(obj), ensure_ascii=False, indent=indent, default=default, allow_nan=False
+    )
+    print(text)
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with NaN and infinite floats as ``None`` (``NaN`` is not valid JSON)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def add_store_arguments(parser: argparse.ArgumentParser) -> None:
@@ -217,3 +235,33 @@ def require_existing_store(path: Path | str | None) -> None:
             f"No saved-work store at {p} ({'a folder' if p.is_dir() else 'no such file'}). "
             "Check the path, or leave out --store to use the default location.",
         )
+
+
+@contextlib.contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """Yield a temporary folder inside ``out``; on success move every file in it into ``out``.
+
+    For commands that write several files with a library function taking a folder: each
+    file is written completely before :func:`os.replace` puts it in place (same file system,
+    so atomic), and an interrupted run leaves the old files as they were.
+
+    Raises
+    ------
+    OutputFileError
+        ``out`` cannot be created or written.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp_dir = tempfile.TemporaryDirectory(prefix=".wzgeo-build-", dir=out)
+    except OSError as e:
+        raise _write_error(out, e) from e
+    with tmp_dir as name:
+        tmp = Path(name)
+        yield tmp
+        try:
+            for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+                target = out / path.relative_to(tmp)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+        except OSError as e:
+            raise _write_error(out, e) from e

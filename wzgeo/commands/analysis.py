@@ -24,6 +24,7 @@ from wzgeo.commands._common import (
     add_store_arguments,
     atomic_output,
     check_output_path,
+    print_json,
 )
 
 if TYPE_CHECKING:
@@ -192,8 +193,7 @@ def _check_plot(args: argparse.Namespace) -> int:
     report["crs_inferred"] = imported.crs_inferred
     report["import_warnings"] = [str(w) for w in imported.warnings]
     if args.json:
-        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(report)
         return 0
     out = sys.stdout
     out.write(f"坐标系 / CRS: {imported.source_crs}\n")

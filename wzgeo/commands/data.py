@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wzgeo import paths
 from wzgeo._errors import WzgeoError
+from wzgeo.commands._common import atomic_folder
 
 __all__ = ["register"]
 
@@ -37,7 +38,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help=f"输出目录 / output folder (default: {paths.plan_dir()})",
+        help=f"输出目录（其中同名文件会被替换）/ output folder; files of the same name are "
+        f"replaced (default: {paths.plan_dir()})",
     )
     p.add_argument(
         "--sectors",
@@ -69,7 +71,8 @@ def _build_data(args: argparse.Namespace) -> int:
             f"输出位置 {out} 是一个文件；--out 需要一个目录。",
             f"The output location {out} is a file; --out needs a folder.",
         )
-    report = build_data(plan, out, sectors_path=args.sectors)
+    with atomic_folder(out) as tmp:  # every file complete before it replaces the old one
+        report = build_data(plan, tmp, sectors_path=args.sectors)
     s = report.summary
     per = ", ".join(f"{k} {v}" for k, v in s["projects_per_sector"].items())
     print(

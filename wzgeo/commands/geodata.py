@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from wzgeo._errors import WzgeoError
-from wzgeo.commands._common import print_json
+from wzgeo.commands._common import atomic_folder, print_json
 
 __all__ = ["register"]
 
@@ -80,9 +80,10 @@ def _build_geodata(args: argparse.Namespace) -> int:
             return 1
         print("所有文件与重建结果一致 / all files match a rebuild: " + ", ".join(names))
         return 0
-    result = basedata.build_geodata(out)
+    with atomic_folder(out) as build:  # every file complete before it replaces the old one
+        result = basedata.build_geodata(build)
     for name, path in result["files"].items():
-        print(f"{name}: {path}")
+        print(f"{name}: {out / Path(path).relative_to(build)}")
     print_json(result["stats"], indent=1, default=str)
     return 0
 
