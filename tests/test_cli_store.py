@@ -102,6 +102,33 @@ def test_users_and_password_required_for_edits(
     assert code == 0 and "alice" in out
 
 
+def test_password_without_terminal_or_not_utf8_exits_2(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret-pass\n"))
+    assert run(capsys, "users", "add", "alice", "--password-stdin")[0] == 0
+
+    def no_terminal(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr(getpass, "getpass", no_terminal)
+    for argv in (
+        ["assign", "AU-12", "gaofeng", "--by", "alice", "--why", "w"],
+        ["users", "add", "bob"],
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "--password-stdin" in err and "没有读到密码" in err, err
+    # bytes that are not UTF-8 arrive as surrogates on a text stdin
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\udcff\udcfe\n"))
+    code, _, err = run(
+        capsys, "assign", "AU-12", "gaofeng", "--by", "alice", "--why", "w", "--password-stdin"
+    )
+    assert code == 2 and "not valid UTF-8" in err and "UTF-8 文本" in err, err
+    assert run(capsys, "history", "AU-12")[1].startswith("没有修改记录")
+
+
 def test_console_script_runs(env: Path) -> None:
     r = subprocess.run(
         [sys.executable, "-m", "wzgeo.cli", "assign", "AU-12", "wuqiao", "--by", "x", "--why", "y"],

@@ -68,12 +68,41 @@ def _editor(args: argparse.Namespace) -> str:
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return _stdin_line()
-    return getpass.getpass(f"{args.by} 的密码 / password: ")
+    return _ask(f"{args.by} 的密码 / password: ")
+
+
+def _ask(prompt: str) -> str:
+    """A password typed at the terminal; a clear error when there is no one to type it."""
+    from wzgeo import auth
+
+    try:
+        return _checked(getpass.getpass(prompt))
+    except EOFError as e:
+        raise auth.AuthError(
+            "没有读到密码（没有终端可输入）。请在终端中运行，"
+            "或用 --password-stdin 从标准输入提供密码。",
+            "No password was read (no terminal to type it at). Run in a terminal, or pipe the "
+            "password with --password-stdin.",
+        ) from e
 
 
 def _stdin_line() -> str:
     """One line from standard input without its line ending (``--password-stdin``)."""
-    return sys.stdin.readline().rstrip("\r\n")
+    return _checked(sys.stdin.readline().rstrip("\r\n"))
+
+
+def _checked(password: str) -> str:
+    """Refuse a password that is not valid text (bytes that are not UTF-8 on stdin)."""
+    from wzgeo import auth
+
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise auth.AuthError(
+            "密码不是有效的 UTF-8 文本；请检查输入的编码。",
+            "The password is not valid UTF-8 text; check the input's encoding.",
+        ) from e
+    return password
 
 
 def _counts_text(counts: dict[str, int]) -> str:
@@ -200,8 +229,8 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = _stdin_line()
     else:
-        password = getpass.getpass(f"{args.name} 的新密码 / new password: ")
-        again = getpass.getpass("再输入一次 / repeat: ")
+        password = _ask(f"{args.name} 的新密码 / new password: ")
+        again = _ask("再输入一次 / repeat: ")
         if password != again:
             raise auth.AuthError("两次输入的密码不一致。", "The two passwords differ.")
     path = auth.add_user(args.name, password, replace=args.replace)
