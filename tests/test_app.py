@@ -354,6 +354,30 @@ def test_report_html_escapes_plot_names_and_file_name() -> None:
     assert "<script" not in page
 
 
+def test_report_html_reads_as_a_report_not_as_data() -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from wzgeo.pages.plot_check import report_html
+    from wzgeo.plandata import load_zones
+    from wzgeo.plotcheck import check_plots
+    from wzgeo.zonegeom import load_zone_geometry
+
+    plots = gpd.GeoDataFrame(
+        {"plot_id": ["p1"]}, geometry=[box(108.340, 30.711, 108.344, 30.714)], crs="EPSG:4326"
+    )
+    check = check_plots(
+        plots, zones_geo=load_zone_geometry(), zones=load_zones(), sector_id="new_materials"
+    )
+    page = report_html(check, title="t", filename="p.geojson")
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "产业: 新材料" in text and "new_materials" not in text
+    assert "高峰园" in text and "gaofeng" not in text and "jiulong_a" not in text
+    for raw in ("None", "nan", "False", "True", "191.159"):
+        assert f" {raw} " not in text, raw
+    assert "191.16" in text  # area in 亩, two decimals
+
+
 def test_map_settings_survive_a_visit_to_another_page() -> None:
     at = _app(basemap="none")
     at.radio(key="map_style").set_value("sector").run()
@@ -378,6 +402,8 @@ def test_malformed_tianditu_key_gives_a_bilingual_error() -> None:
     assert not at.exception, at.exception
     text = at.error[0].value
     assert CJK.search(text) and "Tianditu key" in text
+    # the map is still drawn (without a basemap): a typo in the key must not hide it
+    assert at.button(key="map_export_prepare")
 
 
 def test_assignment_to_an_unknown_zone_is_reported_not_a_crash() -> None:
@@ -504,3 +530,12 @@ def test_bilingual_library_text_is_shown_in_the_current_language() -> None:
     at = _app("wzgeo/pages/zones.py", lang="en")
     en = at.dataframe[0].value["Area measurement note"].dropna().tolist()
     assert en and all(" / " not in v and not CJK.search(v) for v in en), en
+
+
+def test_downloads_say_yes_or_no_in_the_current_language() -> None:
+    df = pd.DataFrame({"zone_id": ["gaofeng", "tianzi"], "overflow": [False, True]})
+    at = _app("wzgeo/pages/zones.py")  # a script run, so that the language is known
+    assert not at.exception, at.exception
+    shown = _common.download_frame(df)
+    assert shown["超出供地"].tolist() == ["否", "是"]
+    assert df["overflow"].tolist() == [False, True]  # the input is not changed

@@ -6,6 +6,7 @@ import io
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
@@ -14,6 +15,8 @@ from wzgeo import appstate
 from wzgeo.appstate import PlanTables, tr
 
 __all__ = [
+    "as_text",
+    "download_frame",
     "download_table",
     "in_lang",
     "present",
@@ -121,11 +124,23 @@ def present(df: pd.DataFrame, tables: PlanTables | None = None) -> pd.DataFrame:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return tr("是", "yes") if value else tr("否", "no")
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+def as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every cell as the text users read (as :func:`styled` shows it)."""
+    return df.apply(lambda col: col.map(lambda v: MISSING if _missing(v) else _cell(v)))
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like cells
+        return False
 
 
 def styled(df: pd.DataFrame) -> Styler:
@@ -180,9 +195,17 @@ def table_bytes(df: pd.DataFrame, *, fmt: str, sheet: str = "wzgeo") -> bytes:
     return buf.getvalue()
 
 
+def download_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as downloaded: headers labelled in the current language, yes/no columns as
+    words of that language (not ``True``/``False``)."""
+    yes_no = {True: tr("是", "yes"), False: tr("否", "no")}
+    bools = [str(c) for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
+    return appstate.col_labels(df.assign(**{c: df[c].map(yes_no) for c in bools}))
+
+
 def download_table(df: pd.DataFrame, *, stem: str, key: str) -> None:
-    """CSV and Excel download buttons; headers labelled in the current language."""
-    shown = appstate.col_labels(df)
+    """CSV and Excel download buttons of :func:`download_frame`."""
+    shown = download_frame(df)
     c1, c2 = st.columns(2)
     c1.download_button(
         tr("下载 CSV", "Download CSV"),

@@ -202,6 +202,9 @@ def render() -> None:
         except WzgeoError as e:  # e.g. a malformed Tianditu key typed by the user
             appstate.show_error(e)
             parts = None
+            if kwargs["basemap"] == "tianditu":  # a typo in the key must not hide the map
+                kwargs = {**kwargs, "basemap": "none", "tianditu_key": None}
+                parts = maps.build_map_parts(**kwargs)
         fmap = None if parts is None else parts.base
     notes = getattr(fmap, "notes", None)
     if notes is not None and notes.schematic:

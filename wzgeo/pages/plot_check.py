@@ -183,14 +183,14 @@ def report_table(df: Any) -> Any:
     return appstate.col_labels(_common.present(frame))
 
 
-def report_html(check: Any, *, title: str, filename: str) -> str:
+def report_html(check: Any, *, title: str, filename: str, project_name: str | None = None) -> str:
     """A standalone HTML report (no scripts, no external resources); every value escaped."""
     to_html = getattr(check, "to_html", None)
     if callable(to_html):
         return str(to_html(lang=appstate.lang()))
 
     def table(df: Any) -> str:
-        return str(report_table(df).to_html(index=False, escape=True, na_rep=""))
+        return str(_common.as_text(report_table(df)).to_html(index=False, escape=True))
 
     parts = [
         "<!doctype html>",
@@ -202,10 +202,12 @@ def report_html(check: Any, *, title: str, filename: str) -> str:
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{html.escape(tr('文件', 'File'))}: {html.escape(filename)}</p>",
     ]
-    what = check.project_id or check.sector_id
-    if what:
-        label = tr("项目", "Project") if check.project_id else tr("产业", "Sector")
-        parts.append(f"<p>{html.escape(label)}: {html.escape(str(what))}</p>")
+    if check.project_id:
+        what = f"{check.project_id} {project_name or ''}".strip()
+        parts.append(f"<p>{html.escape(tr('项目', 'Project'))}: {html.escape(what)}</p>")
+    elif check.sector_id:
+        what = appstate.value_label("sector", check.sector_id)
+        parts.append(f"<p>{html.escape(tr('产业', 'Sector'))}: {html.escape(what)}</p>")
     parts += [
         f"<p>{html.escape(_common.with_zone_names(str(_common.in_lang(n))))}</p>"
         for n in check.notes
@@ -277,7 +279,10 @@ def render() -> None:
     c1.download_button(
         tr("下载报告 HTML", "Download report (HTML)"),
         data=report_html(
-            check, title=title, filename=getattr(imported, "filename", "") or ""
+            check,
+            title=title,
+            filename=getattr(imported, "filename", "") or "",
+            project_name=_project_name(tables, target.get("project_id")),
         ).encode("utf-8"),
         file_name="wzgeo_plot_check.html",
         mime="text/html",
@@ -290,6 +295,13 @@ def render() -> None:
         mime="application/json",
         key="plot_dl_json",
     )
+
+
+def _project_name(tables: appstate.PlanTables, project_id: str | None) -> str | None:
+    if project_id is None or tables.projects is None:
+        return None
+    rows = tables.projects.loc[tables.projects["project_id"] == project_id, "name_zh"]
+    return str(rows.iloc[0]) if len(rows) else None
 
 
 def _plot_on_map(plots: Any) -> None:
