@@ -94,6 +94,17 @@ CASES: list[Case] = [
         "is the input",
     ),
     ("import-max-mb-0", lambda f: ["import-plots", str(TXT), "--max-mb", "0"], "> 0"),
+    (
+        "export-map-target-inf",
+        lambda f: ["export-map", "--out", "m.html", "--target", "inf"],
+        "> 0",
+    ),
+    (
+        "export-map-target-nan",
+        lambda f: ["export-map", "--out", "m.html", "--target", "nan"],
+        "> 0",
+    ),
+    ("check-plot-max-mb", lambda f: ["check-plot", str(TXT), "--max-mb", "0.0001"], "limit"),
     ("check-plot-crs", lambda f: ["check-plot", str(TXT), "--crs", "abc"], "Unknown CRS"),
     ("check-plot-sector", lambda f: ["check-plot", str(TXT), "--sector", "nope"], "sector"),
     ("check-plot-project", lambda f: ["check-plot", str(TXT), "--project", "NO-1"], "project"),

@@ -21,6 +21,7 @@ __all__ = [
     "atomic_folder",
     "atomic_output",
     "check_output_path",
+    "positive_number",
     "print_json",
     "require_existing_store",
     "require_known",
@@ -265,3 +266,16 @@ def atomic_folder(out: Path) -> Iterator[Path]:
                 os.replace(path, target)
         except OSError as e:
             raise _write_error(out, e) from e
+
+
+def positive_number(text: str) -> float:
+    """An argparse ``type``: a finite number > 0 (argparse reports a bad value, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"需要大于 0 的有限数字 / a finite number > 0 is needed, got {text!r}"
+        )
+    return value

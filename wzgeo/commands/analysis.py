@@ -24,6 +24,7 @@ from wzgeo.commands._common import (
     add_store_arguments,
     atomic_output,
     check_output_path,
+    positive_number,
     print_json,
 )
 
@@ -76,6 +77,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--project", default=None, help="项目编号，如 NM-BM-01 / project id")
     p.add_argument("--crs", default=None, help="坐标系，如 4545 / override the CRS")
     p.add_argument("--json", action="store_true", help="输出 JSON / print the JSON report")
+    p.add_argument(
+        "--max-mb",
+        type=positive_number,
+        default=20.0,
+        help="文件大小上限 MB（默认 20；整个宗地图层请用 check-plots）/ size limit in MB "
+        "(default 20; use check-plots for a whole parcel layer)",
+    )
     add_store_arguments(p)
     p.set_defaults(func=_check_plot)
 
@@ -183,7 +191,7 @@ def _check_plot(args: argparse.Namespace) -> int:
     from wzgeo.plotcheck import check_plots
     from wzgeo.plotio import read_plots
 
-    imported = read_plots(args.file, crs=args.crs)
+    imported = read_plots(args.file, crs=args.crs, max_bytes=int(args.max_mb * 1_000_000))
     ws = _workspace(args)
     check = check_plots(
         imported.plots, sector_id=args.sector, project_id=args.project, **_check_inputs(ws)

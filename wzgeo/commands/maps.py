@@ -13,6 +13,7 @@ from wzgeo.commands._common import (
     add_store_arguments,
     atomic_output,
     check_output_path,
+    positive_number,
     require_known,
 )
 
@@ -150,7 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument(
         "--target",
-        type=float,
+        type=positive_number,
         default=50.0,
         help="目标地均产出 亿元/km²（50 或 70）/ target output per km² in 亿元 (50 or 70)",
     )

@@ -14,6 +14,7 @@ from wzgeo.commands._common import (
     add_overwrite_argument,
     atomic_output,
     check_output_path,
+    positive_number,
     print_json,
 )
 from wzgeo.plotio import PlotImport, read_plots
@@ -61,24 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="输出 JSON 摘要 / print a JSON summary")
     p.add_argument(
         "--max-mb",
-        type=_positive_float,
+        type=positive_number,
         default=20.0,
         help="文件大小上限 MB（默认 20）/ size limit in MB (default 20)",
     )
     p.set_defaults(func=_import_plots)
-
-
-def _positive_float(text: str) -> float:
-    """An argparse type: a number > 0 (argparse shows the message on a bad value)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value > 0 or math.isinf(value):
-        raise argparse.ArgumentTypeError(
-            f"需要大于 0 的数字 / a number > 0 is needed, got {text!r}"
-        )
-    return value
 
 
 def _plot_rows(res: PlotImport) -> list[dict[str, Any]]:
