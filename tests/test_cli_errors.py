@@ -316,7 +316,7 @@ def test_every_option_has_bilingual_help(name: str, parser: argparse.ArgumentPar
     missing = [
         "/".join(a.option_strings) or a.dest
         for a in parser._actions
-        if not isinstance(a, argparse._HelpAction | argparse._SubParsersAction)
+        if not isinstance(a, argparse._SubParsersAction)
         and not (a.help and CJK.search(a.help) and ENGLISH.search(a.help))
     ]
     assert missing == [], f"wzgeo {name}: options without Chinese and English help: {missing}"

@@ -13,7 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from wzgeo._errors import WzgeoError
 
@@ -31,10 +31,24 @@ _COMMAND_GROUPS = (
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+_EPILOG = (
+    "退出码：0 成功，1 检查发现不一致（build-geodata --check、store check），2 输入有误"
+    "（附中英文说明），130 被中断（不留半个输出文件）。 / Exit codes: 0 ok, 1 a check found "
+    "differences (build-geodata --check, store check), 2 bad input (with a message), "
+    "130 interrupted (no half-written output is left)."
+)
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are bilingual (exit code 2, no traceback)."""
+    """An argument parser with bilingual ``-h`` and usage errors (exit code 2, no traceback)."""
+
+    def __init__(self, prog: str | None = None, *, add_help: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("epilog", _EPILOG)
+        super().__init__(prog, add_help=False, **kwargs)
+        if add_help:
+            self.add_argument(
+                "-h", "--help", action="help", help="显示帮助并退出 / show this help and exit"
+            )
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)

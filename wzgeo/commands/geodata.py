@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument(
         "--check",
         action="store_true",
-        help="只检查重建结果与已提交文件是否逐字节一致 / only check the rebuild matches the files",
+        help="只检查重建结果与已有文件是否逐字节一致（不一致时退出码 1）/ only check that a "
+        "rebuild matches the files byte for byte (exit code 1 if not)",
     )
     p.set_defaults(func=_build_geodata)
 

@@ -342,7 +342,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _edit_args(q)
     q.set_defaults(func=_cmd_boundary)
     q = ssub.add_parser(
-        "check", help="完整性与一致性检查 / integrity check and log/state consistency"
+        "check",
+        help="完整性与一致性检查（不一致时退出码 1）/ integrity check and log/state consistency "
+        "(exit code 1 if inconsistent)",
     )
     _store_arg(q)
     q.set_defaults(func=_cmd_check)
