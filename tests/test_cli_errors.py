@@ -217,6 +217,7 @@ CASES: list[Case] = [
         lambda f: ["store", "export", str(f["folder"]), "--force"],
         "is a folder",
     ),
+    ("store-import-folder", lambda f: ["store", "import", str(f["folder"])], "is a folder"),
     ("store-import-binary", lambda f: ["store", "import", str(f["binary"])], "Nothing was"),
     (
         "store-boundary-binary",

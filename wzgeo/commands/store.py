@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wzgeo._errors import WzgeoError
 from wzgeo.commands._common import check_output_path, print_json, require_existing_store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,6 +178,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from wzgeo import auth
 
+    if args.file.is_dir():
+        raise WzgeoError(
+            f"{args.file} 是文件夹；请给出 wzgeo store export 写出的 .gpkg 文件。未导入任何内容。",
+            f"{args.file} is a folder; give the .gpkg file written by wzgeo store export. "
+            "Nothing was imported.",
+        )
     if auth.editing_mode().configured:
         auth.require_editor(args.by, _password(args))
     result = _open(args).import_file(args.file, replace=args.replace)
