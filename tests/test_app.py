@@ -267,7 +267,7 @@ def test_uploaded_plot_yields_a_report() -> None:
     # the plot lies at 高峰园's schematic location: the report names the zone by its name,
     # in Chinese, with labelled headers and coded values as words (no raw ids or codes)
     assert report["园区"].tolist() == ["高峰园"]
-    assert report["产业适配"].tolist() == ["未列入该园区"]
+    assert report["产业适配"].tolist() == ["未列出"]
     text = report.astype(str).to_string() + " ".join(i.value for i in at.info)
     for raw in ("gaofeng", "jiulong_a", "not_listed", "schematic", "fit_grade", "area_mu"):
         assert raw not in text, raw

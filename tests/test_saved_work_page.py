@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests._browser import browser, save_screenshot, streamlit_server
 from wzgeo import auth
+from wzgeo.savededits import GRADE_LABELS
 from wzgeo.store import (
     DOCUMENTED_SECTOR_IDS,
     DOCUMENTED_ZONE_IDS,
@@ -33,6 +34,9 @@ IDS = IdCatalog(
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("WZGEO_STORE", str(tmp_path / "store.sqlite"))
     monkeypatch.setenv("WZGEO_USERS", str(tmp_path / "users.toml"))
+    # the page shows one language at a time; these tests read its English texts (the
+    # Chinese page is checked by test_chinese_page_has_no_english_labels)
+    monkeypatch.setenv("WZGEO_TEST_LANG", "en")
     return tmp_path
 
 
@@ -80,7 +84,7 @@ def test_without_users_single_local_user_edits_and_sees_history(env: Path) -> No
     ]
     history = _history(at)
     assert history.iloc[0, 2:8].tolist() == [
-        "planner1", "靠近港口", "assignment", "AU-12", "set", "tianzi"
+        "planner1", "靠近港口", "Assignment", "AU-12", "Set", "tianzi"
     ]  # fmt: skip
     assert "靠近港口" in history.to_string()
 
@@ -93,8 +97,8 @@ def test_sidebar_status_next_to_the_page(env: Path, configured: bool) -> None:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     sidebar = "\n".join(str(e.value) for e in [*at.sidebar.info, *at.sidebar.warning])
-    assert ("single local user" in sidebar) != configured
-    assert ("Read-only" in sidebar) == configured
+    assert ("本机单用户模式" in sidebar) != configured  # the status app is in Chinese
+    assert ("只读浏览" in sidebar) == configured
     assert not at.sidebar.text_input and not at.sidebar.button  # no widgets in the badge
 
 
@@ -108,8 +112,28 @@ def test_page_runs_inside_the_app_navigation(env: Path, repo_root: Path) -> None
     at.switch_page("wzgeo/pages/saved_work.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("Saved work" in h.value for h in at.header)
+    assert any(h.value == "保存的工作" for h in at.header)  # the app's language: Chinese
     assert "in the app" in at.dataframe[0].value.to_string()
+
+
+def test_chinese_page_has_no_english_labels(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chinese UI: one language (no "中文 / English" labels), codes shown as words."""
+    store = open_store(env / "store.sqlite", ids=IDS)
+    store.assign("AU-12", "tianzi", by="amy", why="靠近港口")
+    monkeypatch.setenv("WZGEO_TEST_LANG", "zh")
+    at = _app()
+    assert [h.value for h in at.header] == ["保存的工作"]
+    labels = [w.label for w in [*at.button, *at.selectbox, *at.text_input, *at.checkbox]]
+    texts = [e.value for e in [*at.subheader, *at.caption, *at.info, *at.markdown]]
+    english = re.compile(r"\b(Save|Saved|Remove|Zone|Project|Now|None yet|Shipped|History|"
+                         r"Reason|Export|Import|Current|Revert|Record)\b")  # fmt: skip
+    leaks = [x for x in labels + texts if english.search(str(x))]
+    assert not leaks, leaks
+    assignments = at.dataframe[0].value
+    assert list(assignments.columns[:2]) == ["项目", "园区"]
+    assert assignments.iloc[0, :2].tolist() == ["AU-12", "天子园"]  # the zone by its name
+    history = at.dataframe[-1].value
+    assert history["类型"].tolist() == ["项目安排"] and history["操作"].tolist() == ["设置"]
 
 
 def test_restart_keeps_changes(env: Path) -> None:
@@ -215,15 +239,15 @@ def test_browser_login_assign_and_see_history(tmp_path: Path) -> None:
         try:
             page.goto(url, wait_until="domcontentloaded")
             page.get_by_text("只读浏览").wait_for(timeout=30000)
-            save = page.get_by_role("button", name=re.compile("Save assignment"))
+            save = page.get_by_role("button", name=re.compile("保存安排"))
             assert save.is_disabled()
-            page.get_by_label(re.compile("User name")).fill("alice")
-            page.get_by_label(re.compile("Password")).fill("alice-pass")
-            page.get_by_role("button", name=re.compile("Log in")).click()
-            page.get_by_text("Logged in as alice").wait_for(timeout=30000)
-            page.get_by_label(re.compile("Reason")).first.fill("浏览器测试 browser test")
-            page.get_by_role("button", name=re.compile("Save assignment")).click()
-            page.get_by_text(re.compile("Saved: change 1")).wait_for(timeout=30000)
+            page.get_by_label("用户名").fill("alice")
+            page.get_by_label("密码").fill("alice-pass")
+            page.get_by_role("button", name="登录").click()
+            page.get_by_text("已登录：alice").wait_for(timeout=30000)
+            page.get_by_label(re.compile("原因")).first.fill("浏览器测试 browser test")
+            page.get_by_role("button", name=re.compile("保存安排")).click()
+            page.get_by_text(re.compile("已保存：修改 1")).wait_for(timeout=30000)
             store = open_store(tmp_path / "store.sqlite", ids=IDS)
             assert store.history("AU-12")["by_user"].tolist() == ["alice"]
             # the history grid (the last table) lists who and why
@@ -278,7 +302,7 @@ def test_upload_official_boundary_measures_saves_and_overlays(env: Path) -> None
     assert _button(at, "Save official boundary").disabled  # nothing uploaded yet
     _upload_boundary(at, "gaofeng", file)
     text = _text(at)
-    assert f"measured {expected_km2:.3f} km²" in text and f"实测 {expected_km2:.3f} km²" in text
+    assert f"measured {expected_km2:.3f} km²" in text
     assert "planned 11.70 km²" in text  # the plan's area for 高峰园 (docs/ARCHITECTURE.md)
     assert "differs from the planned 11.70 km²" in text  # ~1 km² of 11.7: flagged
     at.text_input(key="sw_boundary_why").input("红线批复")
@@ -292,7 +316,7 @@ def test_upload_official_boundary_measures_saves_and_overlays(env: Path) -> None
         ["gaofeng", file.name, "planner1", "红线批复"]
     ]
     assert saved.geometry.iloc[0].symmetric_difference(GAOFENG_BOX).area < 1e-12
-    assert file.name in _table_with(at, "来源 / Source").to_string()
+    assert file.name in _table_with(at, "Source").to_string()
     zones = apply_zone_boundaries(load_zone_geometry(), saved).set_index("zone_id")
     assert zones.loc["gaofeng", "geometry_quality"] == "official"
     assert zones.loc["gaofeng", "area_km2_measured"] == pytest.approx(expected_km2, rel=1e-4)
@@ -309,7 +333,7 @@ def test_boundary_history_and_revert_from_the_page(env: Path) -> None:
     at.text_input(key="sw_history_id").input("lihe")
     at.run()
     history = _history(at)
-    assert history["类型 / Type"].tolist() == ["zone_boundary", "zone_boundary"]
+    assert history["Type"].tolist() == ["Zone boundary", "Zone boundary"]
     assert "v2.geojson" in history.iloc[0].to_string()
     at.selectbox(key="sw_revert_id").select(second.change_id)
     at.text_input(key="sw_revert_why").input("wrong file")
@@ -342,7 +366,7 @@ def test_bad_boundary_file_shows_bilingual_error_and_saves_nothing(
     _upload_boundary(at, "gaofeng", file)
     errors = [str(e.value) for e in at.error]
     assert len(errors) == 1 and en in errors[0] and zh in errors[0]
-    assert re.search(r"[\u4e00-\u9fff]", errors[0].split("\n\n")[0])  # Chinese first
+    assert en in errors[0].split("\n\n")[0]  # the page's language (English) first
     assert _button(at, "Save official boundary").disabled
     assert open_store(env / "store.sqlite", ids=IDS).zone_boundaries().empty
 
@@ -376,15 +400,15 @@ def test_saved_plots_table_shows_check_summary(env: Path) -> None:
     store.save_plot("p1", GAOFENG_BOX, report, by="amy", why="checked")
     store.save_plot("p2", box(108.40, 30.80, 108.401, 30.801), by="amy", why="unchecked")
     at = _app()
-    table = _table_with(at, "地块 / Plot").set_index("地块 / Plot")
-    assert table.loc["p1", "产业适配 / Sector fit"] == "primary"
-    assert table.loc["p1", "指标未达标 / Indicators failed"] == 1
-    assert table.loc["p1", "检查结论 / Check result"] == "fail"
-    assert table.loc["p1", "项目 / Project"] == "AU-12"
-    assert table.loc["p2", "检查结论 / Check result"] == "not checked"
+    table = _table_with(at, "Plot").set_index("Plot")
+    assert table.loc["p1", "Sector fit"] == "primary (named by 专栏12)"
+    assert table.loc["p1", "Indicators failed"] == 1
+    assert table.loc["p1", "Check result"] == "Fail"
+    assert table.loc["p1", "Project"] == "AU-12"
+    assert table.loc["p2", "Check result"] == "not checked"
     mu = float(gpd.GeoSeries([GAOFENG_BOX], crs=4326).to_crs(4545).area.iloc[0]) * 15 / 10_000
-    assert table.loc["p1", "实测面积（亩） / Measured area (mu)"] == pytest.approx(mu, abs=0.01)
-    assert table.loc["p1", "修改人 / By"] == "amy"
+    assert table.loc["p1", "Measured area (mu)"] == pytest.approx(mu, abs=0.01)
+    assert table.loc["p1", "By"] == "amy"
 
 
 # ----------------------------------------------------------------- sector-fit and land-rule edits
@@ -449,7 +473,7 @@ def test_sector_fit_edit_from_the_page_reaches_the_workspace(env: Path) -> None:
     at = _app()
     at.text_input(key="sw_local_name").input("planner1")
     _pick_fit(at, "auto", "gaofeng")
-    assert f"({shipped['grade']})" in _markdown(at)  # the shipped grade
+    assert f"Shipped grade**: {GRADE_LABELS[shipped['grade']][1]}" in _markdown(at)
     assert shipped["reason_zh"] in _text(at)  # its quoted reason
     assert "not edited (the shipped grade applies)" in _text(at)
     _save_fit(at, "primary", "港口物流配套")
@@ -459,9 +483,11 @@ def test_sector_fit_edit_from_the_page_reaches_the_workspace(env: Path) -> None:
                                     ].values.tolist() == [
         ["auto", "gaofeng", "primary", "planner1", "港口物流配套"]
     ]  # fmt: skip
-    assert "edited to primary" in _text(at) and "港口物流配套" in _text(at)
-    table = _table_with(at, "修改后等级 / Edited grade")
-    assert table.iloc[0].tolist()[:4] == ["auto", "gaofeng", shipped["grade"], "primary"]
+    assert "edited to primary (named by 专栏12)" in _text(at) and "港口物流配套" in _text(at)
+    table = _table_with(at, "Edited grade")
+    assert table.iloc[0].tolist()[:4] == [
+        "auto", "gaofeng", GRADE_LABELS[shipped["grade"]][1], "primary (named by 专栏12)"
+    ]  # fmt: skip
     fit = load_workspace(store_path=env / "store.sqlite").fit.set_index(["sector_id", "zone_id"])
     cell = fit.loc[("auto", "gaofeng")]
     assert (cell["grade"], cell["grade_source"], cell["plan_grade"]) == (
@@ -490,7 +516,7 @@ def test_land_rule_edit_from_the_page_reaches_the_workspace(env: Path) -> None:
         ["plot_ratio|13|2008", 1.35, "地方标准", "planner1", "新出台地方标准"]
     ]
     assert "source" not in edits  # blank source: the shipped one is kept
-    table = _table_with(at, "现用阈值 / Threshold in effect")
+    table = _table_with(at, "Threshold in effect")
     assert table.iloc[0, :3].tolist() == ["plot_ratio|13|2008", f"{float(shipped['threshold']):g}",
                                           1.35]  # fmt: skip
     rules = load_workspace(store_path=env / "store.sqlite").rules
@@ -573,7 +599,7 @@ def test_revert_fit_and_rule_edits_from_the_history_restores_shipped(env: Path) 
     _run(at)
     assert at.text_input(key="sw_history_id").value == "auto|gaofeng"
     history = _history(at)
-    assert history["对象 / Item"].tolist() == ["auto|gaofeng"]
+    assert history["Item"].tolist() == ["auto|gaofeng"]
     at.selectbox(key="sw_revert_id").select(fit_change.change_id)
     at.text_input(key="sw_revert_why").input("fit was right")
     _button(at, "Revert").click()
@@ -584,7 +610,7 @@ def test_revert_fit_and_rule_edits_from_the_history_restores_shipped(env: Path) 
     at.text_input(key="sw_history_id").input("plot_ratio|13|2008")
     _run(at)
     history = _history(at)
-    assert history["对象 / Item"].tolist() == ["plot_ratio|13|2008"]
+    assert history["Item"].tolist() == ["plot_ratio|13|2008"]
     at.selectbox(key="sw_revert_id").select(rule_change.change_id)
     at.text_input(key="sw_revert_why").input("rule was right")
     _button(at, "Revert").click()

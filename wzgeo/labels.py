@@ -215,9 +215,10 @@ _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "place_not_zone": ("所述地点不是专栏12园区", "place named is not a 专栏12 zone"),
     },
     "fit_grade": {
-        "primary": ("主导产业", "Focus sector"),
-        "compatible": ("可兼容", "Compatible"),
-        "not_listed": ("未列入该园区", "Not listed for the zone"),
+        # as wzgeo.savededits.GRADE_LABELS (the saved-work page)
+        "primary": ("主导产业（专栏12 点名）", "primary (named by 专栏12)"),
+        "compatible": ("兼容", "compatible"),
+        "not_listed": ("未列出", "not listed"),
         "outside": ("不在任何园区内", "Outside every zone"),
         "unknown": ("无法判断", "Cannot tell"),
     },

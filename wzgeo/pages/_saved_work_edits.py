@@ -37,6 +37,14 @@ _RULE_FORM_KEYS = ("sw_rule_threshold", "sw_rule_note", "sw_rule_source", "sw_ru
 
 
 @st.cache_data(show_spinner=False)
+def _grade(grade: str | None, lang: str) -> str:
+    """A fit grade in the page's language, without its code."""
+    if grade is None:
+        return t("（无）", "(none)", lang)
+    zh, en = savededits.GRADE_LABELS.get(grade, (grade, grade))
+    return t(zh, en, lang)
+
+
 def shipped_fit() -> pd.DataFrame:
     """The shipped fit matrix (cached per process)."""
     from wzgeo.sectorfit import load_sector_fit
@@ -120,27 +128,23 @@ def fit_section(
     if sector is None or zone is None:
         return
     cell = savededits.fit_cell(fit, edits, sector, zone)
-    shipped_zh = savededits.grade_label(cell.shipped_grade, "zh")
-    shipped_en = savededits.grade_label(cell.shipped_grade, "en")
+    shipped_zh = _grade(cell.shipped_grade, "zh")
+    shipped_en = _grade(cell.shipped_grade, "en")
     st.markdown(
-        f"**Shipped grade**: {shipped_en}"
-        if lang == "en"
-        else f"**随附等级 / Shipped grade**：{shipped_zh}"
+        f"**Shipped grade**: {shipped_en}" if lang == "en" else f"**随附等级**：{shipped_zh}"
     )
     if cell.reason_zh or cell.reason_en:
-        # the Chinese reason quotes 专栏12 itself: shown in both languages
-        first, second = (
-            (cell.reason_en, cell.reason_zh) if lang == "en" else (cell.reason_zh, cell.reason_en)
-        )
-        st.caption("\n\n".join(p for p in (first, second) if p))
+        # in English, the Chinese reason follows: it quotes 专栏12 itself
+        parts = (cell.reason_en, cell.reason_zh) if lang == "en" else (cell.reason_zh,)
+        st.caption("\n\n".join(p for p in parts if p))
     state = store.state("sector_fit", cell.entity_id)
     edited = (state.value or {}).get("grade")
     show_version(
         state,
         lang,
         now=(
-            f"用户修改为 {savededits.grade_label(edited, 'zh')}",
-            f"edited to {savededits.grade_label(edited, 'en')}",
+            f"用户修改为 {_grade(edited, 'zh')}",
+            f"edited to {_grade(edited, 'en')}",
         ),
         empty=("未修改（使用随附等级）", "not edited (the shipped grade applies)"),
         what=("此产业匹配", "This sector-fit cell"),
@@ -155,7 +159,7 @@ def fit_section(
             t("新等级", "New grade", lang),
             grades,
             index=grades.index(current),
-            format_func=lambda g: savededits.grade_label(g, lang),
+            format_func=lambda g: _grade(g, lang),
             key="sw_fit_grade",
         )
         why = st.text_input(t("原因（必填）", "Reason (required)", lang), key="sw_fit_why")
@@ -193,7 +197,11 @@ def _rule_label(row: Mapping[str, object], lang: str) -> str:
 def _describe_shipped(rows: tuple[dict[str, object], ...], lang: str) -> str:
     if not rows:
         return t("随附文件中没有此条", "Not in the shipped file", lang)
-    parts = [f"{r['comparator']} {r['threshold']:g} {r.get('unit') or ''}".strip() for r in rows]
+    units = {"ratio": t("（比值）", "(ratio)", lang), "pct": "%"}
+    parts = []
+    for r in rows:
+        unit = units.get(str(r.get("unit")), r.get("unit") or "")
+        parts.append(f"{r['comparator']} {r['threshold']:g} {unit}".strip())
     return " ; ".join(parts)
 
 
@@ -240,11 +248,7 @@ def rule_section(
     row = by_id[rule_id]
     view = savededits.rule_view(rules, edits, rule_id)
     shipped = _describe_shipped(view.shipped, lang)
-    st.markdown(
-        f"**Shipped rule**: {shipped}"
-        if lang == "en"
-        else f"**随附指标 / Shipped rule**：{shipped}"
-    )
+    st.markdown(f"**Shipped rule**: {shipped}" if lang == "en" else f"**随附指标**：{shipped}")
     sources = sorted({str(r["source"]) for r in view.shipped if r.get("source")})
     notes = sorted({str(r["note"]) for r in view.shipped if r.get("note")})
     for text in sources:

@@ -7,17 +7,19 @@ value instead of overwriting it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
 
 from wzgeo._errors import WzgeoError
+from wzgeo.savededits import GRADE_LABELS
 from wzgeo.store import Change, ConflictError, EntityState
 
 __all__ = [
     "COLUMNS",
     "SEEN_KEY",
+    "VALUES",
     "both",
     "flash",
     "labelled",
@@ -27,6 +29,7 @@ __all__ = [
     "show_error",
     "show_version",
     "t",
+    "value_text",
 ]
 
 SEEN_KEY = "sw_seen"
@@ -65,26 +68,75 @@ COLUMNS = {
 }
 
 
+#: coded values of the saved-work tables → (Chinese, English)
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "entity_type": {
+        "assignment": ("项目安排", "Assignment"),
+        "plot": ("地块", "Plot"),
+        "zone_boundary": ("园区边界", "Zone boundary"),
+        "sector_fit": ("产业匹配", "Sector fit"),
+        "land_rule": ("用地指标", "Land rule"),
+    },
+    "op": {"set": ("设置", "Set"), "delete": ("删除", "Delete")},
+    "grade": {
+        **GRADE_LABELS,
+        "outside": ("不在任何园区内", "Outside every zone"),
+        "unknown": ("无法判断", "Cannot tell"),
+    },
+    "result": {
+        "pass": ("达标", "Pass"),
+        "fail": ("未达标", "Fail"),
+        "unknown": ("无法判断", "Unknown"),
+    },
+}
+_VALUE_COLUMNS = {
+    "entity_type": "entity_type",
+    "op": "op",
+    "fit_grade": "grade",
+    "shipped_grade": "grade",
+    "edited_grade": "grade",
+    "check_result": "result",
+}
+
+
 def t(zh: str, en: str, lang: str) -> str:
-    """A label: Chinese first with the English ("zh"), or English only ("en")."""
-    return en if lang == "en" else f"{zh} / {en}"
+    """A label in the page's language: Chinese ("zh") or English ("en")."""
+    return en if lang == "en" else zh
 
 
 def both(zh: str, en: str, lang: str) -> str:
-    """A message: Chinese, then English in its own paragraph ("zh"); English only ("en")."""
-    return en if lang == "en" else f"{zh}\n\n{en}"
+    """A message in the page's language (kept for callers; same as :func:`t`)."""
+    return t(zh, en, lang)
 
 
 def show_error(err: WzgeoError, lang: str) -> None:
-    """Show a wzgeo error in both languages (English only for ``lang="en"``)."""
-    st.error(both(err.zh, err.en, lang))
+    """Show a wzgeo error, the page's language first, then the other one (as the other
+    pages do: an error is worth reading in either language)."""
+    first, second = (err.en, err.zh) if lang == "en" else (err.zh, err.en)
+    st.error(f"{first}\n\n{second}")
 
 
-def labelled(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """A copy with display column names and readable UTC times."""
+def value_text(group: str, value: object, lang: str) -> object:
+    """Display text of a coded value of the saved-work tables (other values unchanged)."""
+    pair = VALUES.get(group, {}).get(str(value)) if isinstance(value, str) else None
+    return value if pair is None else t(*pair, lang)
+
+
+def labelled(
+    df: pd.DataFrame, lang: str, *, zone_names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """A copy with display column names, readable UTC times, coded values as words and
+    (given ``zone_names``) zone ids as names."""
     out = df.copy()
     if "at" in out:
         out["at"] = out["at"].astype("string").str.slice(0, 19).str.replace("T", " ")
+    for col, group in _VALUE_COLUMNS.items():
+        if col in out:
+            out[col] = out[col].map(lambda v, g=group: value_text(g, v, lang))
+    if zone_names and "zone_id" in out:
+        out["zone_id"] = out["zone_id"].map(
+            lambda z: zone_names.get(z, z) if isinstance(z, str) else z
+        )
     return out.rename(columns={k: t(*v, lang) for k, v in COLUMNS.items() if k in out})
 
 

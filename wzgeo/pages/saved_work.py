@@ -144,12 +144,21 @@ def render_edit_status(
 
 
 def _assign_section(
-    store: Store, editor: str | None, lang: str, zone_names: Mapping[str, str]
+    store: Store,
+    editor: str | None,
+    lang: str,
+    zone_names: Mapping[str, str],
+    project_names: Mapping[str, str],
 ) -> str:
     st.subheader(t("将项目安排到园区", "Assign a project to a zone", lang))
     project_ids = store.ids.project_ids
     if project_ids:
-        project = st.selectbox(t("项目", "Project", lang), sorted(project_ids), key="sw_project")
+        project = st.selectbox(
+            t("项目", "Project", lang),
+            sorted(project_ids),
+            format_func=lambda p: f"{p} {project_names.get(p, '')}".strip(),
+            key="sw_project",
+        )
     else:
         project = st.text_input(
             t("项目编号（如 AU-12）", "Project id (e.g. AU-12)", lang), key="sw_project"
@@ -329,6 +338,7 @@ def render(
     users_file: str | Path | None = None,
     zone_names: Mapping[str, str] | None = None,
     planned_km2: Mapping[str, float] | None = None,
+    project_names: Mapping[str, str] | None = None,
 ) -> None:
     """Draw the saved-work page.
 
@@ -345,8 +355,10 @@ def render(
     planned_km2
         ``zone_id`` → the plan's land area, shown beside a boundary's measured area; default
         :func:`wzgeo.savedwork.planned_zone_areas_km2`.
+    project_names
+        Optional ``project_id`` → name, shown beside the id in the project picker.
     """
-    st.header(t("已保存的工作", "Saved work", lang))
+    st.header(t("保存的工作", "Saved work", lang))
     try:
         store = store if store is not None else get_store()
     except WzgeoError as e:
@@ -357,14 +369,16 @@ def render(
     if flash:
         st.success(flash)
     editor = render_edit_status(lang=lang, users_file=users_file)
-    project = _assign_section(store, editor, lang, zone_names or {})
+    project = _assign_section(store, editor, lang, zone_names or {}, project_names or {})
     st.subheader(t("当前安排", "Current assignments", lang))
     assignments = store.assignments()
     if assignments.empty:
         st.caption(t("暂无。", "None yet.", lang))
     else:
         shown = assignments[["project_id", "zone_id", "by_user", "at", "why", "version"]]
-        st.dataframe(labelled(shown, lang), hide_index=True, key="sw_assignments")
+        st.dataframe(
+            labelled(shown, lang, zone_names=zone_names), hide_index=True, key="sw_assignments"
+        )
     boundary_section(
         store, editor, lang, zone_names or {},
         planned_km2 if planned_km2 is not None else planned_areas(),
@@ -382,7 +396,13 @@ def _run_as_page() -> None:
     from wzgeo import appstate
 
     lang = appstate.lang()
-    render(lang=lang, zone_names=appstate.names(appstate.plan_tables()))
+    tables = appstate.plan_tables()
+    project_names = (
+        dict(zip(tables.projects["project_id"], tables.projects["name_zh"], strict=True))
+        if tables.projects is not None
+        else {}
+    )
+    render(lang=lang, zone_names=appstate.names(tables), project_names=project_names)
 
 
 if __name__ == "__main__":
