@@ -447,3 +447,18 @@ def test_check_plot_json_is_strict_json(capsys: pytest.CaptureFixture[str]) -> N
 
     report = json.loads(out, parse_constant=refuse)
     assert [p["plot_id"] for p in report["plots"]] == ["WZ-001", "WZ-002"]
+
+
+@pytest.mark.parametrize("json_out", [False, True], ids=["text", "json"])
+def test_gbk_console_gets_output_not_a_traceback(json_out: bool) -> None:
+    import os
+
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    argv = [sys.executable, "-m", "wzgeo", "import-plots", str(TXT)] + (["--json"] * json_out)
+    res = subprocess.run(argv, capture_output=True, env=env, check=False, timeout=120)
+    assert res.returncode == 0, res.stderr.decode("utf-8", "replace")
+    text = res.stdout.decode("gbk")
+    if json_out:
+        assert json.loads(text)["plots"][0]["name"] == "高峰园示例地块"
+    else:
+        assert "高峰园示例地块: 10000.0 m? = 15.00 亩" in text  # ² is not in GBK

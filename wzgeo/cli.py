@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
+    _tolerant_stdout()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -99,6 +100,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise  # a bug, not bad input: keep the traceback
         print(f"错误 / Error:\n{error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _tolerant_stdout() -> None:
+    """Show characters the console cannot encode (e.g. ``²`` on a GBK console) as ``?``.
+
+    Without this, printing a result on such a console ends in a ``UnicodeEncodeError``
+    traceback after the work is done. (Standard error already uses ``backslashreplace``;
+    JSON output is ASCII-escaped on such consoles, see :func:`print_json`.)
+    """
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and (sys.stdout.encoding or "").lower().replace("-", "") != "utf8":
+        reconfigure(errors="replace")
 
 
 def _user_error(e: Exception) -> WzgeoError | None:

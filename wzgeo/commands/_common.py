@@ -7,6 +7,7 @@ import contextlib
 import json
 import math
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -62,7 +63,9 @@ def require_known(value: str | None, known: Iterable[str], *, what_zh: str, what
 def print_json(obj: Any, *, indent: int = 2, default: Callable[[Any], Any] | None = None) -> None:
     """Print ``obj`` as JSON on standard output, Chinese text kept readable (not ``\\u`` escaped).
 
-    NaN and infinite numbers are written as ``null``, so the output is strict JSON.
+    NaN and infinite numbers are written as ``null``, so the output is strict JSON. On a
+    console that cannot show every character (e.g. GBK), non-ASCII text is ``\\u`` escaped
+    so the JSON stays exact.
 
     Parameters
     ----------
@@ -73,8 +76,13 @@ def print_json(obj: Any, *, indent: int = 2, default: Callable[[Any], Any] | Non
     default
         As for :func:`json.dumps`: turns values JSON does not know into ones it does.
     """
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
     text = json.dumps(
-        _finite(obj), ensure_ascii=False, indent=indent, default=default, allow_nan=False
+        _finite(obj),
+        ensure_ascii=encoding not in ("utf8", "utf16", "utf32", "gb18030"),
+        indent=indent,
+        default=default,
+        allow_nan=False,
     )
     print(text)
 
