@@ -462,3 +462,37 @@ def test_gbk_console_gets_output_not_a_traceback(json_out: bool) -> None:
         assert json.loads(text)["plots"][0]["name"] == "高峰园示例地块"
     else:
         assert "高峰园示例地块: 10000.0 m? = 15.00 亩" in text  # ² is not in GBK
+
+
+def test_closed_pipe_stops_quietly() -> None:
+    """``wzgeo summary | head -1``: the reader leaves early; no traceback, no error message."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wzgeo", "summary", "--no-store", "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command has written anything
+    with proc.stderr:
+        err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=120) == 141, err
+    assert err == ""
+
+
+def test_read_only_output_folder_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    import wzgeo.plotio
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the input was read before the output was checked")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", denied)
+    monkeypatch.setattr(wzgeo.plotio, "read_plots", must_not_run)
+    code, _, err = run(capsys, ["import-plots", str(TXT), "--out", str(tmp_path / "x.geojson")])
+    assert code == 2 and "Permission denied" in err and "无法写出" in err, err

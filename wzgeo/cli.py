@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -31,6 +32,7 @@ _COMMAND_GROUPS = (
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 _EPILOG = (
     "退出码：0 成功，1 检查发现不一致（build-geodata --check、store check），2 输入有误"
     "（附中英文说明），130 被中断（不留半个输出文件）。 / Exit codes: 0 ok, 1 a check found "
@@ -87,6 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         return int(func(args))
+    except BrokenPipeError:
+        # the reader went away (``wzgeo summary | head``): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print(
             "\n已中断 / Interrupted: 输出文件只在完成后才写入，未完成的输出已丢弃。\n"
