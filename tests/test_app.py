@@ -327,6 +327,31 @@ def test_targets_page_sections() -> None:
     assert len(indicators) == 13
 
 
+def _tooltips(spec: object) -> list[dict[str, object]]:
+    """Every tooltip entry of a Vega-Lite spec (any layer)."""
+    found: list[dict[str, object]] = []
+    if isinstance(spec, dict):
+        tips = spec.get("tooltip")
+        if isinstance(tips, list):
+            found += [t for t in tips if isinstance(t, dict)]
+        for value in spec.values():
+            found += _tooltips(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _tooltips(value)
+    return found
+
+
+def test_targets_charts_speak_chinese_and_label_the_target_lines() -> None:
+    at = _app("wzgeo/pages/targets.py")
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == 4
+    tips = [t for spec in specs for t in _tooltips(spec)]
+    assert tips and all(CJK.search(str(t.get("title", ""))) for t in tips), tips
+    text = json.dumps(specs, ensure_ascii=False)
+    assert '"type": "text"' in text  # the 50 / 70 lines carry their label on the chart
+
+
 def test_data_page_shows_quality_report_and_caveat() -> None:
     at = _app("wzgeo/pages/data_quality.py")
     assert not at.exception, at.exception

@@ -91,11 +91,14 @@ def indicators_section(indicators: pd.DataFrame) -> None:
         .encode(
             x=alt.X("year:O", title=tr("年份", "Year"), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title=y_title),
-            tooltip=["year", "value"],
+            tooltip=[
+                alt.Tooltip("year:O", title=tr("年份", "Year")),
+                alt.Tooltip("value:Q", title=y_title),
+            ],
         )
         .properties(height=260)
     )
-    st.altair_chart(_chart(chart), use_container_width=True)
+    st.altair_chart(_chart(chart), width="stretch")
 
 
 def _sector_of(subject: str, sectors: pd.DataFrame | None) -> str | None:
@@ -154,11 +157,15 @@ def industry_section(
             xOffset="series:N",
             y=alt.Y("yi:Q", title=tr("亿元", "100 M CNY")),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=["sector", "series", "yi"],
+            tooltip=[
+                alt.Tooltip("sector:N", title=tr("产业", "Sector")),
+                alt.Tooltip("series:N", title=tr("数据", "Series")),
+                alt.Tooltip("yi:Q", title=tr("亿元", "100 M CNY"), format=".1f"),
+            ],
         )
         .properties(height=300)
     )
-    st.altair_chart(_chart(chart), use_container_width=True)
+    st.altair_chart(_chart(chart), width="stretch")
     shown = table.rename(
         columns={"target_yi": target_label, "pipeline_output_yi": pipe_label}
     ).drop(columns=["sector_id"])
@@ -190,11 +197,14 @@ def land_section(targets: pd.DataFrame, zones: pd.DataFrame, projects: pd.DataFr
         .encode(
             y=alt.Y("item:N", title=None, sort=None),
             x=alt.X("land_km2:Q", title=tr("用地（km²）", "Land (km²)")),
-            tooltip=["item", alt.Tooltip("land_km2:Q", format=".2f")],
+            tooltip=[
+                alt.Tooltip("item:N", title=tr("项目", "Item")),
+                alt.Tooltip("land_km2:Q", title=tr("用地（km²）", "Land (km²)"), format=".2f"),
+            ],
         )
         .properties(height=180)
     )
-    st.altair_chart(_chart(chart), use_container_width=True)
+    st.altair_chart(_chart(chart), width="stretch")
     st.caption(
         tr(
             "项目用地需求只计“亩”，标准厂房面积（m²）是建筑面积，不计入用地。",
@@ -228,16 +238,37 @@ def intensity_section(zones: pd.DataFrame, projects: pd.DataFrame) -> None:
         .encode(
             y=alt.Y("item:N", title=None, sort=None),
             x=alt.X("intensity_yi_per_km2:Q", title=appstate.lbl("intensity_yi_per_km2")),
-            tooltip=["item", alt.Tooltip("intensity_yi_per_km2:Q", format=".1f")],
+            tooltip=[
+                alt.Tooltip("item:N", title=tr("面积口径", "Area basis")),
+                alt.Tooltip(
+                    "intensity_yi_per_km2:Q",
+                    title=appstate.lbl("intensity_yi_per_km2"),
+                    format=".1f",
+                ),
+            ],
         )
     )
-    rules = pd.DataFrame({"target": [50, 70], "label": ["2025: 50", "2035: 70"]})
+    rules = pd.DataFrame(
+        {
+            "target": [50, 70],
+            "label": [
+                tr("2025 年目标 50", "2025 target 50"),
+                tr("2035 年目标 70", "2035 target 70"),
+            ],
+        }
+    )
     lines = (
         alt.Chart(rules)
         .mark_rule(color="#c0392b", strokeDash=[4, 3])
-        .encode(x="target:Q", tooltip=["label"])
+        .encode(x="target:Q", tooltip=[alt.Tooltip("label:N", title=tr("目标", "Target"))])
     )
-    st.altair_chart(_chart((bars + lines).properties(height=220)), use_container_width=True)
+    # the target lines say what they are (not only in a tooltip)
+    marks = (
+        alt.Chart(rules)
+        .mark_text(align="left", baseline="top", dx=3, dy=2, color="#c0392b", fontSize=11)
+        .encode(x="target:Q", y=alt.value(0), text="label:N")
+    )
+    st.altair_chart(_chart((bars + lines + marks).properties(height=240)), width="stretch")
     shown = table[["item", "output_yi", "area_km2", "intensity_yi_per_km2"]].round(2)
     shown = appstate.col_labels(shown).rename(columns={"item": tr("面积口径", "Area basis")})
     st.dataframe(shown, hide_index=True, key="targets_intensity")
