@@ -221,7 +221,7 @@ def render() -> None:
             st_folium(
                 fmap,
                 key="main_map",
-                height=560,
+                height=640,  # room for the legend without hiding the zones
                 use_container_width=True,
                 returned_objects=["last_object_clicked_tooltip"],
                 feature_group_to_add=list(parts.layers),

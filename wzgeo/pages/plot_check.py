@@ -239,7 +239,8 @@ def render() -> None:
     imported = _import(plotio)
     if imported is None:
         return
-    if getattr(imported, "crs_reason_zh", None):
+    # a drawn plot is in WGS84 by construction: no CRS notice ("specified by the user") then
+    if getattr(imported, "crs_reason_zh", None) and st.session_state.get("plot_source") != "draw":
         st.info(
             tr(
                 f"坐标系：{imported.source_crs}（{imported.crs_reason_zh}）",
