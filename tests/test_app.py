@@ -564,3 +564,20 @@ def test_downloads_say_yes_or_no_in_the_current_language() -> None:
     shown = _common.download_frame(df)
     assert shown["超出供地"].tolist() == ["否", "是"]
     assert df["overflow"].tolist() == [False, True]  # the input is not changed
+
+
+@pytest.mark.parametrize(
+    ("sel", "shown"),
+    [("gaofeng", "取消高亮：高峰园"), ("NM-CU-02", "取消高亮：NM-CU-02 年产2万吨")],
+)
+def test_clear_highlight_button_names_what_is_highlighted(sel: str, shown: str) -> None:
+    at = _app(basemap="none", sel=sel)
+    assert not at.exception, at.exception
+    assert at.button(key="map_clear_highlight").label.startswith(shown)
+
+
+def test_export_with_tianditu_warns_that_the_file_carries_the_key() -> None:
+    at = _app(basemap="tianditu")
+    assert not any("导出的文件中包含" in c.value for c in at.caption)
+    at.text_input(key="tianditu_key").set_value("0123456789abcdef").run()
+    assert any("导出的文件中包含你的天地图密钥" in c.value for c in at.caption)

@@ -146,6 +146,16 @@ def _selected_highlight(table: pd.DataFrame) -> str | None:
     return str(value) if value else None
 
 
+def _highlight_name(highlight: str, tables: appstate.PlanTables) -> str:
+    """A highlighted project as "id name", a zone by its name."""
+    projects = tables.projects
+    if projects is not None:
+        names = projects.loc[projects["project_id"] == highlight, "name_zh"]
+        if len(names):
+            return f"{highlight} {names.iloc[0]}"
+    return _common.zone_name(highlight, tables)
+
+
 def _clear_highlight() -> None:
     st.session_state.pop("highlight", None)
     st.session_state.pop("_map_rows", None)
@@ -169,7 +179,7 @@ def render() -> None:
     highlight = _selected_highlight(table)
     if highlight:
         st.query_params["sel"] = highlight
-        shown = _common.zone_name(highlight, tables)
+        shown = _highlight_name(highlight, tables)
         st.button(
             tr(f"取消高亮：{shown}", f"Clear highlight: {shown}"),
             key="map_clear_highlight",
@@ -269,6 +279,16 @@ def _export_button(maps: Any, kwargs: dict[str, Any]) -> None:
     if getattr(maps, "export_map_html", None) is None:
         return
     st.button(tr("生成 HTML 地图", "Prepare HTML map"), key="map_export_prepare")
+    if kwargs.get("basemap") == "tianditu" and kwargs.get("tianditu_key"):
+        # the tiles need the key, so the file carries it: say so before it is shared
+        st.caption(
+            "⚠️ "
+            + tr(
+                "导出的文件中包含你的天地图密钥（tk）；如需转发，请改用其他底图后再导出。",
+                "The exported file contains your Tianditu key (tk); to share it, export with "
+                "another basemap.",
+            )
+        )
     stored = st.session_state.get("map_export")
     if stored is not None and stored[0] == _export_view(kwargs):
         st.download_button(
