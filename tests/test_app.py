@@ -358,6 +358,9 @@ def test_data_page_shows_quality_report_and_caveat() -> None:
     assert any("示意" in w.value for w in at.warning)
     text = " ".join(m.value for m in at.markdown)
     assert "C01" in text or "质量" in text
+    # the documents shown are mostly English: the Chinese page says so
+    assert any("英文" in c.value for c in at.caption)
+    assert any("英文" in e.label for e in at.expander)
 
 
 def test_report_html_escapes_plot_names_and_file_name() -> None:
