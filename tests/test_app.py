@@ -584,3 +584,25 @@ def test_export_with_tianditu_warns_that_the_file_carries_the_key() -> None:
     assert not any("导出的文件中包含" in c.value for c in at.caption)
     at.text_input(key="tianditu_key").set_value("0123456789abcdef").run()
     assert any("导出的文件中包含你的天地图密钥" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("query", "column", "expected"),
+    [
+        ("九龙园B区", "园区", "九龙园B区"),
+        ("签约", "项目阶段", "签约"),
+        ("AU-0", "项目编号", "AU-0"),
+    ],
+)
+def test_project_search_finds_what_the_table_shows(query: str, column: str, expected: str) -> None:
+    at = _app("wzgeo/pages/projects.py")
+    at.text_input(key="projects_search").set_value(query).run()
+    shown = at.dataframe[0].value
+    assert len(shown) > 0
+    assert shown[column].astype(str).str.contains(expected).any()
+
+
+def test_zone_search_finds_zone_level_as_shown() -> None:
+    at = _app("wzgeo/pages/zones.py")
+    at.text_input(key="zones_search").set_value("市级园区").run()
+    assert at.dataframe[0].value["园区编号"].tolist() == ["yudong"]

@@ -21,6 +21,7 @@ __all__ = [
     "in_lang",
     "present",
     "require_tables",
+    "search",
     "show_load_errors",
     "show_table",
     "styled",
@@ -121,6 +122,19 @@ def present(df: pd.DataFrame, tables: PlanTables | None = None) -> pd.DataFrame:
         if col in out.columns:
             out[col] = out[col].map(in_lang)
     return out.rename(columns=renames)
+
+
+def search(df: pd.DataFrame, text: str, tables: PlanTables | None = None) -> pd.DataFrame:
+    """Rows where any cell contains ``text`` (case-insensitive, literal), as stored or as
+    shown (``签约`` finds ``signed``, ``九龙园B区`` finds ``jiulong_b``)."""
+    if not text:
+        return df
+
+    def joined(frame: pd.DataFrame) -> pd.Series:
+        return frame.astype("string").fillna("").agg(" ".join, axis=1)
+
+    hay = joined(df) + " " + joined(present(df, tables))
+    return df.loc[hay.str.contains(text, case=False, regex=False)]
 
 
 def _cell(value: Any) -> str:

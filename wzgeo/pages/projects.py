@@ -30,11 +30,8 @@ _COLUMNS = [
 
 
 def search(df: pd.DataFrame, text: str) -> pd.DataFrame:
-    """Rows where any cell contains ``text`` (case-insensitive, literal)."""
-    if not text:
-        return df
-    hay = df.astype("string").fillna("").agg(" ".join, axis=1)
-    return df.loc[hay.str.contains(text, case=False, regex=False)]
+    """Rows where any cell contains ``text``, as stored or as shown (``_common.search``)."""
+    return _common.search(df, text)
 
 
 def with_siting(projects: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +115,7 @@ def render() -> None:
     projects = appstate.apply_filters(projects, filters, sectors=tables.sectors)
     projects = with_siting(projects)
     query = st.text_input(tr("搜索项目", "Search projects"), key="projects_search")
-    shown = search(projects, query)
+    shown = _common.search(projects, query, tables)
     shown = shown[[c for c in _COLUMNS if c in shown.columns]].reset_index(drop=True)
     total = len(tables.projects)
     st.caption(

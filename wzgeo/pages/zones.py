@@ -10,13 +10,6 @@ from wzgeo.appstate import tr
 from wzgeo.pages import _common
 
 
-def _search(df: pd.DataFrame, text: str) -> pd.DataFrame:
-    if not text:
-        return df
-    hay = df.astype("string").fillna("").agg(" ".join, axis=1)
-    return df.loc[hay.str.contains(text, case=False, regex=False)]
-
-
 def zone_table(
     tables: appstate.PlanTables, projects: pd.DataFrame, zones_geo: object
 ) -> pd.DataFrame:
@@ -84,7 +77,7 @@ def render() -> None:
         zone_table(tables, projects, appstate.geometry().zones_geo), filters
     )
     query = st.text_input(tr("搜索园区", "Search zones"), key="zones_search")
-    shown = _search(table, query)
+    shown = _common.search(table, query, tables)
     shown = shown[[c for c in COLUMNS if c in shown.columns]].reset_index(drop=True)
     st.caption(
         tr(
