@@ -215,7 +215,7 @@ _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "place_not_zone": ("所述地点不是专栏12园区", "place named is not a 专栏12 zone"),
     },
     "fit_grade": {
-        # as wzgeo.savededits.GRADE_LABELS (the saved-work page)
+        # also wzgeo.savededits.GRADE_LABELS and the saved-work page's tables
         "primary": ("主导产业（专栏12 点名）", "primary (named by 专栏12)"),
         "compatible": ("兼容", "compatible"),
         "not_listed": ("未列出", "not listed"),

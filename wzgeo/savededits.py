@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from wzgeo import overlays
+from wzgeo import labels, overlays
 from wzgeo._errors import WzgeoError, WzgeoTypeError
 
 __all__ = [
@@ -43,11 +43,14 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Fit grade → (Chinese, English) label.
+#: Fit grade → (Chinese, English) label (the grades a fit cell can hold; the labels are
+#: :mod:`wzgeo.labels`' ``fit_grade`` group).
 GRADE_LABELS: Mapping[str, tuple[str, str]] = {
-    "primary": ("主导产业（专栏12 点名）", "primary (named by 专栏12)"),
-    "compatible": ("兼容", "compatible"),
-    "not_listed": ("未列出", "not listed"),
+    grade: (
+        labels.value_label("fit_grade", grade, "zh"),
+        labels.value_label("fit_grade", grade, "en"),
+    )
+    for grade in ("primary", "compatible", "not_listed")
 }
 
 

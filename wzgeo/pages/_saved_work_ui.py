@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import streamlit as st
 
+from wzgeo import labels
 from wzgeo._errors import WzgeoError
-from wzgeo.savededits import GRADE_LABELS
 from wzgeo.store import Change, ConflictError, EntityState
 
 __all__ = [
@@ -68,7 +68,8 @@ COLUMNS = {
 }
 
 
-#: coded values of the saved-work tables → (Chinese, English)
+#: coded values of the saved-work tables → (Chinese, English); fit grades and check results
+#: come from :mod:`wzgeo.labels` (groups ``fit_grade`` and ``result``)
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "entity_type": {
         "assignment": ("项目安排", "Assignment"),
@@ -78,23 +79,13 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "land_rule": ("用地指标", "Land rule"),
     },
     "op": {"set": ("设置", "Set"), "delete": ("删除", "Delete")},
-    "grade": {
-        **GRADE_LABELS,
-        "outside": ("不在任何园区内", "Outside every zone"),
-        "unknown": ("无法判断", "Cannot tell"),
-    },
-    "result": {
-        "pass": ("达标", "Pass"),
-        "fail": ("未达标", "Fail"),
-        "unknown": ("无法判断", "Unknown"),
-    },
 }
 _VALUE_COLUMNS = {
     "entity_type": "entity_type",
     "op": "op",
-    "fit_grade": "grade",
-    "shipped_grade": "grade",
-    "edited_grade": "grade",
+    "fit_grade": "fit_grade",
+    "shipped_grade": "fit_grade",
+    "edited_grade": "fit_grade",
     "check_result": "result",
 }
 
@@ -117,9 +108,16 @@ def show_error(err: WzgeoError, lang: str) -> None:
 
 
 def value_text(group: str, value: object, lang: str) -> object:
-    """Display text of a coded value of the saved-work tables (other values unchanged)."""
-    pair = VALUES.get(group, {}).get(str(value)) if isinstance(value, str) else None
-    return value if pair is None else t(*pair, lang)
+    """Display text of a coded value of the saved-work tables (other values unchanged).
+
+    ``group`` is a key of :data:`VALUES` or a group of :mod:`wzgeo.labels`.
+    """
+    if not isinstance(value, str):
+        return value
+    pair = VALUES.get(group, {}).get(value)
+    if pair is not None:
+        return t(*pair, lang)
+    return labels.label(f"{group}.{value}", lang, default=value)
 
 
 def labelled(
