@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = [
     "present",
     "require_tables",
     "search",
+    "selectable_table",
     "show_load_errors",
     "show_table",
     "styled",
@@ -168,6 +170,39 @@ def styled(df: pd.DataFrame) -> Styler:
 def show_table(df: pd.DataFrame, **kwargs: Any) -> Any:
     """``st.dataframe`` of ``df`` (already presented and labelled) with :func:`styled`."""
     return st.dataframe(styled(df), **kwargs)
+
+
+def selectable_table(
+    shown: pd.DataFrame,
+    tables: PlanTables,
+    *,
+    id_column: str,
+    key: str,
+    name: Callable[[str], str] | None = None,
+) -> None:
+    """Show ``shown`` presented and labelled, one row selectable; a selected row's
+    ``id_column`` value becomes the map's highlight, with a link to the map page.
+
+    ``name`` gives the item's name in the link (default: the id itself).
+    """
+    event = show_table(
+        appstate.col_labels(present(shown, tables)),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+    )
+    rows = list(event.selection.rows) if event is not None else []
+    if not rows:
+        return
+    item = str(shown.iloc[rows[0]][id_column])
+    st.session_state["highlight"] = item
+    text = item if name is None else name(item)
+    st.page_link(
+        "wzgeo/pages/map.py",
+        label=tr(f"在地图上查看 {text}", f"Show {text} on the map"),
+        icon="🗺️",
+    )
 
 
 def show_load_errors(errors: tuple[tuple[str, str], ...]) -> None:

@@ -125,22 +125,7 @@ def render() -> None:
             "select a row to highlight it on the map.",
         )
     )
-    event = _common.show_table(
-        appstate.col_labels(_common.present(shown, tables)),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        key="projects_table",
-    )
-    rows = list(event.selection.rows) if event is not None else []
-    if rows:
-        pid = str(shown.iloc[rows[0]]["project_id"])
-        st.session_state["highlight"] = pid
-        st.page_link(
-            "wzgeo/pages/map.py",
-            label=tr(f"在地图上查看 {pid}", f"Show {pid} on the map"),
-            icon="🗺️",
-        )
+    _common.selectable_table(shown, tables, id_column="project_id", key="projects_table")
     _common.download_table(_common.present(shown, tables), stem="wzgeo_projects", key="projects_dl")
     _assign_ui(tables.projects, tables)
 

@@ -85,23 +85,13 @@ def render() -> None:
             f"{len(shown)} zones; click a header to sort, select a row to highlight it on the map.",
         )
     )
-    event = _common.show_table(
-        appstate.col_labels(_common.present(shown, tables)),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
+    _common.selectable_table(
+        shown,
+        tables,
+        id_column="zone_id",
         key="zones_table",
+        name=lambda zone_id: _common.zone_name(zone_id, tables),
     )
-    rows = list(event.selection.rows) if event is not None else []
-    if rows:
-        zone_id = str(shown.iloc[rows[0]]["zone_id"])
-        st.session_state["highlight"] = zone_id
-        name = _common.zone_name(zone_id, tables)
-        st.page_link(
-            "wzgeo/pages/map.py",
-            label=tr(f"在地图上查看 {name}", f"Show {name} on the map"),
-            icon="🗺️",
-        )
     _common.download_table(_common.present(shown, tables), stem="wzgeo_zones", key="zones_dl")
 
 
