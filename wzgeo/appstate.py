@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -278,6 +278,18 @@ def _stored(method: str) -> Any:
     return None if table.empty else table
 
 
+_T = TypeVar("_T")
+
+
+def _overlaid(
+    table: _T, method: str, apply: Callable[[_T, Any], _T], revision: tuple[str, int]
+) -> _T:
+    """``table`` with the saved work of ``Store.<method>()`` applied by ``apply``; ``table``
+    itself when the store has no revision yet or holds nothing of that kind."""
+    saved = _stored(method) if revision[1] else None
+    return table if saved is None else apply(table, saved)
+
+
 @st.cache_resource(show_spinner=False)
 def _geometry(data_dir: str, revision: tuple[str, int] = ("", 0)) -> Geometry:
     out: dict[str, Any] = {}
@@ -300,11 +312,12 @@ def _geometry(data_dir: str, revision: tuple[str, int] = ("", 0)) -> Geometry:
         except WzgeoError as e:
             out[key] = None
             errors.append((e.zh, e.en))
-    boundaries = _stored("zone_boundaries") if revision[1] else None
-    if boundaries is not None and out.get("zones_geo") is not None:
+    if out.get("zones_geo") is not None:
         from wzgeo.overlays import apply_zone_boundaries
 
-        out["zones_geo"] = apply_zone_boundaries(out["zones_geo"], boundaries)
+        out["zones_geo"] = _overlaid(
+            out["zones_geo"], "zone_boundaries", apply_zone_boundaries, revision
+        )
     return Geometry(**out, errors=tuple(errors))
 
 
@@ -320,9 +333,7 @@ def _fit(data_dir: str, revision: tuple[str, int]) -> pd.DataFrame:
     from wzgeo.overlays import apply_sector_fit_edits
     from wzgeo.sectorfit import load_sector_fit
 
-    fit = load_sector_fit()
-    edits = _stored("sector_fit_edits") if revision[1] else None
-    return fit if edits is None else apply_sector_fit_edits(fit, edits)
+    return _overlaid(load_sector_fit(), "sector_fit_edits", apply_sector_fit_edits, revision)
 
 
 def fit_table() -> pd.DataFrame:
@@ -335,9 +346,7 @@ def _rules(data_dir: str, revision: tuple[str, int]) -> pd.DataFrame:
     from wzgeo.overlays import apply_land_rule_edits
     from wzgeo.rules import load_rules
 
-    rules = load_rules()
-    edits = _stored("land_rule_edits") if revision[1] else None
-    return rules if edits is None else apply_land_rule_edits(rules, edits)
+    return _overlaid(load_rules(), "land_rule_edits", apply_land_rule_edits, revision)
 
 
 def rules_table() -> pd.DataFrame:
