@@ -31,8 +31,10 @@ def _crs_label(value: str) -> str:
     return names[value]
 
 
-def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
-    """A map with the Leaflet.draw toolbar; the drawn features (GeoJSON) or ``None``."""
+def _zones_map(geo: appstate.Geometry) -> tuple[Any, Any] | None:
+    """The district and zones on no basemap (the base of this page's maps) and the
+    :mod:`wzgeo.offline` module; ``None`` when either module, the geometry or the zones are
+    missing."""
     maps = appstate.library("maps", "build_map")
     offline = appstate.library("offline", "use_offline_assets")
     tables = appstate.plan_tables()
@@ -43,11 +45,7 @@ def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
         or geo.zones_geo is None
         or tables.zones is None
     ):
-        appstate.notice_missing("地图模块", "the map module")
         return None
-    import folium.plugins
-    from streamlit_folium import st_folium
-
     fmap = maps.build_map(
         district=geo.district,
         zones_geo=geo.zones_geo,
@@ -56,6 +54,19 @@ def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
         basemap="none",
         lang=appstate.lang(),
     )
+    return fmap, offline
+
+
+def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
+    """A map with the Leaflet.draw toolbar; the drawn features (GeoJSON) or ``None``."""
+    base = _zones_map(geo)
+    if base is None:
+        appstate.notice_missing("地图模块", "the map module")
+        return None
+    fmap, offline = base
+    import folium.plugins
+    from streamlit_folium import st_folium
+
     folium.plugins.Draw(
         export=False,
         draw_options={
@@ -306,23 +317,13 @@ def _project_name(tables: appstate.PlanTables, project_id: str | None) -> str | 
 
 
 def _plot_on_map(plots: Any) -> None:
-    maps = appstate.library("maps", "build_map")
-    offline = appstate.library("offline", "use_offline_assets")
-    geo = appstate.geometry()
-    tables = appstate.plan_tables()
-    if maps is None or offline is None or geo.district is None or geo.zones_geo is None:
+    base = _zones_map(appstate.geometry())
+    if base is None:
         return
+    fmap, offline = base
     import folium
     from streamlit_folium import st_folium
 
-    fmap = maps.build_map(
-        district=geo.district,
-        zones_geo=geo.zones_geo,
-        zones=tables.zones,
-        river=geo.river,
-        basemap="none",
-        lang=appstate.lang(),
-    )
     shapes = plots[["geometry"]].to_crs("EPSG:4326")
     folium.GeoJson(
         shapes.__geo_interface__,
