@@ -20,6 +20,7 @@ from wzgeo.pages._saved_work_ui import (
     save_versioned,
     seen_key,
     show_error,
+    show_saved_table,
     show_version,
     t,
 )
@@ -141,8 +142,4 @@ def boundary_section(
 def plots_section(store: Store, lang: str) -> None:
     """The saved plots with the summary of their check reports."""
     st.subheader(t("已保存的地块", "Saved plots", lang))
-    table = savedwork.saved_plots_table(store.plots())
-    if table.empty:
-        st.caption(t("暂无。", "None yet.", lang))
-        return
-    st.dataframe(labelled(table, lang), hide_index=True, key="sw_plots")
+    show_saved_table(savedwork.saved_plots_table(store.plots()), lang, key="sw_plots")

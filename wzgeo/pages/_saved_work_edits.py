@@ -18,10 +18,11 @@ import streamlit as st
 from wzgeo import labels, savededits
 from wzgeo._errors import WzgeoError
 from wzgeo.pages._saved_work_ui import (
-    labelled,
     save_versioned,
     seen_key,
     show_error,
+    show_reason,
+    show_saved_table,
     show_version,
     t,
 )
@@ -150,8 +151,7 @@ def fit_section(
         what=("此产业匹配", "This sector-fit cell"),
         reload_key="sw_fit_reload",
     )
-    if state.exists and state.why:
-        st.caption(t(f"修改原因：{state.why}", f"Reason for the edit: {state.why}", lang))
+    show_reason(state, lang)
     grades = list(savededits.GRADE_LABELS)
     current = cell.grade if cell.grade in grades else grades[0]
     with st.form("sw_fit_form"):
@@ -178,11 +178,8 @@ def fit_section(
     _history_button(cell.entity_id, lang, "sw_fit_history")
     table = savededits.fit_edits_table(fit, edits)
     st.markdown(t("**当前产业匹配修改**", "**Current sector-fit edits**", lang))
-    if table.empty:
-        st.caption(t("暂无。", "None yet.", lang))
-        return
     shown = table.rename(columns={"plan_grade": "shipped_grade", "grade": "edited_grade"})
-    st.dataframe(labelled(shown, lang), hide_index=True, key="sw_fit_edits")
+    show_saved_table(shown, lang, key="sw_fit_edits")
 
 
 def _rule_label(row: Mapping[str, object], lang: str) -> str:
@@ -275,8 +272,7 @@ def rule_section(
         what=("此用地指标", "This land rule"),
         reload_key="sw_rule_reload",
     )
-    if state.exists and state.why:
-        st.caption(t(f"修改原因：{state.why}", f"Reason for the edit: {state.why}", lang))
+    show_reason(state, lang)
     current = view.threshold
     with st.form("sw_rule_form"):
         threshold = st.number_input(
@@ -318,7 +314,4 @@ def rule_section(
     _history_button(rule_id, lang, "sw_rule_history")
     table = savededits.rule_edits_table(rules, edits)
     st.markdown(t("**当前用地指标修改**", "**Current land-rule edits**", lang))
-    if table.empty:
-        st.caption(t("暂无。", "None yet.", lang))
-        return
-    st.dataframe(labelled(table, lang), hide_index=True, key="sw_rule_edits")
+    show_saved_table(table, lang, key="sw_rule_edits")

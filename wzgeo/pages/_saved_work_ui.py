@@ -27,6 +27,8 @@ __all__ = [
     "seen",
     "seen_key",
     "show_error",
+    "show_reason",
+    "show_saved_table",
     "show_version",
     "t",
     "value_text",
@@ -136,6 +138,22 @@ def labelled(
             lambda z: zone_names.get(z, z) if isinstance(z, str) else z
         )
     return out.rename(columns={k: t(*v, lang) for k, v in COLUMNS.items() if k in out})
+
+
+def show_saved_table(
+    table: pd.DataFrame, lang: str, *, key: str, zone_names: Mapping[str, str] | None = None
+) -> None:
+    """Show a table of saved work :func:`labelled`, or "None yet." when it is empty."""
+    if table.empty:
+        st.caption(t("暂无。", "None yet.", lang))
+        return
+    st.dataframe(labelled(table, lang, zone_names=zone_names), hide_index=True, key=key)
+
+
+def show_reason(state: EntityState, lang: str) -> None:
+    """Show why the entity's current value was saved (nothing when it has no saved value)."""
+    if state.exists and state.why:
+        st.caption(t(f"修改原因：{state.why}", f"Reason for the edit: {state.why}", lang))
 
 
 def flash(message: str) -> None:

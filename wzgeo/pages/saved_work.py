@@ -39,6 +39,7 @@ from wzgeo.pages._saved_work_ui import (
     seen,
     seen_key,
     show_error,
+    show_saved_table,
     show_version,
     t,
 )
@@ -372,13 +373,8 @@ def render(
     project = _assign_section(store, editor, lang, zone_names or {}, project_names or {})
     st.subheader(t("当前安排", "Current assignments", lang))
     assignments = store.assignments()
-    if assignments.empty:
-        st.caption(t("暂无。", "None yet.", lang))
-    else:
-        shown = assignments[["project_id", "zone_id", "by_user", "at", "why", "version"]]
-        st.dataframe(
-            labelled(shown, lang, zone_names=zone_names), hide_index=True, key="sw_assignments"
-        )
+    shown = assignments[["project_id", "zone_id", "by_user", "at", "why", "version"]]
+    show_saved_table(shown, lang, key="sw_assignments", zone_names=zone_names)
     boundary_section(
         store, editor, lang, zone_names or {},
         planned_km2 if planned_km2 is not None else planned_areas(),
