@@ -22,6 +22,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from wzgeo._analysis import sector_parent_map, to_float
 from wzgeo._errors import WzgeoError
 from wzgeo.units import MU_PER_KM2
 
@@ -37,10 +38,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 LOCATION_LABELS: tuple[str, ...] = ("assigned", "plan", "suggested", "unlocated")
-
-
-def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype("float64")
 
 
 def _zone_or_na(s: pd.Series) -> pd.Series:
@@ -158,9 +155,9 @@ def project_fits(projects: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
         ``project_id``, ``land_mu``, ``land_km2``, ``largest_zone_mu``, ``fits_any_zone``
         (NA when the need is unknown or not land), ``zones_large_enough`` (``;``-separated).
     """
-    supply_mu = _num(zones["planned_land_km2"]) * MU_PER_KM2
+    supply_mu = to_float(zones["planned_land_km2"]) * MU_PER_KM2
     zone_ids = zones["zone_id"].astype(str).to_numpy()
-    land = _num(projects["land_mu"])
+    land = to_float(projects["land_mu"])
     out = pd.DataFrame({"project_id": projects["project_id"].astype("string")})
     out["land_mu"] = land.to_numpy()
     out["land_km2"] = out["land_mu"] / MU_PER_KM2
@@ -203,9 +200,9 @@ def zone_balance(
     p = pd.DataFrame(
         {
             "project_id": projects["project_id"].astype("string"),
-            "land_mu": _num(projects["land_mu"]).to_numpy(),
+            "land_mu": to_float(projects["land_mu"]).to_numpy(),
             "floor_m2": (
-                _num(projects["floor_m2"]).to_numpy() if "floor_m2" in projects else np.nan
+                to_float(projects["floor_m2"]).to_numpy() if "floor_m2" in projects else np.nan
             ),
         }
     ).merge(loc.loc[:, ["project_id", "zone_id", "location_label"]], on="project_id", how="left")
@@ -228,7 +225,7 @@ def zone_balance(
         floor_m2=("floor", "sum"),
     )
     out = zones.loc[:, ["zone_id", "name_zh"]].copy()
-    out["supply_km2"] = _num(zones["planned_land_km2"]).to_numpy()
+    out["supply_km2"] = to_float(zones["planned_land_km2"]).to_numpy()
     out["supply_mu"] = out["supply_km2"] * MU_PER_KM2
     gz = g.reindex(out["zone_id"].astype(str))
     for col in ("need_plan_mu", "need_assigned_mu", "need_suggested_mu", "floor_m2"):
@@ -281,15 +278,13 @@ def sector_balance(
         ``supply_primary_km2``, ``supply_fitting_km2``, ``utilisation_primary_pct``,
         ``utilisation_fitting_pct``, ``overflow`` (need > fitting supply).
     """
-    parent: dict[str, str] = {}
-    if sectors is not None:
-        for s, par in zip(sectors["sector_id"], sectors["parent_id"].fillna(""), strict=True):
-            if isinstance(par, str) and par:
-                parent[str(s)] = par
-    supply = dict(zip(zones["zone_id"].astype(str), _num(zones["planned_land_km2"]), strict=True))
+    parent = sector_parent_map(sectors)
+    supply = dict(
+        zip(zones["zone_id"].astype(str), to_float(zones["planned_land_km2"]), strict=True)
+    )
     sid = projects["sector_id"].astype(str)
-    land = _num(projects["land_mu"]).fillna(0.0)
-    floor = _num(projects["floor_m2"]).fillna(0.0) if "floor_m2" in projects else land * 0
+    land = to_float(projects["land_mu"]).fillna(0.0)
+    floor = to_float(projects["floor_m2"]).fillna(0.0) if "floor_m2" in projects else land * 0
     rows = []
     groups: list[tuple[str, str, pd.Series]] = []
     tops = sid.map(lambda s: parent.get(s, s))

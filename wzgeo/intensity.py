@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wzgeo._analysis import sector_parent_map, to_float
 from wzgeo._errors import WzgeoError
 from wzgeo.units import MU_PER_KM2, yi_per_km2_to_wan_per_mu
 
@@ -112,19 +113,15 @@ def _builtup_2020(targets: pd.DataFrame) -> float:
     return float(hit["value"].iloc[0])
 
 
-def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype("float64")
-
-
 def land_basis(projects: pd.DataFrame) -> pd.Series:
     """How each project's space need is stated: one of :data:`LAND_BASES`.
 
     ``land`` when ``land_mu > 0``; ``floor_space`` when only ``floor_m2 > 0``; ``no_new_land``
     when ``land_mu == 0`` (existing land or buildings); ``unknown`` otherwise.
     """
-    land = _num(projects["land_mu"])
+    land = to_float(projects["land_mu"])
     floor = (
-        _num(projects["floor_m2"])
+        to_float(projects["floor_m2"])
         if "floor_m2" in projects
         else pd.Series(np.nan, index=projects.index)
     )
@@ -190,11 +187,11 @@ def project_intensity(
         if c in projects.columns
     ]
     out = projects.loc[:, keep].copy()
-    output = _num(projects["output_yi"])
-    land_mu = _num(projects["land_mu"])
+    output = to_float(projects["output_yi"])
+    land_mu = to_float(projects["land_mu"])
     out["output_yi"] = output
     out["land_mu"] = land_mu
-    out["floor_m2"] = _num(projects["floor_m2"]) if "floor_m2" in projects else np.nan
+    out["floor_m2"] = to_float(projects["floor_m2"]) if "floor_m2" in projects else np.nan
     basis = land_basis(projects)
     out["land_basis"] = basis
     on_land = basis == "land"
@@ -296,7 +293,7 @@ def district_intensity(
     other = float(s["output_floor_space_yi"] + s["output_no_new_land_yi"])
     rows: list[tuple[str, float, float]] = [("land_need", output, float(s["land_km2"]))]
     if zones is not None:
-        rows.append(("planned_zones", output, float(_num(zones["planned_land_km2"]).sum())))
+        rows.append(("planned_zones", output, float(to_float(zones["planned_land_km2"]).sum())))
     rows.append(("target_land_2025", output, t.land_2025_km2))
     rows.append(("target_land_2035", output, t.land_2035_km2))
     rows.append(("baseline_2020", t.baseline_output_yi, t.baseline_area_km2))
@@ -353,7 +350,7 @@ def zone_intensity(
     merged = merged.loc[merged["zone_id"].notna() & (merged["zone_id"].astype(str) != "")]
     summ = summarise_intensity(merged, by="zone_id", targets=t).set_index("zone_id")
     z = zones.loc[:, ["zone_id", "name_zh", "planned_land_km2"]].copy()
-    z["planned_land_km2"] = _num(z["planned_land_km2"])
+    z["planned_land_km2"] = to_float(z["planned_land_km2"])
     out = z.set_index("zone_id")
     for col, fill in (
         ("n_land", 0),
@@ -376,7 +373,7 @@ def zone_intensity(
         g = pd.DataFrame(zones_geo.drop(columns="geometry", errors="ignore")).set_index("zone_id")
         quality = g["geometry_quality"].reindex(out.index).astype("string")
         official = quality == "official"
-        measured = _num(g["area_km2_measured"]).reindex(out.index)
+        measured = to_float(g["area_km2_measured"]).reindex(out.index)
         out["area_km2_measured"] = measured.where(official.fillna(False))
         out["measured_note"] = quality.map(
             {
@@ -411,11 +408,7 @@ def sector_intensity(
         Targets; default :class:`IntensityTargets`.
     """
     t = targets or IntensityTargets()
-    parent: dict[str, str] = {}
-    if sectors is not None:
-        for s, p in zip(sectors["sector_id"], sectors["parent_id"].fillna(""), strict=True):
-            if isinstance(p, str) and p:
-                parent[str(s)] = p
+    parent = sector_parent_map(sectors)
     own = projects.assign(top=projects["sector_id"].astype(str).map(lambda s: parent.get(s, s)))
     parts = []
     top = summarise_intensity(own, by="top", targets=t).rename(columns={"top": "sector_id"})

@@ -35,6 +35,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from wzgeo._analysis import to_float
 from wzgeo._errors import WzgeoError
 from wzgeo.balance import locate_projects, zone_balance
 
@@ -45,10 +46,6 @@ logger = logging.getLogger(__name__)
 _GRADE_POINTS = {"primary": 2, "compatible": 1, "not_listed": 0}
 
 
-def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype("float64")
-
-
 def _open_projects(projects: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
     fixed = set(locations.loc[locations["location_label"].isin(["plan", "assigned"]), "project_id"])
     p = projects.loc[~projects["project_id"].astype(str).isin(fixed)]
@@ -56,8 +53,8 @@ def _open_projects(projects: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFr
         {
             "project_id": p["project_id"].astype("string"),
             "sector_id": p["sector_id"].astype("string"),
-            "land_mu": _num(p["land_mu"]),
-            "floor_m2": _num(p["floor_m2"]) if "floor_m2" in p else np.nan,
+            "land_mu": to_float(p["land_mu"]),
+            "floor_m2": to_float(p["floor_m2"]) if "floor_m2" in p else np.nan,
         }
     )
     out["need_mu"] = out["land_mu"].where(out["land_mu"].notna(), np.nan)
