@@ -38,6 +38,7 @@ __all__ = [
     "col_labels",
     "effective_projects",
     "filter_zones",
+    "filtered_projects",
     "fit_table",
     "geometry",
     "lang",
@@ -550,6 +551,14 @@ def locations() -> pd.DataFrame | None:
     except WzgeoError as e:  # e.g. a saved assignment to a zone that no longer exists
         show_error(e)
         return _locations(str(geodata_dir()), (), revision)
+
+
+def filtered_projects(
+    projects: pd.DataFrame, filters: Filters, *, sectors: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The projects placed in zones (:func:`effective_projects`) that match ``filters``
+    (:func:`apply_filters`): what the pages list, map and sum."""
+    return apply_filters(effective_projects(projects), filters, sectors=sectors)
 
 
 def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:

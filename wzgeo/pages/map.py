@@ -171,9 +171,7 @@ def render() -> None:
     geo = appstate.geometry()
     filters = appstate.current_filters()
     options = controls()
-    projects = appstate.apply_filters(
-        appstate.effective_projects(tables.projects), filters, sectors=tables.sectors
-    )
+    projects = appstate.filtered_projects(tables.projects, filters, sectors=tables.sectors)
     zones = appstate.filter_zones(tables.zones, filters)
     table = map_table(projects)
     highlight = _selected_highlight(table)

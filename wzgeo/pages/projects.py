@@ -111,8 +111,7 @@ def render() -> None:
         return
     assert tables.projects is not None
     filters = appstate.current_filters()
-    projects = appstate.effective_projects(tables.projects)
-    projects = appstate.apply_filters(projects, filters, sectors=tables.sectors)
+    projects = appstate.filtered_projects(tables.projects, filters, sectors=tables.sectors)
     projects = with_siting(projects)
     query = st.text_input(tr("搜索项目", "Search projects"), key="projects_search")
     shown = _common.search(projects, query, tables)

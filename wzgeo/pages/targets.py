@@ -281,10 +281,8 @@ def render() -> None:
         return
     assert tables.indicators is not None and tables.targets is not None
     assert tables.zones is not None and tables.projects is not None
-    projects = appstate.apply_filters(
-        appstate.effective_projects(tables.projects),
-        appstate.current_filters(),
-        sectors=tables.sectors,
+    projects = appstate.filtered_projects(
+        tables.projects, appstate.current_filters(), sectors=tables.sectors
     )
     indicators_section(tables.indicators)
     industry_section(tables.targets, projects, tables.sectors)

@@ -71,8 +71,7 @@ def render() -> None:
         return
     assert tables.projects is not None
     filters = appstate.current_filters()
-    projects = appstate.effective_projects(tables.projects)
-    projects = appstate.apply_filters(projects, filters, sectors=tables.sectors)
+    projects = appstate.filtered_projects(tables.projects, filters, sectors=tables.sectors)
     table = appstate.filter_zones(
         zone_table(tables, projects, appstate.geometry().zones_geo), filters
     )
