@@ -678,27 +678,20 @@ def render_sidebar(tables: PlanTables) -> Filters:
     sb.header(tr("筛选", "Filters"))
     if not any(opts.values()) or tables.projects is None:
         sb.caption(tr("数据未加载，筛选不可用。", "Data not loaded; filters unavailable."))
-    sb.multiselect(
-        tr("产业", "Sector"),
-        opts["sector"],
-        format_func=lambda v: id_names.get(v, v),
-        key=_FILTER_KEYS["sector"],
-        placeholder=tr("全部", "All"),
-    )
-    sb.multiselect(
-        tr("细分产业", "Sub-sector"),
-        opts["subsector"],
-        format_func=lambda v: id_names.get(v, v),
-        key=_FILTER_KEYS["subsector"],
-        placeholder=tr("全部", "All"),
-    )
-    sb.multiselect(
-        tr("推进阶段", "Stage"),
-        opts["stage"],
-        format_func=fmt(opts["stage"], stage_label),
-        key=_FILTER_KEYS["stage"],
-        placeholder=tr("全部", "All"),
-    )
+
+    def choose(name: str, title: str, format_func: Callable[[Any], str]) -> None:
+        """A multiselect of the filter ``name`` (empty: all)."""
+        sb.multiselect(
+            title,
+            opts[name],
+            format_func=format_func,
+            key=_FILTER_KEYS[name],
+            placeholder=tr("全部", "All"),
+        )
+
+    choose("sector", tr("产业", "Sector"), lambda v: id_names.get(v, v))
+    choose("subsector", tr("细分产业", "Sub-sector"), lambda v: id_names.get(v, v))
+    choose("stage", tr("推进阶段", "Stage"), fmt(opts["stage"], stage_label))
     years: tuple[int, int] | None = None
     if bounds is not None and bounds[0] < bounds[1]:
         ykey = _FILTER_KEYS["years"]
@@ -713,13 +706,7 @@ def render_sidebar(tables: PlanTables) -> Filters:
         years = (int(value[0]), int(value[1]))
         if years == bounds:
             years = None
-    sb.multiselect(
-        tr("园区", "Zone"),
-        opts["zone"],
-        format_func=lambda v: id_names.get(v, v),
-        key=_FILTER_KEYS["zone"],
-        placeholder=tr("全部", "All"),
-    )
+    choose("zone", tr("园区", "Zone"), lambda v: id_names.get(v, v))
     filters = Filters(
         sectors=tuple(ss.get(_FILTER_KEYS["sector"], ())),
         subsectors=tuple(ss.get(_FILTER_KEYS["subsector"], ())),
