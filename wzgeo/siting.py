@@ -44,6 +44,19 @@ __all__ = ["assign_projects", "rank_candidates", "suggest_locations", "suggest_z
 logger = logging.getLogger(__name__)
 
 _GRADE_POINTS = {"primary": 2, "compatible": 1, "not_listed": 0}
+#: Columns of :func:`rank_candidates`' result, in order.
+_RANK_COLUMNS = (
+    "project_id",
+    "sector_id",
+    "rank",
+    "zone_id",
+    "grade",
+    "need_mu",
+    "remaining_mu",
+    "fits_remaining",
+    "remaining_after_mu",
+    "reason_zh",
+)
 
 
 def _open_projects(projects: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
@@ -139,20 +152,7 @@ def rank_candidates(
             )
     out = pd.DataFrame(rows)
     if out.empty:
-        return pd.DataFrame(
-            columns=[
-                "project_id",
-                "sector_id",
-                "rank",
-                "zone_id",
-                "grade",
-                "need_mu",
-                "remaining_mu",
-                "fits_remaining",
-                "remaining_after_mu",
-                "reason_zh",
-            ]
-        )
+        return pd.DataFrame(columns=list(_RANK_COLUMNS))
     out["fits_remaining"] = out["fits_remaining"].astype("boolean")
     out["_elig"] = (out["grade"] != "not_listed").astype(int)
     out["_fit"] = out["fits_remaining"].fillna(False).astype(int)
@@ -167,19 +167,7 @@ def rank_candidates(
     out = out.drop(columns=["_elig", "_fit", "_grade", "_room"])
     if top is not None:
         out = out.loc[out["rank"] <= top]
-    cols = [
-        "project_id",
-        "sector_id",
-        "rank",
-        "zone_id",
-        "grade",
-        "need_mu",
-        "remaining_mu",
-        "fits_remaining",
-        "remaining_after_mu",
-        "reason_zh",
-    ]
-    return out.loc[:, cols].reset_index(drop=True)
+    return out.loc[:, list(_RANK_COLUMNS)].reset_index(drop=True)
 
 
 def assign_projects(
