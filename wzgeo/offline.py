@@ -1,7 +1,7 @@
 """Make folium maps work without internet: Leaflet and plugin assets from installed packages.
 
-folium points every element's ``default_js`` / ``default_css`` at CDNs (jsdelivr, cdnjs,
-code.jquery.com, bootstrapcdn). No CDN is reachable where wzgeo runs, so
+folium points every element's ``default_js`` / ``default_css`` at public CDNs (the jsDelivr,
+cdnjs, jQuery and Bootstrap hosts). No CDN is reachable where wzgeo runs, so
 :func:`use_offline_assets` rewrites them on a map's elements:
 
 * Leaflet 1.9.3 (PyPI ``xstatic-leaflet``), Leaflet.markercluster 1.4.1 (PyPI
