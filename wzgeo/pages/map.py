@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from wzgeo import appstate
+from wzgeo import appstate, intensity, maps
 from wzgeo._errors import WzgeoError
 from wzgeo.appstate import tr
 from wzgeo.pages import _common
@@ -103,21 +103,13 @@ def controls() -> dict[str, Any]:
     }
 
 
-def zone_intensity(zones: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame | None:
-    """Per-zone output per km² (``wzgeo.intensity``), or ``None`` when not available.
+@st.cache_data(show_spinner=False, max_entries=256)
+def zone_intensity(zones: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    """Per-zone output per km² (``wzgeo.intensity``).
 
     Cached on the two tables' contents: changing the zone style, the target, the basemap or
     the highlight (same projects) does not recompute it.
     """
-    if appstate.library("intensity", "zone_intensity") is None:
-        return None
-    return _zone_intensity(zones, projects)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _zone_intensity(zones: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
-    from wzgeo import intensity
-
     return intensity.zone_intensity(projects, zones)
 
 
@@ -186,12 +178,11 @@ def render() -> None:
     elif "sel" in st.query_params:
         del st.query_params["sel"]
 
-    maps = appstate.library("maps", "build_map_parts")
     zones_geo = geo.zones_geo
-    if maps is None or geo.district is None or zones_geo is None:
+    parts: maps.MapParts | None = None
+    if geo.district is None or zones_geo is None:
         _common.show_load_errors(geo.errors)
-        appstate.notice_missing("地图模块（wzgeo.maps）", "the map module (wzgeo.maps)")
-        fmap = None
+        appstate.notice_missing("地图（边界数据）", "the map (boundary data)")
     else:
         kwargs: dict[str, Any] = {
             "district": geo.district,
@@ -209,25 +200,24 @@ def render() -> None:
             parts = maps.build_map_parts(**kwargs)
         except WzgeoError as e:  # e.g. a malformed Tianditu key typed by the user
             appstate.show_error(e)
-            parts = None
             if kwargs["basemap"] == "tianditu":  # a typo in the key must not hide the map
                 kwargs = {**kwargs, "basemap": "none", "tianditu_key": None}
                 parts = maps.build_map_parts(**kwargs)
-        fmap = None if parts is None else parts.base
+    fmap = None if parts is None else parts.base
     notes = getattr(fmap, "notes", None)
     if notes is not None and notes.schematic:
         st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
     left, right = st.columns([3, 1])
-    if fmap is not None:
+    if parts is not None:
         from streamlit_folium import st_folium
 
-        _prepare_export(maps, kwargs)
+        _prepare_export(kwargs)
         with left:
             # The iframe is keyed on the base map's script only (tiles, district, river):
             # a change of filters, style, target or highlight swaps the dynamic layers in the
             # same iframe instead of re-creating the map.
             st_folium(
-                fmap,
+                parts.base,
                 key="main_map",
                 height=640,  # room for the legend without hiding the zones
                 use_container_width=True,
@@ -235,7 +225,7 @@ def render() -> None:
                 feature_group_to_add=list(parts.layers),
                 layer_control=parts.layer_control,
             )
-            _export_button(maps, kwargs)
+            _export_button(kwargs)
     with right:
         _side_panel(notes)
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
@@ -261,21 +251,19 @@ def _export_view(kwargs: dict[str, Any]) -> str:
     )
 
 
-def _prepare_export(maps: Any, kwargs: dict[str, Any]) -> None:
+def _prepare_export(kwargs: dict[str, Any]) -> None:
     """On a click of "prepare", export the whole map (``build_map`` with the same arguments
     as the map shown) and keep it for this view in session state."""
-    export = getattr(maps, "export_map_html", None)
-    if export is not None and st.session_state.get("map_export_prepare"):
-        st.session_state["map_export"] = (_export_view(kwargs), export(**kwargs).encode("utf-8"))
+    if st.session_state.get("map_export_prepare"):
+        html = maps.export_map_html(**kwargs).encode("utf-8")
+        st.session_state["map_export"] = (_export_view(kwargs), html)
 
 
-def _export_button(maps: Any, kwargs: dict[str, Any]) -> None:
+def _export_button(kwargs: dict[str, Any]) -> None:
     """ "Prepare" button, then the download of the prepared export while the view is the same.
 
     Changing a filter does not pay for an export nobody asked for.
     """
-    if getattr(maps, "export_map_html", None) is None:
-        return
     st.button(tr("生成 HTML 地图", "Prepare HTML map"), key="map_export_prepare")
     if kwargs.get("basemap") == "tianditu" and kwargs.get("tianditu_key"):
         # the tiles need the key, so the file carries it: say so before it is shared

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from wzgeo import appstate
+from wzgeo import appstate, maps, offline, plotcheck, plotio
 from wzgeo._errors import WzgeoError
 from wzgeo.appstate import tr
 from wzgeo.pages import _common
@@ -31,22 +31,13 @@ def _crs_label(value: str) -> str:
     return names[value]
 
 
-def _zones_map(geo: appstate.Geometry) -> tuple[Any, Any] | None:
-    """The district and zones on no basemap (the base of this page's maps) and the
-    :mod:`wzgeo.offline` module; ``None`` when either module, the geometry or the zones are
-    missing."""
-    maps = appstate.library("maps", "build_map")
-    offline = appstate.library("offline", "use_offline_assets")
+def _zones_map(geo: appstate.Geometry) -> Any:
+    """The district and zones on no basemap (the base of this page's maps); ``None`` when
+    the geometry or the zones table could not be loaded."""
     tables = appstate.plan_tables()
-    if (
-        maps is None
-        or offline is None
-        or geo.district is None
-        or geo.zones_geo is None
-        or tables.zones is None
-    ):
+    if geo.district is None or geo.zones_geo is None or tables.zones is None:
         return None
-    fmap = maps.build_map(
+    return maps.build_map(
         district=geo.district,
         zones_geo=geo.zones_geo,
         zones=tables.zones,
@@ -54,16 +45,14 @@ def _zones_map(geo: appstate.Geometry) -> tuple[Any, Any] | None:
         basemap="none",
         lang=appstate.lang(),
     )
-    return fmap, offline
 
 
 def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
     """A map with the Leaflet.draw toolbar; the drawn features (GeoJSON) or ``None``."""
-    base = _zones_map(geo)
-    if base is None:
-        appstate.notice_missing("地图模块", "the map module")
+    fmap = _zones_map(geo)
+    if fmap is None:
+        appstate.notice_missing("地图（边界数据）", "the map (boundary data)")
         return None
-    fmap, offline = base
     import folium.plugins
     from streamlit_folium import st_folium
 
@@ -94,7 +83,7 @@ def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
     return {"type": "FeatureCollection", "features": polygons}
 
 
-def _import(plotio: Any) -> Any:
+def _import() -> Any:
     """The plots from the upload or the drawing (``PlotImport``), or ``None``."""
     source = st.radio(
         tr("地块来源", "Plot source"),
@@ -239,15 +228,8 @@ def render() -> None:
     tables = _common.require_tables("zones", "projects", "sectors")
     if tables is None:
         return
-    plotio = appstate.library("plotio", "read_plots")
-    plotcheck = appstate.library("plotcheck", "check_plots")
-    if plotio is None or plotcheck is None:
-        appstate.notice_missing(
-            "地块导入与核查（wzgeo.plotio / wzgeo.plotcheck）", "plot import and check"
-        )
-        return
     target = _choose_target(tables)
-    imported = _import(plotio)
+    imported = _import()
     if imported is None:
         return
     # a drawn plot is in WGS84 by construction: no CRS notice ("specified by the user") then
@@ -270,7 +252,8 @@ def render() -> None:
             sectors=tables.sectors,
             fit=appstate.fit_table(),
             rules=appstate.rules_table(),
-            **target,
+            sector_id=target["sector_id"],
+            project_id=target["project_id"],
         )
     except WzgeoError as e:
         appstate.show_error(e)
@@ -317,10 +300,9 @@ def _project_name(tables: appstate.PlanTables, project_id: str | None) -> str | 
 
 
 def _plot_on_map(plots: Any) -> None:
-    base = _zones_map(appstate.geometry())
-    if base is None:
+    fmap = _zones_map(appstate.geometry())
+    if fmap is None:
         return
-    fmap, offline = base
     import folium
     from streamlit_folium import st_folium
 

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from wzgeo import appstate
+from wzgeo import appstate, intensity
 from wzgeo.appstate import tr
 from wzgeo.pages import _common
 from wzgeo.units import MU_PER_KM2
@@ -216,10 +216,6 @@ def land_section(targets: pd.DataFrame, zones: pd.DataFrame, projects: pd.DataFr
 
 def intensity_section(zones: pd.DataFrame, projects: pd.DataFrame) -> None:
     st.header(tr("地均产出与 50 / 70 亿元/km² 目标", "Output per km² vs the 50 / 70 targets"))
-    intensity = appstate.library("intensity", "district_intensity")
-    if intensity is None:
-        appstate.notice_missing("地均产出（wzgeo.intensity）", "intensity analytics")
-        return
     if projects.empty:
         st.info(tr("当前筛选下没有项目。", "No projects match the current filters."))
         return

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from wzgeo import appstate
+from wzgeo import appstate, balance, intensity
 from wzgeo.appstate import tr
 from wzgeo.pages import _common
 
 
 def zone_table(
-    tables: appstate.PlanTables, projects: pd.DataFrame, zones_geo: object
+    tables: appstate.PlanTables, projects: pd.DataFrame, zones_geo: pd.DataFrame | None
 ) -> pd.DataFrame:
     """Zones with land balance and intensity vs target (``wzgeo.balance``/``intensity``)."""
     assert tables.zones is not None
@@ -19,17 +19,10 @@ def zone_table(
     loc = appstate.locations()
     if loc is not None:
         loc = loc.loc[loc["project_id"].isin(projects["project_id"].astype("string"))]
-    balance = appstate.library("balance", "zone_balance")
-    if balance is not None:
-        extra = balance.zone_balance(projects, tables.zones, locations=loc)
-        zones = zones.merge(
-            extra[[c for c in extra.columns if c not in zones.columns or c == "zone_id"]],
-            on="zone_id",
-            how="left",
-        )
-    intensity = appstate.library("intensity", "zone_intensity")
-    if intensity is not None:
-        extra = intensity.zone_intensity(projects, tables.zones, locations=loc, zones_geo=zones_geo)
+    for extra in (
+        balance.zone_balance(projects, tables.zones, locations=loc),
+        intensity.zone_intensity(projects, tables.zones, locations=loc, zones_geo=zones_geo),
+    ):
         zones = zones.merge(
             extra[[c for c in extra.columns if c not in zones.columns or c == "zone_id"]],
             on="zone_id",
