@@ -6,8 +6,9 @@ module holds the small amount of glue they share:
 - the language switch (中文 default, English) and :func:`tr` for inline UI text;
 - :class:`Filters` (sector, sub-sector, stage, years, zone), converted to and from the URL
   query so a view can be shared, and :func:`apply_filters` (pure, testable without Streamlit);
-- cached loaders for the plan tables and geometry, which never raise for a missing piece of
-  the library: they return ``None`` and the page shows :func:`notice_missing`;
+- cached loaders for the plan tables and geometry, which never raise for a missing or broken
+  data file: they return ``None`` with the error, and the page shows it (or
+  :func:`notice_missing`);
 - the session's project → zone assignments and their overlay on the projects table.
 
 Nothing is kept in module globals: per-user state lives in ``st.session_state`` and
@@ -16,17 +17,17 @@ Nothing is kept in module globals: per-user state lives in ``st.session_state`` 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
+from wzgeo import balance, basedata, labels, plandata, siting, zonegeom
 from wzgeo._errors import WzgeoError
+from wzgeo.overlays import apply_assignments
 from wzgeo.paths import geodata_dir
 
 __all__ = [
@@ -43,7 +44,6 @@ __all__ = [
     "geometry",
     "lang",
     "lbl",
-    "library",
     "notice_missing",
     "plan_tables",
     "render_sidebar",
@@ -94,29 +94,11 @@ def show_error(err: WzgeoError) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# optional library pieces (colleagues build them in parallel; the app must never crash)
-
-
-def library(name: str, *attrs: str) -> ModuleType | None:
-    """Import ``wzgeo.<name>`` if it exists and has ``attrs``; else ``None``.
-
-    Only a missing module (or a missing public function of it) is tolerated; any other
-    import error is a bug and propagates.
-    """
-    full = f"wzgeo.{name}"
-    try:
-        module = importlib.import_module(full)
-    except ModuleNotFoundError as e:
-        if e.name in (full, "wzgeo"):
-            return None
-        raise
-    if not all(hasattr(module, a) for a in attrs):
-        return None
-    return module
+# labels and notices
 
 
 def notice_missing(what_zh: str, what_en: str) -> None:
-    """A clear notice that a piece of the library is not available (yet)."""
+    """A clear notice that a part of a page cannot be shown (its data is missing or broken)."""
     st.info(
         tr(
             f"此功能暂不可用：{what_zh} 尚未就绪。其余页面照常使用。",
@@ -127,25 +109,16 @@ def notice_missing(what_zh: str, what_en: str) -> None:
 
 def lbl(key: str) -> str:
     """Display label of a column or ``"<group>.<value>"`` key (``wzgeo.labels``)."""
-    labels = library("labels", "label")
-    if labels is None:
-        return key.partition(".")[2] or key
     return str(labels.label(key, lang()))
 
 
 def value_label(group: str, value: object) -> str:
     """Display label of a coded value (stage, sector, level ...) in the current language."""
-    labels = library("labels", "value_label")
-    if labels is None:
-        return str(value)
     return str(labels.value_label(group, value, lang()))
 
 
 def col_labels(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with display column labels in the current language."""
-    labels = library("labels", "column_labels")
-    if labels is None:
-        return df.copy()
     return df.rename(columns=labels.column_labels(list(df.columns), lang()))
 
 
@@ -206,17 +179,16 @@ class PlanTables:
 
 @st.cache_data(show_spinner=False)
 def _plan_tables(data_dir: str) -> PlanTables:
-    plandata = library("plandata")
-    if plandata is None:
-        return PlanTables(errors=(("wzgeo.plandata 模块", "the wzgeo.plandata module"),))
     out: dict[str, pd.DataFrame | None] = {}
     errors: list[tuple[str, str]] = []
-    for name in ("zones", "projects", "indicators", "targets", "sectors"):
-        fn: Callable[[], pd.DataFrame] | None = getattr(plandata, f"load_{name}", None)
-        if fn is None:
-            out[name] = None
-            errors.append((f"plandata.load_{name}()", f"plandata.load_{name}()"))
-            continue
+    loaders: dict[str, Callable[[], pd.DataFrame]] = {
+        "zones": plandata.load_zones,
+        "projects": plandata.load_projects,
+        "indicators": plandata.load_indicators,
+        "targets": plandata.load_targets,
+        "sectors": plandata.load_sectors,
+    }
+    for name, fn in loaders.items():
         try:
             out[name] = fn()
         except FileNotFoundError as e:
@@ -254,11 +226,10 @@ def store_revision() -> tuple[str, int]:
     path = default_store_path()
     if not path.exists():
         return (str(path), 0)
-    saved_work = library("pages.saved_work", "get_store")
-    if saved_work is None:
-        return (str(path), 0)
+    from wzgeo.pages.saved_work import get_store
+
     try:
-        return (str(path), int(saved_work.get_store().counts()["changes"]))
+        return (str(path), int(get_store().counts()["changes"]))
     except WzgeoError as e:
         log.warning("store not readable: %s", e.en)
         return (str(path), 0)
@@ -266,13 +237,13 @@ def store_revision() -> tuple[str, int]:
 
 def _stored(method: str) -> Any:
     """A table of the saved-work store (``zone_boundaries``, ``sector_fit_edits`` …), or None."""
+    from wzgeo.pages.saved_work import get_store
     from wzgeo.store import default_store_path
 
-    saved_work = library("pages.saved_work", "get_store")
-    if saved_work is None or not default_store_path().exists():
+    if not default_store_path().exists():
         return None
     try:
-        table = getattr(saved_work.get_store(), method)()
+        table = getattr(get_store(), method)()
     except WzgeoError as e:
         log.warning("store not readable: %s", e.en)
         return None
@@ -295,18 +266,14 @@ def _overlaid(
 def _geometry(data_dir: str, revision: tuple[str, int] = ("", 0)) -> Geometry:
     out: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
-    for key, mod, fn_name in (
-        ("district", "basedata", "load_district"),
-        ("river", "basedata", "load_river"),
-        ("zones_geo", "zonegeom", "load_zone_geometry"),
-    ):
-        module = library(mod, fn_name)
-        if module is None:
-            out[key] = None
-            errors.append((f"wzgeo.{mod}.{fn_name}()", f"wzgeo.{mod}.{fn_name}()"))
-            continue
+    loaders: dict[str, Callable[[], Any]] = {
+        "district": basedata.load_district,
+        "river": basedata.load_river,
+        "zones_geo": zonegeom.load_zone_geometry,
+    }
+    for key, fn in loaders.items():
         try:
-            out[key] = getattr(module, fn_name)()
+            out[key] = fn()
         except FileNotFoundError as e:
             out[key] = None
             errors.append((f"数据文件 {e.filename}", f"data file {e.filename}"))
@@ -483,11 +450,10 @@ def sync_query(params: Mapping[str, str], *, owned: Iterable[str]) -> None:
 
 def stored_assignments() -> dict[str, str]:
     """Project → zone assignments saved in the store (the Saved work page), if any."""
-    saved_work = library("pages.saved_work", "get_store")
-    if saved_work is None:
-        return {}
+    from wzgeo.pages.saved_work import get_store
+
     try:
-        table = saved_work.get_store().assignments()
+        table = get_store().assignments()
     except WzgeoError as e:
         log.warning("store not readable: %s", e.en)
         return {}
@@ -520,30 +486,18 @@ def _locations(
     if tables.projects is None or tables.zones is None:
         return None
     assigned = _assignment_table(dict(chosen)) if chosen else None
-    siting = library("siting", "suggest_locations")
-    if siting is not None:
-        try:
-            fit = _fit(data_dir, revision)
-        except WzgeoError as e:
-            log.warning("sector fit not available: %s", e.en)
-        else:
-            result: pd.DataFrame = siting.suggest_locations(
-                tables.projects, tables.zones, fit, assignments=assigned
-            )
-            return result
-    balance = library("balance", "locate_projects")
-    if balance is not None:
-        located: pd.DataFrame = balance.locate_projects(
-            tables.projects, zones=tables.zones, assignments=assigned
-        )
-        return located
-    return None
+    try:
+        fit = _fit(data_dir, revision)
+    except WzgeoError as e:  # a broken sector_fit.csv: locate without suggestions
+        log.warning("sector fit not available: %s", e.en)
+        return balance.locate_projects(tables.projects, zones=tables.zones, assignments=assigned)
+    return siting.suggest_locations(tables.projects, tables.zones, fit, assignments=assigned)
 
 
 def locations() -> pd.DataFrame | None:
     """Where each project sits (``project_id``, ``plan_zone_id``, ``zone_id``,
     ``location_label`` plan | assigned | suggested | unlocated), with this session's
-    assignments; ``None`` when the analytics modules are missing."""
+    assignments; ``None`` when the zones or projects table could not be loaded."""
     chosen = tuple(sorted(all_assignments().items()))
     revision = store_revision()
     try:
@@ -584,15 +538,7 @@ def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
     out["location_label"] = has_zone.map({True: "plan", False: "unlocated"}).astype("object")
     if not chosen or "zone_id" not in out.columns:
         return out
-    store = library("store", "apply_assignments")
-    if store is not None:
-        result: pd.DataFrame = store.apply_assignments(out, _assignment_table(chosen))
-        return result
-    mask = out["project_id"].isin(list(chosen))
-    out["zone_id"] = out["zone_id"].astype("object")
-    out.loc[mask, "zone_id"] = out.loc[mask, "project_id"].map(chosen)
-    out.loc[mask, "location_label"] = "assigned"
-    return out
+    return apply_assignments(out, _assignment_table(chosen))
 
 
 # --------------------------------------------------------------------------------------------
