@@ -339,9 +339,10 @@ def read_string_table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     Raises
     ------
     wzgeo.DataFileError
-        Naming the first missing column and the expected header.
+        The file is missing, not UTF-8, empty or not valid CSV; or a column is missing
+        (naming the first one and the expected header).
     """
-    df = pd.read_csv(path, dtype="string", encoding="utf-8", keep_default_na=False)
+    df = read_csv_file(Path(path)).astype("string")
     for col in columns:
         if col not in df.columns:
             fail(
