@@ -196,3 +196,12 @@ def test_invalid_geometry_is_repaired_and_said() -> None:
     empty = gpd.GeoDataFrame({"plot_id": ["e"]}, geometry=[None], crs="EPSG:4545")
     with pytest.raises(WzgeoError, match="no geometry"):
         check_plots(empty, zones_geo=ZONES_GEO)
+
+
+def test_plot_names_from_the_file_are_kept_beside_the_ids() -> None:
+    plots = _plots().assign(name=["东地块", None, "c", "d", "e"])
+    check = check_plots(plots, zones_geo=ZONES_GEO)
+    assert list(check.table.columns[:2]) == ["plot_id", "plot_name"]
+    assert check.table["plot_name"].tolist() == ["东地块", "", "c", "d", "e"]
+    assert check.to_dict()["plots"][0]["plot_name"] == "东地块"
+    assert "plot_name" not in check_plots(_plots(), zones_geo=ZONES_GEO).table.columns

@@ -109,6 +109,7 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "plan_zone_id": ("规划所定园区", "Zone stated in the plan"),
     "suggestion_status": ("建议落位状态", "Siting suggestion status"),
     "plot_id": ("地块编号", "Plot id"),
+    "plot_name": ("地块名称", "Plot name"),
     "reason": ("理由", "Reason"),
     "reason_text": ("理由说明", "Reason (text)"),
     # plot check report (wzgeo.plotcheck) and control indicators (wzgeo.rules)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -277,7 +277,7 @@ def check_plots(
         )
     wzcrs.require_crs(plots, what="地块 / plots")
     wzcrs.to_measure_crs(plots.geometry.iloc[:0])  # refuses GCJ-02 / BD-09 shifted data
-    return _check(
+    result = _check(
         _plot_ids(plots),
         PlotGeometries(np.asarray(plots.geometry.to_numpy(), dtype=object)),
         plots.crs,
@@ -294,6 +294,13 @@ def check_plots(
         nearest=nearest,
         validate=validate,
     )
+    if "name" not in plots.columns:
+        return result
+    # the plot's own name from the file (名称, name …), beside its id, for reports
+    table = result.table.copy()
+    names = plots["name"].astype("string").fillna("").reset_index(drop=True)
+    table.insert(1, "plot_name", names.to_numpy())
+    return replace(result, table=table)
 
 
 def check_plot_layer(
