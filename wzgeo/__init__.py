@@ -1,42 +1,88 @@
 """wzgeo — Wanzhou (万州区) industrial park and land-use explorer.
 
 Data sources → domain tables → analysis → maps and reports → app and CLI. Each public module
-is imported here explicitly (see ``docs/ARCHITECTURE.md`` for the layers); the Streamlit
-pieces (:mod:`wzgeo.appstate`, :mod:`wzgeo.pages`) are not, so the library imports without
-Streamlit running.
+is listed here (see ``docs/ARCHITECTURE.md`` for the layers) and imported on first use; the
+Streamlit pieces (:mod:`wzgeo.appstate`, :mod:`wzgeo.pages`) are not listed, so the library
+works without Streamlit running.
 """
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from wzgeo import (
-    auth,
-    balance,
-    basedata,
-    crs,
-    intensity,
-    labels,
-    maps,
-    offline,
-    overlays,
-    paths,
-    plandata,
-    planparse,
-    plotcheck,
-    plotio,
-    quality,
-    reconcile,
-    rules,
-    savededits,
-    savedwork,
-    sectorfit,
-    siting,
-    store,
-    storetransfer,
-    units,
-    workspace,
-    zonegeom,
-)
 from wzgeo._errors import CRSError, DataFileError, InputFileError, WzgeoError, WzgeoTypeError
+
+if TYPE_CHECKING:  # for type checkers and readers; at run time they load on first use
+    from wzgeo import (
+        auth,
+        balance,
+        basedata,
+        crs,
+        intensity,
+        labels,
+        maps,
+        offline,
+        overlays,
+        paths,
+        plandata,
+        planparse,
+        plotcheck,
+        plotio,
+        quality,
+        reconcile,
+        rules,
+        savededits,
+        savedwork,
+        sectorfit,
+        siting,
+        sitingcache,
+        store,
+        storetransfer,
+        units,
+        workspace,
+        zonegeom,
+    )
+
+#: The public modules, imported on first use (``wzgeo.maps`` or ``from wzgeo import maps``):
+#: ``import wzgeo`` stays cheap, so a command or the app server pays only for what it uses.
+_MODULES = frozenset(
+    {
+        "auth",
+        "balance",
+        "basedata",
+        "crs",
+        "intensity",
+        "labels",
+        "maps",
+        "offline",
+        "overlays",
+        "paths",
+        "plandata",
+        "planparse",
+        "plotcheck",
+        "plotio",
+        "quality",
+        "reconcile",
+        "rules",
+        "savededits",
+        "savedwork",
+        "sectorfit",
+        "siting",
+        "sitingcache",
+        "store",
+        "storetransfer",
+        "units",
+        "workspace",
+        "zonegeom",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"wzgeo.{name}")
+    raise AttributeError(f"module 'wzgeo' has no attribute {name!r}")
+
 
 try:
     __version__ = version("wzgeo")
@@ -71,6 +117,7 @@ __all__ = [
     "savedwork",
     "sectorfit",
     "siting",
+    "sitingcache",
     "store",
     "storetransfer",
     "units",
