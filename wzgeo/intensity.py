@@ -436,7 +436,8 @@ def summary_tables(
     """The district, zone and sector tables used by ``wzgeo summary``, the app and notebook.
 
     Projects are located by :func:`wzgeo.siting.suggest_locations` (plan and user locations
-    kept; the rest suggested) when ``suggest`` is true, else by
+    kept; the rest suggested; read from ``geodata/plan/siting.json`` when the inputs are the
+    shipped ones, :mod:`wzgeo.sitingcache`) when ``suggest`` is true, else by
     :func:`wzgeo.balance.locate_projects` (plan and user locations only).
 
     Returns
@@ -447,7 +448,7 @@ def summary_tables(
         with :func:`wzgeo.balance.sector_balance`) and ``locations``.
     """
     from wzgeo.balance import locate_projects, sector_balance, zone_balance
-    from wzgeo.siting import suggest_locations
+    from wzgeo.sitingcache import suggest_locations  # stored answer for the shipped tables
 
     t = targets or IntensityTargets()
     if suggest:

@@ -1,4 +1,4 @@
-"""CLI commands for the plan tables: ``wzgeo build-data``."""
+"""CLI commands for the plan tables: ``wzgeo build-data``, ``wzgeo build-siting``."""
 
 from __future__ import annotations
 
@@ -50,6 +50,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(func=_build_data)
 
+    s = sub.add_parser(
+        "build-siting",
+        help="预先求解项目选址并写出 geodata/plan/siting.json / store the solved project "
+        "siting of the shipped tables",
+        description=(
+            "为随附数据（无保存的分配、无适配表修改）求解项目选址并写出 "
+            "geodata/plan/siting.json，应用启动后的第一页即可直接读取。"
+            "规划表、sector_fit.csv、选址代码或 scipy 版本改变后需重新运行；--check 只检查。\n"
+            "Solve the project siting of the shipped tables (no saved assignments, no fit "
+            "edits) and store it in geodata/plan/siting.json, so the app's first page after a "
+            "start reads it instead of solving. Rerun after changing the plan tables, "
+            "sector_fit.csv, the siting code or scipy; --check only checks."
+        ),
+    )
+    s.add_argument(
+        "--check",
+        action="store_true",
+        help="只检查已存文件是否与当前数据、代码一致（不一致时退出码 1）/ only check that the "
+        "stored file is current (exit 1 if not)",
+    )
+    s.set_defaults(func=_build_siting)
+
 
 def _build_data(args: argparse.Namespace) -> int:
     from wzgeo.plandata import build_data
@@ -81,4 +103,30 @@ def _build_data(args: argparse.Namespace) -> int:
         "(see quality.md)",
         file=sys.stdout,
     )
+    return 0
+
+
+def _build_siting(args: argparse.Namespace) -> int:
+    from wzgeo import sitingcache
+
+    path = sitingcache.siting_path()
+    if args.check:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            _, table = sitingcache.build_siting(Path(tmp) / sitingcache.SITING_FILE)
+            fresh = (Path(tmp) / sitingcache.SITING_FILE).read_bytes()
+        current = path.read_bytes() if path.is_file() else b""
+        if current == fresh:
+            print(f"{path} is current ({len(table)} projects)", file=sys.stdout)
+            return 0
+        print(
+            f"{path} 已过期或缺失；请运行 wzgeo build-siting 并提交。\n"
+            f"{path} is stale or missing; run `wzgeo build-siting` and commit it.",
+            file=sys.stderr,
+        )
+        return 1
+    out, table = sitingcache.build_siting(path)
+    placed = table["location_label"].astype("string").value_counts().to_dict()
+    print(f"wrote {out}: {len(table)} projects, {placed}", file=sys.stdout)
     return 0

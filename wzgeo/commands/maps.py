@@ -38,14 +38,16 @@ def load_map_inputs(
     states, else in the suggested one (:func:`wzgeo.siting.suggest_locations`); zone
     intensity follows those locations.
     """
-    from wzgeo import basedata, intensity, maps, siting
+    from wzgeo import basedata, intensity, maps, sitingcache
     from wzgeo.workspace import load_workspace
 
     ws = load_workspace(use_store=use_store, store_path=store_path)
     require_known(zone, ws.zones["zone_id"], what_zh="园区", what_en="zone")
     require_known(sector, ws.sectors["sector_id"], what_zh="产业", what_en="sector")
     assignments = ws.assignments[["project_id", "zone_id"]] if len(ws.assignments) else None
-    locations = siting.suggest_locations(ws.projects, ws.zones, ws.fit, assignments=assignments)
+    locations = sitingcache.suggest_locations(
+        ws.projects, ws.zones, ws.fit, assignments=assignments
+    )
     loc = locations[["project_id", "zone_id", "location_label"]]
     placed = ws.projects.drop(columns=["zone_id", "location_label"], errors="ignore").merge(
         loc, on="project_id", how="left"
