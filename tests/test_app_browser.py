@@ -307,7 +307,7 @@ def test_no_request_leaves_the_app(chromium: Any, server: str) -> None:
         for path in ("/zones", "/projects", "/plot-check", "/targets", "/data"):
             s.goto(path)
             time.sleep(1.5)
-        assert s.external_requests() == []
+        assert s.external_requests() == [], s.external_requests()
         assert len(s.requests) > 5
     except AssertionError:
         save_screenshot(s.page, "app_no_external")

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from wzgeo import balance, basedata, labels, plandata, siting, zonegeom
+from wzgeo import balance, basedata, labels, plandata, sitingcache, zonegeom
 from wzgeo._errors import WzgeoError
 from wzgeo.overlays import apply_assignments
 from wzgeo.paths import geodata_dir
@@ -53,6 +53,7 @@ __all__ = [
     "sync_query",
     "top_sector",
     "tr",
+    "warm_caches",
 ]
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def show_error(err: WzgeoError) -> None:
     """Show a user-caused error in both languages (current language first), no traceback."""
     first = err.message(lang())
     second = err.message("zh" if lang() == "en" else "en")
-    st.error(first if first == second else f"{first}\n\n{second}")
+    st.error(first if first == second else f"{first}\n\n{second}", icon=":material/error:")
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,7 +104,8 @@ def notice_missing(what_zh: str, what_en: str) -> None:
         tr(
             f"此功能暂不可用：{what_zh} 尚未就绪。其余页面照常使用。",
             f"Not available yet: {what_en} is not ready. The rest of the app works as usual.",
-        )
+        ),
+        icon=":material/info:",
     )
 
 
@@ -491,7 +493,8 @@ def _locations(
     except WzgeoError as e:  # a broken sector_fit.csv: locate without suggestions
         log.warning("sector fit not available: %s", e.en)
         return balance.locate_projects(tables.projects, zones=tables.zones, assignments=assigned)
-    return siting.suggest_locations(tables.projects, tables.zones, fit, assignments=assigned)
+    # the shipped tables' answer is stored (geodata/plan/siting.json): no solving at start-up
+    return sitingcache.suggest_locations(tables.projects, tables.zones, fit, assignments=assigned)
 
 
 def locations() -> pd.DataFrame | None:
@@ -505,6 +508,25 @@ def locations() -> pd.DataFrame | None:
     except WzgeoError as e:  # e.g. a saved assignment to a zone that no longer exists
         show_error(e)
         return _locations(str(geodata_dir()), (), revision)
+
+
+def warm_caches() -> None:
+    """Fill the shared caches the first page reads, outside any session.
+
+    Plan tables, geometry, sector fit and the project locations with the saved assignments —
+    the same calls, with the same arguments, as a new session makes, so the session finds
+    them cached (:mod:`wzgeo.appserver` runs this when the server starts). A broken data
+    file is left for the page to report.
+    """
+    data_dir = str(geodata_dir())
+    revision = store_revision()
+    _plan_tables(data_dir)
+    _geometry(data_dir, revision)
+    try:
+        _fit(data_dir, revision)
+        _locations(data_dir, tuple(sorted(stored_assignments().items())), revision)
+    except WzgeoError as e:
+        log.info("warm-up stopped at a data error (the page will show it): %s", e.en)
 
 
 def filtered_projects(

@@ -213,7 +213,8 @@ def show_load_errors(errors: tuple[tuple[str, str], ...]) -> None:
     st.warning(
         tr("以下数据或功能暂不可用：", "These data or functions are not available:")
         + "\n"
-        + "\n".join(lines)
+        + "\n".join(lines),
+        icon=":material/warning:",
     )
 
 
@@ -228,7 +229,8 @@ def require_tables(*names: str) -> PlanTables | None:
                 f"本页需要的数据表尚未就绪：{', '.join(missing)}（运行 wzgeo build-data）。",
                 f"Tables this page needs are not ready: {', '.join(missing)} "
                 "(run wzgeo build-data).",
-            )
+            ),
+            icon=":material/info:",
         )
         return None
     return tables

@@ -67,9 +67,9 @@ def _preview(
     except WzgeoError as e:
         show_error(e, lang)
         return None
-    st.info(both(found.describe("zh"), found.describe("en"), lang))
+    st.info(both(found.describe("zh"), found.describe("en"), lang), icon=":material/info:")
     for note in found.warnings:
-        st.warning(note)
+        st.warning(note, icon=":material/warning:")
     return found
 
 

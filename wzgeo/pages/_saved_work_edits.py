@@ -259,7 +259,8 @@ def rule_section(
                 f"The shipped file has {row['n_rows']} parallel rows under this id; an edit "
                 f"sets all of them to the same value.",
                 lang,
-            )
+            ),
+            icon=":material/warning:",
         )
     state = store.state("land_rule", rule_id)
     values = (state.value or {}).get("values") or {}

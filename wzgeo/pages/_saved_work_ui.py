@@ -106,7 +106,7 @@ def show_error(err: WzgeoError, lang: str) -> None:
     """Show a wzgeo error, the page's language first, then the other one (as the other
     pages do: an error is worth reading in either language)."""
     first, second = (err.en, err.zh) if lang == "en" else (err.zh, err.en)
-    st.error(f"{first}\n\n{second}")
+    st.error(f"{first}\n\n{second}", icon=":material/error:")
 
 
 def value_text(group: str, value: object, lang: str) -> object:
@@ -219,7 +219,8 @@ def show_version(
                 f"{what[1]} changed after you looked at it (you saw version {versions[key]}, "
                 f"now {state.version}).",
                 lang,
-            )
+            ),
+            icon=":material/warning:",
         )
         if st.button(t("载入最新", "Load latest", lang), key=reload_key):
             versions[key] = state.version
@@ -253,7 +254,8 @@ def save_versioned(
                 "Your change was not saved. Check the current value, click 'Load latest', "
                 "then save again if you still want it.",
                 lang,
-            )
+            ),
+            icon=":material/info:",
         )
     except WzgeoError as e:
         show_error(e, lang)

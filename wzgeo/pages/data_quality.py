@@ -34,7 +34,7 @@ def _layer_sources(geo: appstate.Geometry) -> pd.DataFrame:
 
 def render() -> None:
     st.title(tr("数据说明", "Data & quality"))
-    st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
+    st.warning(appstate.lbl("ui.schematic_banner"), icon=":material/warning:")
     tables = appstate.plan_tables()
     geo = appstate.geometry()
     _common.show_load_errors(tables.errors + geo.errors)
@@ -91,7 +91,8 @@ def render() -> None:
                 "质量报告 geodata/plan/quality.md 尚未生成（运行 wzgeo build-data）。",
                 "The quality report geodata/plan/quality.md is not built yet "
                 "(run wzgeo build-data).",
-            )
+            ),
+            icon=":material/info:",
         )
 
 

@@ -83,7 +83,7 @@ def controls() -> dict[str, Any]:
         ),
     )
     if basemap == "tianditu" and not key:
-        c4.warning(appstate.lbl("ui.tianditu_no_key"))
+        c4.warning(appstate.lbl("ui.tianditu_no_key"), icon=":material/warning:")
         basemap = "none"
     for kept in _KEPT:
         ss[f"_kept_{kept}"] = ss.get(kept)
@@ -206,7 +206,7 @@ def render() -> None:
     fmap = None if parts is None else parts.base
     notes = getattr(fmap, "notes", None)
     if notes is not None and notes.schematic:
-        st.warning("⚠️ " + appstate.lbl("ui.schematic_banner"))
+        st.warning(appstate.lbl("ui.schematic_banner"), icon=":material/warning:")
     left, right = st.columns([3, 1])
     if parts is not None:
         from streamlit_folium import st_folium
@@ -302,7 +302,10 @@ def _side_panel(notes: Any) -> None:
     for kind, text in notes.texts(appstate.lang()):
         if text == banner:
             continue  # shown full width above the map
-        (st.warning if kind == "warning" else st.info)(text)
+        if kind == "warning":
+            st.warning(text, icon=":material/warning:")
+        else:
+            st.info(text, icon=":material/info:")
     if len(notes.projects_unplaced):
         with st.expander(appstate.lbl("ui.projects_unplaced")):
             unplaced = notes.projects_unplaced.drop(columns=["reason"], errors="ignore")

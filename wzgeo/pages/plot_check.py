@@ -238,10 +238,11 @@ def render() -> None:
             tr(
                 f"坐标系：{imported.source_crs}（{imported.crs_reason_zh}）",
                 f"CRS: {imported.source_crs} ({imported.crs_reason_en})",
-            )
+            ),
+            icon=":material/info:",
         )
     for warning in getattr(imported, "warnings", ()) or ():
-        st.warning(str(warning))
+        st.warning(str(warning), icon=":material/warning:")
     geo = appstate.geometry()
     try:
         check = plotcheck.check_plots(
@@ -260,7 +261,7 @@ def render() -> None:
         return
     st.subheader(tr("核查报告", "Report"))
     for note in check.notes:
-        st.info(_common.with_zone_names(str(_common.in_lang(note))))
+        st.info(_common.with_zone_names(str(_common.in_lang(note))), icon=":material/info:")
     _common.show_table(report_table(check.table), hide_index=True, key="plot_report")
     if len(check.zone_overlaps):
         st.markdown("**" + tr("与园区的重叠", "Overlap with zones") + "**")

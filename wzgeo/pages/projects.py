@@ -84,7 +84,8 @@ def _assign_ui(projects: pd.DataFrame, tables: appstate.PlanTables) -> None:
             tr(
                 f"已将 {pid} {names.get(pid, '')} 安排到 {zone_names[zid]}。",
                 f"Assigned {pid} {names.get(pid, '')} to {zone_names[zid]}.",
-            )
+            ),
+            icon=":material/check_circle:",
         )
     if chosen:
         listing = pd.DataFrame(

@@ -104,7 +104,7 @@ def render_edit_status(
         show_error(e, lang)
         return None
     if not mode.configured:
-        st.info(both(mode.describe("zh"), mode.describe("en"), lang))
+        st.info(both(mode.describe("zh"), mode.describe("en"), lang), icon=":material/info:")
         if interactive:
             st.text_input(
                 t("记录为（修改人）", "Record changes as", lang),
@@ -115,16 +115,23 @@ def render_edit_status(
     user = current_editor(users_file=users_file)
     if user is not None:
         if not interactive:
-            st.success(t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang))
+            st.success(
+                t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang),
+                icon=":material/check_circle:",
+            )
             return user
         c1, c2 = st.columns([3, 1])
-        c1.success(t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang))
+        c1.success(
+            t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang),
+            icon=":material/check_circle:",
+        )
         if c2.button(t("退出登录", "Log out", lang), key="sw_logout"):
             st.session_state.pop(_USER_KEY, None)
             st.rerun()
         return user
     st.warning(
-        t("只读浏览：编辑需要登录。", "Read-only: log in to edit. Viewing needs no login.", lang)
+        t("只读浏览：编辑需要登录。", "Read-only: log in to edit. Viewing needs no login.", lang),
+        icon=":material/warning:",
     )
     if interactive:
         with st.form("sw_login_form"):
@@ -231,7 +238,7 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
     show_all = c2.checkbox(t("全部", "All", lang), key="sw_history_all")
     history = store.history(None if show_all else (target or default_id or None))
     if history.empty:
-        st.info(t("没有修改记录。", "No changes recorded.", lang))
+        st.info(t("没有修改记录。", "No changes recorded.", lang), icon=":material/info:")
         return
     cols = ["change_id", "at", "by_user", "why", "entity_type", "entity_id", "op", "value",
             "version", "reverts_change_id"]  # fmt: skip
@@ -328,7 +335,8 @@ def _transfer_section(store: Store, editor: str | None, lang: str) -> None:
                             f"已导入 {result['counts']['changes']} 条修改",
                             f"Imported {result['counts']['changes']} changes",
                             lang,
-                        )
+                        ),
+                        icon=":material/check_circle:",
                     )
 
 
@@ -368,7 +376,7 @@ def render(
     st.caption(t(f"存储文件：{store.path}", f"Store file: {store.path}", lang))
     flash = st.session_state.pop("sw_flash", None)
     if flash:
-        st.success(flash)
+        st.success(flash, icon=":material/check_circle:")
     editor = render_edit_status(lang=lang, users_file=users_file)
     project = _assign_section(store, editor, lang, zone_names or {}, project_names or {})
     st.subheader(t("当前安排", "Current assignments", lang))

@@ -119,7 +119,10 @@ def industry_section(
     st.header(tr("产业规模目标与项目库预计产值", "Industry targets vs the pipeline's output"))
     rows = targets.loc[targets["metric"] == "sector_output_yi"].copy()
     if rows.empty:
-        st.info(tr("目标表中没有产业产值目标。", "No sector output targets in the targets table."))
+        st.info(
+            tr("目标表中没有产业产值目标。", "No sector output targets in the targets table."),
+            icon=":material/info:",
+        )
         return
     if "sector_id" not in rows.columns:
         rows["sector_id"] = rows["subject_zh"].map(lambda s: _sector_of(str(s), sectors))
@@ -217,7 +220,10 @@ def land_section(targets: pd.DataFrame, zones: pd.DataFrame, projects: pd.DataFr
 def intensity_section(zones: pd.DataFrame, projects: pd.DataFrame) -> None:
     st.header(tr("地均产出与 50 / 70 亿元/km² 目标", "Output per km² vs the 50 / 70 targets"))
     if projects.empty:
-        st.info(tr("当前筛选下没有项目。", "No projects match the current filters."))
+        st.info(
+            tr("当前筛选下没有项目。", "No projects match the current filters."),
+            icon=":material/info:",
+        )
         return
     table: pd.DataFrame = intensity.district_intensity(projects, zones=zones)
     basis_label = {
