@@ -43,42 +43,11 @@ if TYPE_CHECKING:  # for type checkers and readers; at run time they load on fir
         zonegeom,
     )
 
-#: The public modules, imported on first use (``wzgeo.maps`` or ``from wzgeo import maps``):
-#: ``import wzgeo`` stays cheap, so a command or the app server pays only for what it uses.
-_MODULES = frozenset(
-    {
-        "auth",
-        "balance",
-        "basedata",
-        "crs",
-        "intensity",
-        "labels",
-        "maps",
-        "offline",
-        "overlays",
-        "paths",
-        "plandata",
-        "planparse",
-        "plotcheck",
-        "plotio",
-        "quality",
-        "reconcile",
-        "rules",
-        "savededits",
-        "savedwork",
-        "sectorfit",
-        "siting",
-        "sitingcache",
-        "store",
-        "storetransfer",
-        "units",
-        "workspace",
-        "zonegeom",
-    }
-)
-
 
 def __getattr__(name: str) -> Any:
+    """The public modules (lower-case names in ``__all__``) are imported on first use
+    (``wzgeo.maps`` or ``from wzgeo import maps``): ``import wzgeo`` stays cheap, so a command
+    or the app server pays only for what it uses."""
     if name in _MODULES:
         return importlib.import_module(f"wzgeo.{name}")
     raise AttributeError(f"module 'wzgeo' has no attribute {name!r}")
@@ -124,3 +93,5 @@ __all__ = [
     "workspace",
     "zonegeom",
 ]
+
+_MODULES = frozenset(n for n in __all__ if n.islower() and not n.startswith("_"))
