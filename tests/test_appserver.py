@@ -73,6 +73,35 @@ def test_warm_up_fills_the_caches_a_session_reads(monkeypatch: pytest.MonkeyPatc
     assert appstate.geometry().district is not None
 
 
+def test_warm_up_with_a_broken_fit_table_still_warms_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken sector_fit.csv: no suggestions (the page says why), but the plan tables and
+    the plan locations are still warmed."""
+    import shutil
+
+    import streamlit as st
+
+    from wzgeo import balance
+
+    copy = tmp_path / "geodata"
+    shutil.copytree(geodata_dir(), copy)
+    (copy / "sector_fit.csv").write_text("not,a\nfit table\n", encoding="utf-8")
+    monkeypatch.setenv("WZGEO_GEODATA", str(copy))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    appserver.warm_up()
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise AssertionError("recomputed: the warm-up did not fill this cache")
+
+    monkeypatch.setattr(balance, "locate_projects", boom)
+    monkeypatch.setattr(plandata, "load_projects", boom)
+    located = appstate._locations(str(copy), (), appstate.store_revision())
+    assert located is not None and "suggested" not in set(located["location_label"])
+    assert appstate.plan_tables().projects is not None
+
+
 def test_warm_up_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A broken data folder: the warm-up logs and returns; the page reports the error."""
     monkeypatch.setenv("WZGEO_GEODATA", str(tmp_path / "no_such_folder"))

@@ -520,13 +520,14 @@ def warm_caches() -> None:
     """
     data_dir = str(geodata_dir())
     revision = store_revision()
-    _plan_tables(data_dir)
+    _plan_tables(data_dir)  # these two keep load errors in their result
     _geometry(data_dir, revision)
-    try:
-        _fit(data_dir, revision)
-        _locations(data_dir, tuple(sorted(stored_assignments().items())), revision)
-    except WzgeoError as e:
-        log.info("warm-up stopped at a data error (the page will show it): %s", e.en)
+    chosen = tuple(sorted(stored_assignments().items()))
+    for warm in (lambda: _fit(data_dir, revision), lambda: _locations(data_dir, chosen, revision)):
+        try:
+            warm()
+        except WzgeoError as e:  # e.g. a broken sector_fit.csv: the page reports it
+            log.info("warm-up skipped a cache (the page will show why): %s", e.en)
 
 
 def filtered_projects(
