@@ -133,6 +133,24 @@ def test_fingerprint_follows_inputs_code_and_solver(shipped: tuple[pd.DataFrame,
     assert sitingcache.fingerprint(projects, zones, fit, method="greedy") != base
 
 
+def test_fingerprint_ignores_line_ends_of_the_code(
+    shipped: tuple[pd.DataFrame, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Windows checkout (CRLF line ends) must still match the stored fingerprint."""
+    projects, zones, fit = shipped
+    base = sitingcache.fingerprint(projects, zones, fit)
+    pkg = tmp_path / "wzgeo"
+    pkg.mkdir()
+    real = Path(sitingcache.__file__).resolve().parent
+    for name in ("siting.py", "balance.py", "_analysis.py", "sitingcache.py"):
+        text = (real / name).read_bytes().replace(b"\r\n", b"\n")
+        (pkg / name).write_bytes(text.replace(b"\n", b"\r\n"))
+    monkeypatch.setattr(sitingcache, "__file__", str(pkg / "sitingcache.py"))
+    assert sitingcache.fingerprint(projects, zones, fit) == base
+    (pkg / "siting.py").write_bytes((pkg / "siting.py").read_bytes() + b"# changed\r\n")
+    assert sitingcache.fingerprint(projects, zones, fit) != base
+
+
 @pytest.mark.parametrize(
     "content",
     ["", "{not json", json.dumps({"format": "other"}), json.dumps({"format": "wzgeo-siting/1"})],

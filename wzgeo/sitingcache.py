@@ -100,7 +100,8 @@ def fingerprint(
     pkg = Path(__file__).resolve().parent
     for name in _CODE:
         h.update(f"\n--code {name}\n".encode())
-        h.update((pkg / name).read_bytes())
+        # line ends normalised: a Windows checkout (CRLF) has the same code
+        h.update((pkg / name).read_bytes().replace(b"\r\n", b"\n"))
     for label, df in (
         ("projects", projects),
         ("zones", zones),
