@@ -87,6 +87,22 @@ def test_zones_shares_fit_and_distance() -> None:
     pd.testing.assert_frame_equal(before, _plots())
 
 
+def test_notes_come_in_each_language() -> None:
+    """Each note as "中文 / English" and separately per language (report JSON too)."""
+    import re
+
+    check = check_plots(_plots(), zones_geo=ZONES_GEO, sector_id="nm_synthetic", fit=FIT)
+    assert len(check.notes) >= 2  # longju not located, schematic zones
+    pairs = zip(check.notes_zh, check.notes_en, strict=True)
+    assert check.notes == [f"{z} / {e}" for z, e in pairs]
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    assert all(cjk.search(z) for z in check.notes_zh)
+    assert not any(cjk.search(e) for e in check.notes_en)
+    report = check.to_dict()
+    assert (report["notes_zh"], report["notes_en"]) == (check.notes_zh, check.notes_en)
+    assert any("longju" in z for z in report["notes_zh"])
+
+
 def test_outside_when_every_zone_is_located() -> None:
     located = ZONES_GEO.iloc[:2]
     t = check_plots(_plots(), zones_geo=located, sector_id="nm_synthetic", fit=FIT).table

@@ -45,10 +45,11 @@ __all__ = ["SCHEMATIC_NOTE", "PlotCheck", "check_plot_layer", "check_plots"]
 
 logger = logging.getLogger(__name__)
 
-SCHEMATIC_NOTE = (
-    "园区范围为示意（非官方边界），重叠与距离仅供参考 / zone boundary is schematic (not "
-    "official): overlap and distance are indicative only"
+_SCHEMATIC_ZH = "园区范围为示意（非官方边界），重叠与距离仅供参考"
+_SCHEMATIC_EN = (
+    "zone boundary is schematic (not official): overlap and distance are indicative only"
 )
+SCHEMATIC_NOTE = f"{_SCHEMATIC_ZH} / {_SCHEMATIC_EN}"
 _MIN_OVERLAP_M2 = 0.01
 _INDICATOR_COLUMNS = (
     "plot_ratio",
@@ -75,7 +76,9 @@ class PlotCheck:
     sector_id, project_id
         What was checked.
     notes
-        Bilingual notes that apply to the whole check.
+        Notes that apply to the whole check, each ``"中文 / English"``.
+    notes_zh, notes_en
+        The same notes in one language each (same order).
     """
 
     table: pd.DataFrame
@@ -84,6 +87,8 @@ class PlotCheck:
     sector_id: str | None = None
     project_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    notes_zh: list[str] = field(default_factory=list)
+    notes_en: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serializable report (NaN/NA become ``None``)."""
@@ -102,6 +107,8 @@ class PlotCheck:
             "sector_id": self.sector_id,
             "project_id": self.project_id,
             "notes": list(self.notes),
+            "notes_zh": list(self.notes_zh),
+            "notes_en": list(self.notes_en),
             "plots": plots,
             "indicators": _records(self.indicators),
         }
@@ -550,20 +557,25 @@ def _check(
 
     # project figures
     indicators = pd.DataFrame()
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []  # (中文, English)
     if repaired.any():
         notes.append(
-            f"{int(repaired.sum())} 个地块几何无效（如自相交），已按结构修复后计算 / "
-            f"{int(repaired.sum())} invalid plot geometries (e.g. self-intersections) were "
-            "repaired (make_valid) before measuring"
+            (
+                f"{int(repaired.sum())} 个地块几何无效（如自相交），已按结构修复后计算",
+                f"{int(repaired.sum())} invalid plot geometries (e.g. self-intersections) were "
+                "repaired (make_valid) before measuring",
+            )
         )
     if not_located:
         notes.append(
-            f"位置未知的园区（无法判断重叠和距离）：{', '.join(not_located)} / zones with no "
-            f"known location (overlap and distance cannot be known): {', '.join(not_located)}"
+            (
+                f"位置未知的园区（无法判断重叠和距离）：{', '.join(not_located)}",
+                "zones with no known location (overlap and distance cannot be known): "
+                f"{', '.join(not_located)}",
+            )
         )
     if schematic_hit.any():
-        notes.append(SCHEMATIC_NOTE)
+        notes.append((_SCHEMATIC_ZH, _SCHEMATIC_EN))
     if project is not None:
         total_km2 = float(area.sum()) / M2_PER_KM2
         total_mu = float(area.sum()) / M2_PER_MU
@@ -604,8 +616,11 @@ def _check(
             table[f"indicators_{r}"] = int(counts.get(r, 0))
         if n > 1:
             notes.append(
-                "多个地块合为该项目的一个用地计算强度 / the plots together are taken as the "
-                "project's site for intensity and indicators"
+                (
+                    "多个地块合为该项目的一个用地计算强度",
+                    "the plots together are taken as the project's site for intensity and "
+                    "indicators",
+                )
             )
         if not math.isnan(need_mu) and total_mu > 0:
             table["site_vs_need_pct"] = 100.0 * total_mu / need_mu if need_mu > 0 else math.nan
@@ -615,5 +630,7 @@ def _check(
         indicators=indicators,
         sector_id=sector_id,
         project_id=project_id,
-        notes=notes,
+        notes=[f"{zh} / {en}" for zh, en in notes],
+        notes_zh=[zh for zh, _en in notes],
+        notes_en=[en for _zh, en in notes],
     )

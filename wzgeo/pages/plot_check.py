@@ -209,8 +209,8 @@ def report_html(check: Any, *, title: str, filename: str, project_name: str | No
         what = appstate.value_label("sector", check.sector_id)
         parts.append(f"<p>{html.escape(tr('产业', 'Sector'))}: {html.escape(what)}</p>")
     parts += [
-        f"<p>{html.escape(_common.with_zone_names(str(_common.in_lang(n))))}</p>"
-        for n in check.notes
+        f"<p>{html.escape(_common.with_zone_names(tr(zh, en)))}</p>"
+        for zh, en in zip(check.notes_zh, check.notes_en, strict=True)
     ]
     parts += [f"<h2>{html.escape(tr('地块', 'Plots'))}</h2>", table(check.table)]
     if len(check.zone_overlaps):
@@ -260,8 +260,8 @@ def render() -> None:
         appstate.show_error(e)
         return
     st.subheader(tr("核查报告", "Report"))
-    for note in check.notes:
-        st.info(_common.with_zone_names(str(_common.in_lang(note))), icon=":material/info:")
+    for zh, en in zip(check.notes_zh, check.notes_en, strict=True):
+        st.info(_common.with_zone_names(tr(zh, en)), icon=":material/info:")
     _common.show_table(report_table(check.table), hide_index=True, key="plot_report")
     if len(check.zone_overlaps):
         st.markdown("**" + tr("与园区的重叠", "Overlap with zones") + "**")
