@@ -131,6 +131,33 @@ def test_summary_csv_equals_library(
         )
 
 
+def test_summary_csv_set_is_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failure while writing the third table leaves the earlier set as it was."""
+    out = str(tmp_path / "s.csv")
+    assert main(["summary", "--format", "csv", "--out", out, "--headers", "ids"]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("s_*.csv")}
+    assert len(before) >= 3
+    real = pd.DataFrame.to_csv
+    calls: list[int] = []
+
+    def failing(self: pd.DataFrame, *args: object, **kwargs: object) -> object:
+        if args and isinstance(args[0], Path):  # a table written to a file
+            calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing)
+    # other headers, so a replaced file would differ
+    rc = main(["summary", "--format", "csv", "--out", out, "--headers", "zh", "--overwrite"])
+    assert rc == 2 and "No space left" in capsys.readouterr().err
+    after = {p.name: p.read_bytes() for p in tmp_path.glob("s_*.csv")}
+    assert after == before  # no table replaced, none half written
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
 def test_summary_xlsx_and_md(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     x = tmp_path / "s.xlsx"
     assert main(["summary", "--format", "xlsx", "--out", str(x)]) == 0

@@ -7,6 +7,7 @@ All numbers come from the library functions the app and the notebook use
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -658,15 +659,20 @@ def _summary(args: argparse.Namespace) -> int:
                 sys.stdout.write(f"# {name}\n")
                 df.to_csv(sys.stdout, index=False, lineterminator="\n")
             return 0
-        for name, df in tables.items():
-            known = targets.get(name)
-            if known is None:  # a table this command did not know in advance
-                known = stem.parent / f"{stem.name}_{name}.csv"
-                check_output_path(known, overwrite=args.overwrite)
-            path = known
-            with atomic_output(path) as tmp:
+        # every file is written to a temporary file first and all of them replace their
+        # targets only when all were written: a failure leaves the old set as it was
+        written: list[Path] = []
+        with contextlib.ExitStack() as all_or_nothing:
+            for name, df in tables.items():
+                known = targets.get(name)
+                if known is None:  # a table this command did not know in advance
+                    known = stem.parent / f"{stem.name}_{name}.csv"
+                    check_output_path(known, overwrite=args.overwrite)
+                path = known
+                tmp = all_or_nothing.enter_context(atomic_output(path))
                 df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-            sys.stdout.write(f"{path}\n")
+                written.append(path)
+        sys.stdout.write("".join(f"{path}\n" for path in written))
         return 0
     text = "\n\n".join(f"## {name}\n\n{to_markdown(df)}" for name, df in tables.items()) + "\n"
     if out is None:
