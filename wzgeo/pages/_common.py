@@ -160,9 +160,11 @@ def _missing(value: Any) -> bool:
 
 
 def styled(df: pd.DataFrame) -> Styler:
-    """``df`` for ``st.dataframe``: missing values as "—" (not "None"), numbers to 0.01.
+    """``df`` for ``st.dataframe``: numbers to 0.01, yes/no in the current language.
 
-    Sorting in the table still uses the numbers.
+    Sorting in the table still uses the numbers. ``na_rep`` is "—", but ``st.dataframe``
+    draws an empty cell as its own grey "None" placeholder whatever the Styler says (checked
+    with Streamlit 1.67); :func:`as_text` (HTML report) does show "—".
     """
     return df.style.format(_cell, na_rep=MISSING)
 
