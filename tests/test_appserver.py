@@ -165,5 +165,5 @@ def test_first_run_loads_no_emoji_catalogue_and_solves_nothing() -> None:
     assert (n_exc, n_title) == (0, 1)
     assert emojis is False
     stored = sitingcache.read_siting()
-    if stored is not None and stored[0]["solver"] == sitingcache.solver_version():
+    if stored is not None and stored[0]["versions"] == sitingcache.library_versions():
         assert scipy_opt is False

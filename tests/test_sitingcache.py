@@ -50,20 +50,21 @@ def _quality(table: pd.DataFrame, fit: pd.DataFrame) -> tuple[int, int]:
 def test_shipped_file_is_current(shipped: tuple[pd.DataFrame, ...]) -> None:
     """geodata/plan/siting.json matches the shipped tables and code.
 
-    With the solver version it was built with, it must equal a fresh build byte for byte.
-    With another scipy (which may pick another of several optimal answers) the inputs and
-    code must still match, and the stored answer must be as good as a fresh one.
+    With the library versions it was built with, it must equal a fresh build byte for byte.
+    With another scipy or pandas (another of several optimal answers; other column types),
+    the inputs and code must still match, and the stored answer must be as good as a fresh
+    one.
     """
     projects, zones, fit = shipped
     stored = sitingcache.read_siting()
     assert stored is not None, "run `wzgeo build-siting` and commit geodata/plan/siting.json"
     header, table = stored
-    key_then = sitingcache.fingerprint(projects, zones, fit, solver=header["solver"])
+    key_then = sitingcache.fingerprint(projects, zones, fit, versions=header["versions"])
     assert header["fingerprint"] == key_then, (
         "geodata/plan/siting.json is stale: run `wzgeo build-siting` and commit it"
     )
     fresh = siting.suggest_locations(projects, zones, fit)
-    if header["solver"] == sitingcache.solver_version():
+    if header["versions"] == sitingcache.library_versions():
         assert main(["build-siting", "--check"]) == 0
         pd.testing.assert_frame_equal(table, fresh)
     else:  # pragma: no cover - only with another scipy than the file was built with
@@ -76,7 +77,7 @@ def test_stored_answer_is_used_without_solving(
     projects, zones, fit = shipped
     stored = sitingcache.read_siting()
     assert stored is not None
-    if stored[0]["solver"] != sitingcache.solver_version():  # pragma: no cover
+    if stored[0]["versions"] != sitingcache.library_versions():  # pragma: no cover
         pytest.skip("the stored siting was built with another scipy; it is solved instead")
     calls = _no_solving(monkeypatch)
     got = sitingcache.suggest_locations(projects, zones, fit)
@@ -122,14 +123,15 @@ def test_other_method_is_solved(
     assert calls == [1]
 
 
-def test_fingerprint_follows_inputs_code_and_solver(shipped: tuple[pd.DataFrame, ...]) -> None:
+def test_fingerprint_follows_inputs_code_and_versions(shipped: tuple[pd.DataFrame, ...]) -> None:
     projects, zones, fit = shipped
     base = sitingcache.fingerprint(projects, zones, fit)
     assert base == sitingcache.fingerprint(projects.copy(), zones.copy(), fit.copy())
     changed = projects.copy()
     changed.loc[0, "name_zh"] = str(changed.loc[0, "name_zh"]) + "（改）"
     assert sitingcache.fingerprint(changed, zones, fit) != base
-    assert sitingcache.fingerprint(projects, zones, fit, solver="scipy 0.0") != base
+    assert sitingcache.fingerprint(projects, zones, fit, versions="scipy 0.0, pandas 0.0") != base
+    assert "scipy" in sitingcache.library_versions() and "pandas" in sitingcache.library_versions()
     assert sitingcache.fingerprint(projects, zones, fit, method="greedy") != base
 
 
@@ -153,7 +155,7 @@ def test_fingerprint_ignores_line_ends_of_the_code(
 
 @pytest.mark.parametrize(
     "content",
-    ["", "{not json", json.dumps({"format": "other"}), json.dumps({"format": "wzgeo-siting/1"})],
+    ["", "{not json", json.dumps({"format": "other"}), json.dumps({"format": sitingcache._FORMAT})],
     ids=["empty", "not-json", "other-format", "no-rows"],
 )
 def test_unusable_file_falls_back_to_solving(
@@ -214,7 +216,7 @@ def test_reading_the_stored_answer_imports_no_scipy() -> None:
         "from wzgeo import plandata, sitingcache\n"
         "from wzgeo.sectorfit import load_sector_fit\n"
         "stored = sitingcache.read_siting()\n"
-        "same = stored[0]['solver'] == sitingcache.solver_version()\n"
+        "same = stored[0]['versions'] == sitingcache.library_versions()\n"
         "sitingcache.suggest_locations(plandata.load_projects(), plandata.load_zones(),"
         " load_sector_fit())\n"
         "print(same, 'scipy.optimize' in sys.modules)\n"

@@ -57,11 +57,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=(
             "为随附数据（无保存的分配、无适配表修改）求解项目选址并写出 "
             "geodata/plan/siting.json，应用启动后的第一页即可直接读取。"
-            "规划表、sector_fit.csv、选址代码或 scipy 版本改变后需重新运行；--check 只检查。\n"
+            "规划表、sector_fit.csv、选址代码或 scipy、pandas 版本改变后需重新运行；"
+            "--check 只检查。\n"
             "Solve the project siting of the shipped tables (no saved assignments, no fit "
             "edits) and store it in geodata/plan/siting.json, so the app's first page after a "
             "start reads it instead of solving. Rerun after changing the plan tables, "
-            "sector_fit.csv, the siting code or scipy; --check only checks."
+            "sector_fit.csv, the siting code, scipy or pandas; --check only checks."
         ),
     )
     s.add_argument(
