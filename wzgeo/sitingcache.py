@@ -27,8 +27,6 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -126,8 +124,12 @@ def write_siting(
     method: str = "ilp",
     versions: str | None = None,
 ) -> None:
-    """Write a siting table with its fingerprint as JSON (atomically: temp file + replace)."""
-    doc: dict[str, Any] = {
+    """Write a siting table with its fingerprint as JSON, one row per line (readable diffs).
+
+    Writes ``path`` directly; ``wzgeo build-siting`` writes through
+    :func:`wzgeo.commands._common.atomic_output`, so the committed file is replaced whole.
+    """
+    header: dict[str, Any] = {
         "format": _FORMAT,
         "about": (
             "Project locations for the shipped tables (wzgeo.siting.suggest_locations), "
@@ -139,24 +141,16 @@ def write_siting(
         "method": method,
         "versions": versions or library_versions(),
         "columns": {c: str(t) for c, t in locations.dtypes.items()},
-        "rows": [
-            [None if pd.isna(v) else str(v) for v in row]
-            for row in locations.itertuples(index=False, name=None)
-        ],
     }
-    rows = doc.pop("rows")
-    head = json.dumps(doc, ensure_ascii=False, indent=1)[:-2]  # without the closing brace
-    body = ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in rows)
-    text = f'{head},\n "rows": [\n{body}\n ]\n}}\n'  # one row per line (readable diffs)
+    rows = (
+        "  " + json.dumps([None if pd.isna(v) else str(v) for v in row], ensure_ascii=False)
+        for row in locations.itertuples(index=False, name=None)
+    )
+    head = json.dumps(header, ensure_ascii=False, indent=1)[:-2]  # without the closing brace
+    body = ",\n".join(rows)
+    text = f'{head},\n "rows": [\n{body}\n ]\n}}\n'
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".siting.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    path.write_text(text, encoding="utf-8", newline="\n")
 
 
 def read_siting(path: Path | None = None) -> tuple[dict[str, Any], pd.DataFrame] | None:

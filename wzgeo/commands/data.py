@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wzgeo import paths
 from wzgeo._errors import WzgeoError
-from wzgeo.commands._common import atomic_folder
+from wzgeo.commands._common import atomic_folder, atomic_output
 
 __all__ = ["register"]
 
@@ -127,7 +127,8 @@ def _build_siting(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    out, table = sitingcache.build_siting(path)
+    with atomic_output(path) as tmp:  # the old file stays whole until the new one is written
+        _, table = sitingcache.build_siting(tmp)
     placed = table["location_label"].astype("string").value_counts().to_dict()
-    print(f"wrote {out}: {len(table)} projects, {placed}", file=sys.stdout)
+    print(f"wrote {path}: {len(table)} projects, {placed}", file=sys.stdout)
     return 0
