@@ -1,11 +1,11 @@
 """wzgeo Streamlit app: navigation and page wiring only.
 
-Run with ``streamlit run app.py``. Pages live in ``wzgeo/pages/``; shared state (language,
-filters ↔ URL query, cached loaders) in :mod:`wzgeo.appstate`.
+Run with ``streamlit run app.py``. Pages live in ``wzgeo/app/pages/``; shared state (language,
+filters ↔ URL query, cached loaders) in :mod:`wzgeo.app.state`.
 
 ``streamlit run`` first imports this file to look for an ASGI app: outside a script run it
 defines ``app``, Streamlit's own server for this same file, whose start-up hook warms the
-shared caches while the first browser connects (:mod:`wzgeo.appserver`). Every browser
+shared caches while the first browser connects (:mod:`wzgeo.app.server`). Every browser
 session then runs this file as the app's script (the ``else`` branch): sidebar and pages.
 """
 
@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 HERE = Path(__file__).resolve().parent
-PAGES = HERE / "wzgeo" / "pages"
+PAGES = HERE / "wzgeo" / "app" / "pages"
 FAVICON = HERE / "wzgeo" / "assets" / "favicon.svg"
 
 
@@ -29,7 +29,7 @@ def main() -> None:
     # would make the browser fetch it from fonts.gstatic.com; the SVG is shipped.
     st.set_page_config(page_title="万州工业用地 wzgeo", page_icon=FAVICON, layout="wide")
 
-    from wzgeo import appstate
+    from wzgeo.app import state as appstate
 
     tables = appstate.plan_tables()
     appstate.render_sidebar(tables)
@@ -55,7 +55,7 @@ def main() -> None:
 
 # imported by `streamlit run` (or plain Python): define the server; else a session's run
 if get_script_run_ctx(suppress_warning=True) is None:
-    from wzgeo.appserver import lifespan
+    from wzgeo.app.server import lifespan
 
     app = st.App(Path(__file__).resolve(), lifespan=lifespan)
 else:

@@ -61,7 +61,7 @@ def make_parcels(n: int, path: Path, *, crs: str = "EPSG:4545", seed: int = 0) -
     import numpy as np
     import shapely
 
-    from wzgeo.basedata import load_district
+    from wzgeo.geo.basedata import load_district
 
     district = load_district().to_crs("EPSG:4545")
     minx, miny, maxx, maxy = district.total_bounds
@@ -90,7 +90,7 @@ def run_floor(path: Path) -> dict[str, float]:
     import pyarrow.parquet as pq
     import shapely
 
-    from wzgeo.zonegeom import load_zone_geometry
+    from wzgeo.geo.zonegeom import load_zone_geometry
 
     geo = json.loads(pq.read_schema(path).metadata[b"geo"])
     crs = geo["columns"][geo["primary_column"]].get("crs", "OGC:CRS84")
@@ -113,9 +113,9 @@ def run_check(path: Path, out: Path, *, mode: str = "check") -> dict[str, float]
     ``mode``: ``check`` (defaults), ``fast`` (``--assume-valid``) or ``full``
     (``--overlaps --distance``).
     """
-    import wzgeo.plotcheck  # noqa: F401  (import before the clock)
-    from wzgeo.cli import main
-    from wzgeo.zonegeom import load_zone_geometry
+    import wzgeo.analysis.plotcheck  # noqa: F401  (import before the clock)
+    from wzgeo.cli.entry import main
+    from wzgeo.geo.zonegeom import load_zone_geometry
 
     load_zone_geometry()  # warm the file cache like the floor does
     t0 = time.perf_counter()

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from wzgeo.plotio import PlotImport
+from wzgeo.plots.io import PlotImport
 
 DATA = Path(__file__).parent / "data" / "plotio"
 M2_PER_MU = 10000.0 / 15.0

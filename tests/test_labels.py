@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from wzgeo import labels
-from wzgeo._errors import WzgeoError
+from wzgeo.errors import WzgeoError
 
 STAGES = ("planning", "tracking", "negotiating", "signed", "building", "operating")
 LEVELS = ("national_etdz", "municipal", "sme_cluster")

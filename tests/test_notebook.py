@@ -54,9 +54,9 @@ def test_notebook_numbers_equal_library_and_cli(
 ) -> None:
     import pandas as pd
 
-    from wzgeo import plandata
-    from wzgeo.cli import main
-    from wzgeo.intensity import project_intensity
+    from wzgeo.analysis.intensity import project_intensity
+    from wzgeo.cli.entry import main
+    from wzgeo.plan import data as plandata
 
     projects = plandata.load_projects()
     pi = project_intensity(projects)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from wzgeo.cli import main
+from wzgeo.cli.entry import main
 
 __all__: list[str] = []
 

@@ -18,7 +18,7 @@ from typing import Final
 
 import pandas as pd
 
-from wzgeo._errors import WzgeoError
+from wzgeo.errors import WzgeoError
 
 __all__ = [
     "GROUPS",
@@ -112,7 +112,7 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "plot_name": ("地块名称", "Plot name"),
     "reason": ("理由", "Reason"),
     "reason_text": ("理由说明", "Reason (text)"),
-    # plot check report (wzgeo.plotcheck) and control indicators (wzgeo.rules)
+    # plot check report (wzgeo.analysis.plotcheck) and control indicators (wzgeo.analysis.rules)
     "geometry_repaired": ("几何已修复", "Geometry repaired"),
     "area_m2": ("面积（m²）", "Area (m²)"),
     "area_mu": ("面积（亩）", "Area (mu)"),
@@ -216,7 +216,7 @@ _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "place_not_zone": ("所述地点不是专栏12园区", "place named is not a 专栏12 zone"),
     },
     "fit_grade": {
-        # also wzgeo.savededits.GRADE_LABELS and the saved-work page's tables
+        # also wzgeo.store.savededits.GRADE_LABELS and the saved-work page's tables
         "primary": ("主导产业（专栏12 点名）", "primary (named by 专栏12)"),
         "compatible": ("兼容", "compatible"),
         "not_listed": ("未列出", "not listed"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import sys
 
-from wzgeo.store import DOCUMENTED_SECTOR_IDS, DOCUMENTED_ZONE_IDS, IdCatalog, open_store
+from wzgeo.store.core import DOCUMENTED_SECTOR_IDS, DOCUMENTED_ZONE_IDS, IdCatalog, open_store
 
 PROJECTS = [f"AU-{i:02d}" for i in range(1, 13)] + [f"EI-{i:02d}" for i in range(1, 11)]
 ZONES = sorted(DOCUMENTED_ZONE_IDS)

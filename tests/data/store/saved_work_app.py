@@ -2,8 +2,8 @@
 
 import os
 
-from wzgeo.pages import saved_work
-from wzgeo.store import DOCUMENTED_SECTOR_IDS, DOCUMENTED_ZONE_IDS, IdCatalog, open_store
+from wzgeo.app.pages import saved_work
+from wzgeo.store.core import DOCUMENTED_SECTOR_IDS, DOCUMENTED_ZONE_IDS, IdCatalog, open_store
 
 IDS = IdCatalog(
     DOCUMENTED_ZONE_IDS,

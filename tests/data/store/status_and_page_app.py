@@ -4,8 +4,8 @@ import os
 
 import streamlit as st
 
-from wzgeo.pages import saved_work
-from wzgeo.store import DOCUMENTED_SECTOR_IDS, DOCUMENTED_ZONE_IDS, IdCatalog, open_store
+from wzgeo.app.pages import saved_work
+from wzgeo.store.core import DOCUMENTED_SECTOR_IDS, DOCUMENTED_ZONE_IDS, IdCatalog, open_store
 
 with st.sidebar:
     saved_work.render_edit_status(interactive=False)

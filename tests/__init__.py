@@ -1,0 +1,1 @@
+"""wzgeo tests; one folder per subpackage of wzgeo."""

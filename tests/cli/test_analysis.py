@@ -1,0 +1,265 @@
+"""CLI analysis commands give the library's numbers; bad input exits 2 with a message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from wzgeo.analysis.plotcheck import check_plots
+from wzgeo.cli.analysis import load_summary_tables
+from wzgeo.cli.entry import main
+from wzgeo.geo.zonegeom import load_zone_geometry
+from wzgeo.plots.io import read_plots
+from wzgeo.store.workspace import load_workspace
+
+
+@pytest.fixture(scope="module")
+def plot_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    zg = load_zone_geometry().to_crs("EPSG:4545")
+    c = zg.loc[zg["zone_id"] == "lihe"].geometry.iloc[0].representative_point()
+    g = gpd.GeoDataFrame(
+        {"plot_id": ["A", "B"]},
+        geometry=[
+            box(c.x - 100, c.y - 100, c.x + 100, c.y + 100),
+            box(c.x + 3000, c.y + 3000, c.x + 3100, c.y + 3100),
+        ],
+        crs="EPSG:4545",
+    ).to_crs("EPSG:4326")
+    path = tmp_path_factory.mktemp("plots") / "plots.geojson"
+    g.to_file(path)
+    return path
+
+
+def test_check_plot_json_equals_library(
+    plot_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plot", str(plot_file), "--project", "NM-BM-02", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    # the CLI checks against the workspace: shipped data (+ saved work, none here)
+    ws = load_workspace()
+    lib = check_plots(
+        read_plots(plot_file).plots,
+        project_id="NM-BM-02",
+        zones_geo=ws.zones_geo,
+        zones=ws.zones,
+        projects=ws.projects,
+        rules=ws.rules,
+        fit=ws.fit,
+        sectors=ws.sectors,
+    ).to_dict()
+    assert cli["plots"] == json.loads(json.dumps(lib["plots"]))
+    assert cli["indicators"] == json.loads(json.dumps(lib["indicators"]))
+    a = cli["plots"][0]
+    assert a["zone_id"] == "lihe"
+    assert a["fit_grade"] == "primary"
+    assert a["area_m2"] == pytest.approx(40_000, rel=1e-6)
+
+
+def test_check_plot_text(plot_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-plot", str(plot_file), "--sector", "nm_building"]) == 0
+    out = capsys.readouterr().out
+    assert "lihe" in out and "primary" in out and "示意" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sector", "steel"], "unknown sector"),
+        (["--project", "XX-99"], "unknown project id"),
+    ],
+    ids=["sector", "project"],
+)
+def test_check_plot_bad_input_exits_2(
+    plot_file: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plot", str(plot_file), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_check_plot_missing_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plot", str(tmp_path / "none.geojson")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+def test_check_plots_layer(plot_file: Path, tmp_path: Path, suffix: str) -> None:
+    src = tmp_path / "parcels.parquet"
+    gpd.read_file(plot_file).to_parquet(src)
+    out = tmp_path / f"out{suffix}"
+    assert main(["check-plots", str(src), "--out", str(out), "--sector", "nm_building"]) == 0
+    res = gpd.read_parquet(out) if suffix == ".parquet" else gpd.read_file(out)
+    assert list(res["zone_id"].fillna("")) == ["lihe", ""]
+    assert list(res["fit_grade"]) == list(
+        check_plots(gpd.read_parquet(src), sector_id="nm_building").table["fit_grade"]
+    )
+    assert res.crs is not None
+
+
+def test_check_plots_bad_output_and_no_crs(
+    plot_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plots", str(plot_file), "--out", str(tmp_path / "x.shp")]) == 2
+    nocrs = tmp_path / "nocrs.parquet"
+    gpd.read_file(plot_file).set_crs(None, allow_override=True).to_parquet(nocrs)
+    assert main(["check-plots", str(nocrs), "--out", str(tmp_path / "o.parquet")]) == 2
+    assert "--crs" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def library_tables() -> dict[str, pd.DataFrame]:
+    return load_summary_tables()
+
+
+def test_summary_csv_equals_library(
+    tmp_path: Path, library_tables: dict[str, pd.DataFrame], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["summary", "--format", "csv", "--out", str(tmp_path / "s.csv")]) == 0
+    for name in ("district", "zones", "sectors"):
+        cli = pd.read_csv(tmp_path / f"s_{name}.csv")
+        lib = library_tables[name]
+        num = [c for c in lib.columns if pd.api.types.is_float_dtype(lib[c])]
+        pd.testing.assert_frame_equal(
+            cli[num].reset_index(drop=True), lib[num].reset_index(drop=True), check_dtype=False
+        )
+
+
+def test_summary_csv_set_is_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failure while writing the third table leaves the earlier set as it was."""
+    out = str(tmp_path / "s.csv")
+    assert main(["summary", "--format", "csv", "--out", out, "--headers", "ids"]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("s_*.csv")}
+    assert len(before) >= 3
+    real = pd.DataFrame.to_csv
+    calls: list[int] = []
+
+    def failing(self: pd.DataFrame, *args: object, **kwargs: object) -> object:
+        if args and isinstance(args[0], Path):  # a table written to a file
+            calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing)
+    # other headers, so a replaced file would differ
+    rc = main(["summary", "--format", "csv", "--out", out, "--headers", "zh", "--overwrite"])
+    assert rc == 2 and "No space left" in capsys.readouterr().err
+    after = {p.name: p.read_bytes() for p in tmp_path.glob("s_*.csv")}
+    assert after == before  # no table replaced, none half written
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_summary_xlsx_and_md(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    x = tmp_path / "s.xlsx"
+    assert main(["summary", "--format", "xlsx", "--out", str(x)]) == 0
+    sheets = pd.read_excel(x, sheet_name=None)
+    assert {"district", "zones", "sectors", "locations"} <= set(sheets)
+    assert len(sheets["zones"]) == 13
+    assert main(["summary", "--format", "md"]) == 0
+    assert "## zones" in capsys.readouterr().out
+    assert main(["summary", "--format", "xlsx"]) == 2
+
+
+def test_summary_with_assignments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = tmp_path / "a.csv"
+    a.write_text("project_id,zone_id\nNM-BM-01,jiulong_b\n", encoding="utf-8")
+    assert main(["summary", "--format", "csv", "--assignments", str(a)]) == 0
+    out = capsys.readouterr().out
+    assert "NM-BM-01,,jiulong_b,assigned" in out
+    a.write_text("project_id,zone_id\nNM-BM-01,mars\n", encoding="utf-8")
+    assert main(["summary", "--assignments", str(a)]) == 2
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4545", "EPSG:4326"])
+@pytest.mark.parametrize("flags", [[], ["--assume-valid"]], ids=["validate", "assume-valid"])
+def test_check_plots_bulk_layer_equals_library(tmp_path: Path, crs: str, flags: list[str]) -> None:
+    """Enough parcels for the WKB fast path; a bow-tie; numbers equal check_plots on the frame."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import Polygon
+
+    zg = load_zone_geometry().to_crs("EPSG:4545")
+    b = zg.loc[zg["zone_id"] == "lihe"].geometry.iloc[0].bounds
+    rng = np.random.default_rng(5)
+    x = rng.uniform(b[0] - 500, b[2] + 500, 400)
+    y = rng.uniform(b[1] - 500, b[3] + 500, 400)
+    geoms = list(shapely.box(x, y, x + 80, y + 60))
+    if not flags:
+        geoms[7] = Polygon(
+            [(x[7], y[7]), (x[7] + 50, y[7] + 50), (x[7] + 50, y[7]), (x[7], y[7] + 50)]
+        )
+    layer = gpd.GeoDataFrame(
+        {"plot_id": [f"L{i}" for i in range(400)]}, geometry=geoms, crs="EPSG:4545"
+    ).to_crs(crs)
+    src = tmp_path / "layer.parquet"
+    layer.to_parquet(src)
+    out = tmp_path / "out.parquet"
+    assert (
+        main(["check-plots", str(src), "--out", str(out), "--sector", "nm_building", *flags]) == 0
+    )
+    res = gpd.read_parquet(out)
+    lib = check_plots(layer, sector_id="nm_building", validate=not flags).table
+    assert res.crs == layer.crs
+    assert list(res["plot_id"]) == list(lib["plot_id"])
+    assert res["zone_id"].fillna("").tolist() == lib["zone_id"].fillna("").tolist()
+    assert (res["zone_id"].notna()).sum() > 20
+    np.testing.assert_allclose(res["area_m2"], lib["area_m2"], rtol=1e-9)
+    np.testing.assert_allclose(res["zone_share_pct"], lib["zone_share_pct"], rtol=1e-9)
+    assert res["geometry_repaired"].tolist() == lib["geometry_repaired"].tolist()
+    assert res["geometry_repaired"].sum() == (0 if flags else 1)
+    # no plot_id column: the row numbers are the ids, as for the GeoDataFrame
+    bare = tmp_path / "bare.parquet"
+    layer.drop(columns="plot_id").to_parquet(bare)
+    assert main(["check-plots", str(bare), "--out", str(out), *flags]) == 0
+    np.testing.assert_allclose(gpd.read_parquet(out)["area_m2"], lib["area_m2"], rtol=1e-9)
+
+
+def test_check_plot_uses_official_boundary_from_the_store(
+    plot_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from wzgeo.store.core import open_store
+
+    store_file = tmp_path / "store.sqlite"
+    monkeypatch.setenv("WZGEO_STORE", str(store_file))
+    plot_a = read_plots(plot_file).plots.geometry.iloc[0]
+    # an official 李河 boundary that covers only half of plot A
+    half = box(*plot_a.bounds[:3], (plot_a.bounds[1] + plot_a.bounds[3]) / 2)
+    open_store(store_file).set_zone_boundary("lihe", half, source="t.geojson", by="t", why="t")
+    assert main(["check-plot", str(plot_file), "--sector", "nm_building", "--json"]) == 0
+    a = json.loads(capsys.readouterr().out)["plots"][0]
+    assert a["zone_geometry_quality"] == "official"
+    assert a["zone_share_pct"] == pytest.approx(50, abs=0.5)
+    assert main(["check-plot", str(plot_file), "--json", "--no-store"]) == 0
+    b = json.loads(capsys.readouterr().out)["plots"][0]
+    assert b["zone_geometry_quality"] == "schematic" and b["zone_share_pct"] == 100
+
+
+def test_summary_reads_the_stores_assignments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wzgeo.store.core import open_store
+
+    store_file = tmp_path / "store.sqlite"
+    monkeypatch.setenv("WZGEO_STORE", str(store_file))
+    open_store(store_file).assign("EI-03", "longsha", by="t", why="t")
+    out = tmp_path / "s.xlsx"
+    assert main(["summary", "--format", "xlsx", "--out", str(out), "--headers", "zh"]) == 0
+    loc = pd.read_excel(out, sheet_name="locations").set_index("项目编号")
+    assert loc.loc["EI-03", "园区编号"] == "longsha"
+    assert loc.loc["EI-03", "位置依据"] == "assigned"
+    capsys.readouterr()
+    assert main(["summary", "--format", "csv", "--no-store"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("EI-03,")]
+    assert rows and all(",longsha," not in r and ",assigned," not in r for r in rows)

@@ -1,0 +1,224 @@
+"""Project siting for the shipped data, solved once and stored (``geodata/plan/siting.json``).
+
+:func:`wzgeo.analysis.siting.suggest_locations` solves an integer programme with scipy: ≈ 0.15 s to
+import scipy.optimize and ≈ 0.1 s to rank and solve. The app needs the result for its first
+page after every server start (the map places every project), the CLI for ``summary`` and
+``export-map``. For the shipped tables — no saved assignments, no sector-fit edits — the
+answer never changes, so ``wzgeo build-siting`` solves it once and stores it with a
+*fingerprint* of everything it depends on:
+
+- the three input tables (projects, zones, sector fit) and the assignments, as CSV text;
+- the method (``ilp`` / ``greedy``);
+- the source code of :mod:`wzgeo.analysis.siting`, :mod:`wzgeo.analysis.balance` and
+:mod:`wzgeo.analysis._common`;
+- the versions of scipy and pandas (the programme has several optimal answers — e.g. two
+  zones equally fitting a project — and which one the solver returns may change between scipy
+  releases; the table's column types follow the pandas version).
+
+:func:`suggest_locations` takes the same arguments as the siting function and returns the
+stored table only when the fingerprint of its arguments equals the stored one; otherwise
+(saved work, edited data, other code or scipy) it solves as before. A missing, unreadable or
+stale file is never an error here — the answer is only computed instead of read — and
+``wzgeo build-siting --check`` (run by the tests) reports a stale file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from wzgeo import paths
+
+__all__ = [
+    "SITING_FILE",
+    "build_siting",
+    "fingerprint",
+    "library_versions",
+    "read_siting",
+    "siting_path",
+    "suggest_locations",
+    "write_siting",
+]
+
+logger = logging.getLogger(__name__)
+
+#: File name inside ``geodata/plan``.
+SITING_FILE: Final = "siting.json"
+_FORMAT: Final = "wzgeo-siting/2"
+# modules whose code decides the answer (relative to the wzgeo package)
+_CODE: Final = ("siting.py", "balance.py", "_common.py")
+
+
+def siting_path() -> Path:
+    """Where the stored siting lives: ``<geodata>/plan/siting.json``."""
+    return paths.plan_dir() / SITING_FILE
+
+
+def library_versions() -> str:
+    """``"scipy <version>, pandas <version>"`` (from the installed metadata: scipy is not
+    imported)."""
+    out = []
+    for name in ("scipy", "pandas"):
+        try:
+            out.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - both required
+            out.append(f"{name} unknown")
+    return ", ".join(out)
+
+
+def _table_text(df: pd.DataFrame | None) -> str:
+    if df is None:
+        return "<none>"
+    return f"{list(df.columns)!r}\n{[str(t) for t in df.dtypes]!r}\n" + df.to_csv(
+        index=False, lineterminator="\n"
+    )
+
+
+def fingerprint(
+    projects: pd.DataFrame,
+    zones: pd.DataFrame,
+    fit: pd.DataFrame,
+    *,
+    assignments: pd.DataFrame | None = None,
+    method: str = "ilp",
+    versions: str | None = None,
+) -> str:
+    """SHA-256 of everything the siting answer depends on (see the module docstring).
+
+    Parameters
+    ----------
+    projects, zones, fit, assignments, method
+        As for :func:`wzgeo.analysis.siting.suggest_locations`.
+    versions
+        Library versions to include; default :func:`library_versions`.
+    """
+    h = hashlib.sha256()
+    h.update(f"{_FORMAT}\nmethod={method}\nversions={versions or library_versions()}\n".encode())
+    pkg = Path(__file__).resolve().parent
+    for name in _CODE:
+        h.update(f"\n--code {name}\n".encode())
+        # line ends normalised: a Windows checkout (CRLF) has the same code
+        h.update((pkg / name).read_bytes().replace(b"\r\n", b"\n"))
+    for label, df in (
+        ("projects", projects),
+        ("zones", zones),
+        ("fit", fit),
+        ("assignments", assignments),
+    ):
+        h.update(f"\n--table {label}\n".encode())
+        h.update(_table_text(df).encode("utf-8"))
+    return h.hexdigest()
+
+
+def write_siting(
+    path: Path,
+    locations: pd.DataFrame,
+    *,
+    key: str,
+    method: str = "ilp",
+    versions: str | None = None,
+) -> None:
+    """Write a siting table with its fingerprint as JSON, one row per line (readable diffs).
+
+    Writes ``path`` directly; ``wzgeo build-siting`` writes through
+    :func:`wzgeo.cli._common.atomic_output`, so the committed file is replaced whole.
+    """
+    header: dict[str, Any] = {
+        "format": _FORMAT,
+        "about": (
+            "Project locations for the shipped tables (wzgeo.analysis.siting.suggest_locations), "
+            "stored so that the app need not solve them at start-up. Generated by "
+            "`wzgeo build-siting`; do not edit. Used only while `fingerprint` matches the "
+            "inputs, code and library versions (wzgeo/sitingcache.py)."
+        ),
+        "fingerprint": key,
+        "method": method,
+        "versions": versions or library_versions(),
+        "columns": {c: str(t) for c, t in locations.dtypes.items()},
+    }
+    rows = (
+        "  " + json.dumps([None if pd.isna(v) else str(v) for v in row], ensure_ascii=False)
+        for row in locations.itertuples(index=False, name=None)
+    )
+    head = json.dumps(header, ensure_ascii=False, indent=1)[:-2]  # without the closing brace
+    body = ",\n".join(rows)
+    text = f'{head},\n "rows": [\n{body}\n ]\n}}\n'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def read_siting(path: Path | None = None) -> tuple[dict[str, Any], pd.DataFrame] | None:
+    """The stored header (fingerprint, method, versions) and table, or ``None``.
+
+    ``None`` (with a log message) for a missing, unreadable or malformed file: callers then
+    solve instead.
+    """
+    path = siting_path() if path is None else path
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("format") != _FORMAT:
+            raise ValueError(f"format {doc.get('format')!r}")
+        columns: dict[str, str] = doc["columns"]
+        rows: Sequence[Sequence[str | None]] = doc["rows"]
+        df = pd.DataFrame([list(r) for r in rows], columns=list(columns), dtype=object)
+        for col, dtype in columns.items():
+            df[col] = df[col].astype(pd.api.types.pandas_dtype(dtype))
+    except FileNotFoundError:
+        logger.info("no stored siting at %s; solving", path)
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        logger.warning("stored siting %s not usable (%s); solving", path, e)
+        return None
+    header = {k: doc[k] for k in ("fingerprint", "method", "versions") if k in doc}
+    return header, df
+
+
+def suggest_locations(
+    projects: pd.DataFrame,
+    zones: pd.DataFrame,
+    fit: pd.DataFrame,
+    *,
+    assignments: pd.DataFrame | None = None,
+    method: str = "ilp",
+    path: Path | None = None,
+) -> pd.DataFrame:
+    """:func:`wzgeo.analysis.siting.suggest_locations`, read from the stored file when it applies.
+
+    Returns the stored table (a copy) when the fingerprint of the arguments equals the
+    stored one, else the freshly solved table. The two are the same by construction: the
+    fingerprint covers the inputs, the code and the library versions.
+    """
+    stored = read_siting(path)
+    if stored is not None:
+        header, table = stored
+        key = fingerprint(projects, zones, fit, assignments=assignments, method=method)
+        if header.get("fingerprint") == key:
+            return table
+        logger.info("stored siting does not match these inputs; solving")
+    from wzgeo.analysis import siting
+
+    return siting.suggest_locations(projects, zones, fit, assignments=assignments, method=method)
+
+
+def build_siting(path: Path | None = None, *, method: str = "ilp") -> tuple[Path, pd.DataFrame]:
+    """Solve the siting of the shipped tables and store it at ``path`` (default
+    :func:`siting_path`). Returns the path and the table."""
+    from wzgeo.analysis import siting
+    from wzgeo.analysis.sectorfit import load_sector_fit
+    from wzgeo.plan import data as plandata
+
+    projects = plandata.load_projects()
+    zones = plandata.load_zones()
+    fit = load_sector_fit()
+    table = siting.suggest_locations(projects, zones, fit, method=method)
+    key = fingerprint(projects, zones, fit, method=method)
+    out = siting_path() if path is None else path
+    write_siting(out, table, key=key, method=method)
+    return out, table

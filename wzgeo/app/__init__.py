@@ -1,0 +1,16 @@
+"""The Streamlit app: state (language, filters ↔ URL), server start-up and the pages.
+Imports every layer below; nothing imports it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wzgeo._lazy import lazy_face
+
+if TYPE_CHECKING:  # for type checkers and readers; at run time they load on first use
+    from wzgeo.app import pages, server, state
+
+__all__ = ["pages", "server", "state"]
+
+__getattr__, __dir__ = lazy_face(__name__, modules=["pages", "server", "state"], names={})

@@ -1,0 +1,193 @@
+"""Reading the saved-work store: current state, history, tables of the saved work, checks.
+
+Private base class of :class:`wzgeo.store.core.Store` (which adds the writes); every method opens
+its own read connection, so a handle can be shared between threads and sessions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wzgeo.store._records import EntityState, StoreCheck, describe, dumps
+from wzgeo.store._schema import CHANGE_COLUMNS, ENTITY_TYPES, all_changes, reading, replay
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["StoreReads", "entity_state"]
+
+
+def entity_state(con: sqlite3.Connection, etype: str, eid: str) -> EntityState:
+    """The current state of one entity read on ``con`` (version 0 if never written)."""
+    row = con.execute(
+        "SELECT c.version, c.payload, ch.by_user, ch.at, ch.why, c.change_id "
+        "FROM current c JOIN changes ch ON ch.change_id = c.change_id "
+        "WHERE c.entity_type = ? AND c.entity_id = ?",
+        (etype, eid),
+    ).fetchone()
+    if row is None:
+        return EntityState(etype, eid, 0, None, None, None, None, None)
+    version, payload, by_user, at, why, change_id = row
+    value = json.loads(payload) if payload is not None else None
+    return EntityState(etype, eid, version, value, by_user, at, why, change_id)
+
+
+class StoreReads:
+    """The read side of a store file at ``path`` (see :class:`wzgeo.store.core.Store`)."""
+
+    path: Path
+
+    # -- reads
+
+    def state(self, entity_type: str, entity_id: str) -> EntityState:
+        """The current state and version of one entity (version 0 if never written)."""
+        with reading(self.path) as con:
+            return entity_state(con, entity_type, entity_id)
+
+    def history(
+        self, entity_id: str | None = None, *, entity_type: str | None = None
+    ) -> pd.DataFrame:
+        """The change log, oldest first.
+
+        Parameters
+        ----------
+        entity_id
+            Only changes of this entity *or mentioning it*: a zone id also finds the
+            assignments to that zone and its ``sector_fit`` cells. None: every change.
+        entity_type
+            Only changes of this type.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``change_id, at, by_user, entity_type, entity_id, op, version, value, why,
+            reverts_change_id, payload`` (``value`` summarises the payload in words).
+        """
+        import pandas as pd
+
+        sql = f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE 1 = 1"
+        params: list[object] = []
+        if entity_id is not None:
+            sql += (
+                " AND (entity_id = ? OR json_extract(payload, '$.zone_id') = ?"
+                " OR json_extract(payload, '$.project_id') = ?"
+                " OR json_extract(payload, '$.sector_id') = ?)"
+            )
+            params += [entity_id] * 4
+        if entity_type is not None:
+            sql += " AND entity_type = ?"
+            params.append(entity_type)
+        with reading(self.path) as con:
+            rows = con.execute(sql + " ORDER BY change_id", params).fetchall()
+        df = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+        df["value"] = [
+            describe(t, json.loads(p))
+            if op == "set"
+            else f"（删除 / removed）{describe(t, json.loads(p))}"
+            for t, p, op in zip(df["entity_type"], df["payload"], df["op"], strict=True)
+        ]
+        df["reverts_change_id"] = df["reverts_change_id"].astype("Int64")
+        order = ["change_id", "at", "by_user", "entity_type", "entity_id", "op", "version",
+                 "value", "why", "reverts_change_id", "payload"]  # fmt: skip
+        return df[order]
+
+    def _current_rows(self, etype: str) -> list[tuple[Any, ...]]:
+        with reading(self.path) as con:
+            return con.execute(
+                "SELECT c.entity_id, c.version, c.payload, ch.by_user, ch.at, ch.why, "
+                "c.change_id FROM current c JOIN changes ch ON ch.change_id = c.change_id "
+                "WHERE c.entity_type = ? AND c.payload IS NOT NULL ORDER BY c.entity_id",
+                (etype,),
+            ).fetchall()
+
+    def _frame(self, etype: str, fields: list[str]) -> pd.DataFrame:
+        import pandas as pd
+
+        records = []
+        for _eid, version, payload, by_user, at, why, change_id in self._current_rows(etype):
+            value = json.loads(payload)
+            rec = {f: value.get(f) for f in fields}
+            rec.update(by_user=by_user, at=at, why=why, version=version, change_id=change_id)
+            records.append(rec)
+        cols = [*fields, "by_user", "at", "why", "version", "change_id"]
+        return pd.DataFrame.from_records(records, columns=cols)
+
+    def assignments(self) -> pd.DataFrame:
+        """Current assignments: ``project_id, zone_id, by_user, at, why, version, change_id``."""
+        return self._frame("assignment", ["project_id", "zone_id"])
+
+    def sector_fit_edits(self) -> pd.DataFrame:
+        """Current fit overrides: ``sector_id, zone_id, grade, by_user, at, why, version, ...``."""
+        return self._frame("sector_fit", ["sector_id", "zone_id", "grade"])
+
+    def land_rule_edits(self) -> pd.DataFrame:
+        """Current land-rule overrides: ``rule_id``, one column per edited field, then who/when.
+
+        The edited values keep their JSON types; ``values_json`` holds them as one string.
+        """
+        import pandas as pd
+
+        df = self._frame("land_rule", ["rule_id", "values"])
+        values = pd.DataFrame.from_records(list(df["values"]), index=df.index)
+        df["values_json"] = [dumps(v) for v in df["values"]]
+        return pd.concat([df[["rule_id"]], values, df.drop(columns=["rule_id", "values"])], axis=1)
+
+    def _geo_frame(self, etype: str, fields: list[str]) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+        from shapely.geometry import shape
+
+        df = self._frame(etype, [*fields, "geometry"])
+        geoms = [shape(g) for g in df["geometry"]]
+        return gpd.GeoDataFrame(df.drop(columns="geometry"), geometry=geoms, crs="EPSG:4326")
+
+    def zone_boundaries(self) -> gpd.GeoDataFrame:
+        """Official boundaries: ``zone_id, source, by_user, at, why, version, change_id,
+        geometry`` in EPSG:4326."""
+        return self._geo_frame("zone_boundary", ["zone_id", "source"])
+
+    def plots(self) -> gpd.GeoDataFrame:
+        """Saved plots: ``plot_id, report`` (dict), who/when/why/version, geometry (EPSG:4326)."""
+        return self._geo_frame("plot", ["plot_id", "report"])
+
+    # -- checks
+
+    def verify(self) -> StoreCheck:
+        """Check the file (``PRAGMA integrity_check``) and that ``current`` matches the log.
+
+        Returns
+        -------
+        StoreCheck
+            ``ok`` is True when nothing is wrong; ``problems`` lists every disagreement.
+        """
+        with reading(self.path) as con:
+            integrity = "; ".join(r[0] for r in con.execute("PRAGMA integrity_check"))
+            rows = all_changes(con)
+            current = {
+                (t, i): (v, c, p)
+                for t, i, v, c, p in con.execute(
+                    "SELECT entity_type, entity_id, version, change_id, payload FROM current"
+                )
+            }
+        state, problems = replay(rows)
+        for key in sorted(set(state) | set(current)):
+            if state.get(key) != current.get(key):
+                problems.append(
+                    f"{key[0]} {key[1]!r}: derived state {current.get(key)!r:.120} "
+                    f"differs from the log {state.get(key)!r:.120}"
+                )
+        return StoreCheck(integrity, len(rows), len(state), tuple(problems))
+
+    def counts(self) -> dict[str, int]:
+        """Number of changes and of current (non-deleted) entities per type."""
+        with reading(self.path) as con:
+            out = {"changes": con.execute("SELECT count(*) FROM changes").fetchone()[0]}
+            for etype in ENTITY_TYPES:
+                out[etype] = con.execute(
+                    "SELECT count(*) FROM current WHERE entity_type = ? AND payload IS NOT NULL",
+                    (etype,),
+                ).fetchone()[0]
+        return out
