@@ -66,3 +66,19 @@ def test_tests_mirror_the_layout() -> None:
             continue
         if any(f.startswith("test_") and f.endswith(".py") for f in files) and rel.parts:
             assert rel.parts[0] in subpackages, f"tests/{rel} matches no wzgeo subpackage"
+
+
+def test_private_helpers_stay_inside_their_subpackage(graph: grimp.ImportGraph) -> None:
+    """``wzgeo.<pkg>._name`` is imported only by modules of ``wzgeo.<pkg>`` (its face re-exports
+    what others need)."""
+    leaks = []
+    for importer in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(importer):
+            parts = imported.split(".")
+            if (
+                len(parts) == 3
+                and parts[2].startswith("_")
+                and not importer.startswith(".".join(parts[:2]) + ".")
+            ):
+                leaks.append(f"{importer} imports {imported}")
+    assert not leaks, "\n".join(leaks)

@@ -343,7 +343,7 @@ def _read_parcels(
             f"cannot read the parcel layer {path} ({e}); use GeoParquet, GPKG, SHP or GeoJSON.",
         ) from e
     if crs is not None:
-        from wzgeo.plots._crs import parse_crs_arg
+        from wzgeo.plots import parse_crs_arg
 
         assert gdf is not None
         gdf = gdf.set_crs(parse_crs_arg(crs), allow_override=True)
@@ -419,7 +419,7 @@ def _check_plots(args: argparse.Namespace) -> int:
         inputs=[args.parcels],
     )
     if args.crs is not None:
-        from wzgeo.plots._crs import parse_crs_arg
+        from wzgeo.plots import parse_crs_arg
 
         parse_crs_arg(args.crs)  # refuse a bad --crs before reading a large layer
     gdf, gp = _read_parcels(args.parcels, crs=args.crs, decode=driver != "parquet")

@@ -10,12 +10,18 @@ from wzgeo._lazy import lazy_face
 
 if TYPE_CHECKING:  # for type checkers and readers; at run time they load on first use
     from wzgeo.plots import io
+    from wzgeo.plots._crs import parse_crs_arg
     from wzgeo.plots.io import SUPPORTED_FORMATS, PlotImport, read_plots
 
-__all__ = ["SUPPORTED_FORMATS", "PlotImport", "io", "read_plots"]
+__all__ = ["SUPPORTED_FORMATS", "PlotImport", "io", "parse_crs_arg", "read_plots"]
 
 __getattr__, __dir__ = lazy_face(
     __name__,
     modules=["io"],
-    names={"PlotImport": "io", "SUPPORTED_FORMATS": "io", "read_plots": "io"},
+    names={
+        "PlotImport": "io",
+        "parse_crs_arg": "_crs",
+        "SUPPORTED_FORMATS": "io",
+        "read_plots": "io",
+    },
 )
