@@ -404,6 +404,10 @@ def test_report_html_reads_as_a_report_not_as_data() -> None:
     for raw in ("None", "nan", "False", "True", "191.159"):
         assert f" {raw} " not in text, raw
     assert "191.16" in text  # area in 亩, two decimals
+    # the answer leads the report, right after the title
+    first = re.search(r"</h1>\s*<p[^>]*>(.*?)</p>", page)
+    assert first is not None
+    assert re.sub(r"<[^>]+>", "", first.group(1)).startswith("地块 p1（191.2 亩）位于高峰园内")
 
 
 def test_map_settings_survive_a_visit_to_another_page() -> None:

@@ -64,6 +64,11 @@ def test_check_plot_text(plot_file: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["check-plot", str(plot_file), "--sector", "nm_building"]) == 0
     out = capsys.readouterr().out
     assert "lihe" in out and "primary" in out and "示意" in out
+    # each plot's report is led by its answer, in Chinese then English (40,000 m² = 60 亩)
+    lines = out.splitlines()
+    first = lines.index("地块 A（60.0 亩）位于李河中小企业集聚区内（100 %），产业适配：主导产业。")
+    assert lines[first + 1].startswith("Plot A (60.0 mu) lies in Lihe SME Cluster (100 %)")
+    assert any(line.startswith("地块 B（15.0 亩）不在任何已定位园区内；") for line in lines)
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 
 from wzgeo.analysis._bulkcheck import PlotGeometries, measure_plots, zone_overlaps
+from wzgeo.analysis.answer import Finding, answer_sentences
 from wzgeo.analysis.rules import check_indicators, sector_codes
 from wzgeo.errors import CRSError, WzgeoError
 from wzgeo.geo import crs as wzcrs
@@ -80,6 +81,15 @@ class PlotCheck:
         Notes that apply to the whole check, each ``"中文 / English"``.
     notes_zh, notes_en
         The same notes in one language each (same order).
+    zones_not_located
+        Zones with no known location (their overlaps and distances cannot be known).
+    zone_names
+        zone id → (Chinese name, English name), from the zones table when one was given
+        (answers and notes then name zones in words, not by id).
+    findings
+        plot id → further findings about that plot, most serious first; they lead its
+        answer sentence (:mod:`wzgeo.analysis.answer`). Empty unless a later check adds some
+        (``dataclasses.replace(check, findings=...)``).
     """
 
     table: pd.DataFrame
@@ -90,26 +100,45 @@ class PlotCheck:
     notes: list[str] = field(default_factory=list)
     notes_zh: list[str] = field(default_factory=list)
     notes_en: list[str] = field(default_factory=list)
+    zones_not_located: tuple[str, ...] = ()
+    zone_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+
+    def answers(self, *, lang: str, limit: int | None = None) -> list[str]:
+        """One answer sentence per plot in ``lang``
+        (:func:`wzgeo.analysis.answer.answer_sentences`)."""
+        return answer_sentences(self, lang=lang, limit=limit)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serializable report (NaN/NA become ``None``)."""
+        """A JSON-serializable report (NaN/NA become ``None``), led by the answer sentences
+        (``answer_zh``, ``answer_en``: one per plot, also on each plot)."""
+        answer_zh = self.answers(lang="zh")
+        answer_en = self.answers(lang="en")
         by_plot: dict[str, list[dict[str, Any]]] = {}
         for rec in _records(self.zone_overlaps):
             by_plot.setdefault(str(rec["plot_id"]), []).append(
                 {k: v for k, v in rec.items() if k != "plot_id"}
             )
         plots = []
-        for rec in _records(self.table):
+        for rec, zh, en in zip(_records(self.table), answer_zh, answer_en, strict=True):
+            rec = {"answer_zh": zh, "answer_en": en, **rec}
             rec["zones"] = by_plot.get(str(rec["plot_id"]), [])
             ov = rec.get("overlapping_plots")
             rec["overlapping_plots"] = ov.split(";") if isinstance(ov, str) and ov else []
             plots.append(rec)
         return {
+            "answer_zh": answer_zh,
+            "answer_en": answer_en,
             "sector_id": self.sector_id,
             "project_id": self.project_id,
             "notes": list(self.notes),
             "notes_zh": list(self.notes_zh),
             "notes_en": list(self.notes_en),
+            "zones_not_located": list(self.zones_not_located),
+            "findings": {
+                pid: [{"kind": f.kind, "zh": f.zh, "en": f.en} for f in fs]
+                for pid, fs in self.findings.items()
+            },
             "plots": plots,
             "indicators": _records(self.indicators),
         }
@@ -442,6 +471,9 @@ def _check(
 
     # zones
     not_located = sorted(set(zones_geo["zone_id"].astype(str)) - set(zg["zone_id"].astype(str)))
+    zone_names = _zone_names(zones)
+    not_located_zh = "、".join(zone_names.get(z, (z, z))[0] for z in not_located)
+    not_located_en = ", ".join(zone_names.get(z, (z, z))[1] for z in not_located)
     zone_ids = zg["zone_id"].astype(str).to_numpy()
     quality = zg["geometry_quality"].astype(str).to_numpy()
     pi, zi, inter = zone_overlaps(measured, zone_m)
@@ -500,8 +532,8 @@ def _check(
         # outside every located zone: "outside" only if every zone is located, else unknown
         out_grade = "unknown" if not_located else "outside"
         out_reason = (
-            f"地块不在任何已定位园区内；{', '.join(not_located)} 位置未知，无法判断 / outside "
-            f"every located zone; {', '.join(not_located)} have no known location, so unknown"
+            f"地块不在任何已定位园区内；{not_located_zh} 位置未知，无法判断 / outside "
+            f"every located zone; {not_located_en} have no known location, so unknown"
             if not_located
             else "地块不在任何园区内 / outside every zone"
         )
@@ -570,9 +602,9 @@ def _check(
     if not_located:
         notes.append(
             (
-                f"位置未知的园区（无法判断重叠和距离）：{', '.join(not_located)}",
+                f"位置未知的园区（无法判断重叠和距离）：{not_located_zh}",
                 "zones with no known location (overlap and distance cannot be known): "
-                f"{', '.join(not_located)}",
+                f"{not_located_en}",
             )
         )
     if schematic_hit.any():
@@ -634,4 +666,18 @@ def _check(
         notes=[f"{zh} / {en}" for zh, en in notes],
         notes_zh=[zh for zh, _en in notes],
         notes_en=[en for _zh, en in notes],
+        zones_not_located=tuple(not_located),
+        zone_names=zone_names,
     )
+
+
+def _zone_names(zones: pd.DataFrame | None) -> dict[str, tuple[str, str]]:
+    """zone id → (Chinese name, English name) from the zones table (empty without one)."""
+    if zones is None or "zone_id" not in zones.columns or "name_zh" not in zones.columns:
+        return {}
+    zh = zones["name_zh"].astype("string").fillna("")
+    en = zones["name_en"].astype("string").fillna("") if "name_en" in zones.columns else zh
+    return {
+        str(z): (str(a) or str(z), str(b) or str(a) or str(z))
+        for z, a, b in zip(zones["zone_id"].astype(str), zh, en, strict=True)
+    }

@@ -207,7 +207,7 @@ def _check_plot(args: argparse.Namespace) -> int:
     out = sys.stdout
     out.write(f"坐标系 / CRS: {imported.source_crs}\n")
     for plot in report["plots"]:
-        out.write(f"\n地块 / plot {plot['plot_id']}\n")
+        out.write(f"\n{plot['answer_zh']}\n{plot['answer_en']}\n")
         out.write(
             f"  面积 / area: {_fmt(plot['area_m2'])} m² = {_fmt(plot['area_mu'])} 亩 = "
             f"{_fmt(plot['area_ha'])} 公顷 = {plot['area_km2']:.6f} km²\n"

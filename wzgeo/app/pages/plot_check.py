@@ -204,6 +204,10 @@ def report_html(check: Any, *, title: str, filename: str, project_name: str | No
         "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px}</style>",
         "</head><body>",
         f"<h1>{html.escape(title)}</h1>",
+        *(
+            f'<p class="answer"><strong>{html.escape(s)}</strong></p>'
+            for s in check.answers(lang=appstate.lang())
+        ),
         f"<p>{html.escape(tr('文件', 'File'))}: {html.escape(filename)}</p>",
     ]
     if check.project_id:
