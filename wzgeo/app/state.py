@@ -27,6 +27,7 @@ import streamlit as st
 
 from wzgeo import labels
 from wzgeo.analysis import balance, sitingcache
+from wzgeo.app._text import plain
 from wzgeo.errors import WzgeoError
 from wzgeo.geo import basedata, zonegeom
 from wzgeo.paths import geodata_dir
@@ -95,6 +96,7 @@ def show_error(err: WzgeoError) -> None:
     """Show a user-caused error in both languages (current language first), no traceback."""
     first = err.message(lang())
     second = err.message("zh" if lang() == "en" else "en")
+    first, second = plain(first), plain(second)
     st.error(first if first == second else f"{first}\n\n{second}", icon=":material/error:")
 
 

@@ -7,6 +7,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +27,37 @@ __all__ = [
     "print_json",
     "require_existing_store",
     "require_known",
+    "terminal_text",
 ]
+
+#: characters a terminal may obey instead of showing: C0 and C1 controls, DEL, bidi overrides
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_TERMINAL_UNSAFE_KEEP_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: object, *, keep_newlines: bool = False) -> str:
+    """``text`` safe to print on a terminal: control characters shown as ``\\x1b`` etc.
+
+    Text from users and files (names, reasons, ids) may hold escape sequences that a
+    terminal would obey (move the cursor, rewrite earlier lines, change the title);
+    printed through this function they are shown, not obeyed.
+
+    Parameters
+    ----------
+    text
+        Anything; ``str()`` is taken.
+    keep_newlines
+        Keep line breaks (for multi-line messages); tabs are escaped either way.
+    """
+    pattern = _TERMINAL_UNSAFE_KEEP_LINES if keep_newlines else _TERMINAL_UNSAFE
+    return pattern.sub(_escape_char, str(text))
 
 
 class OutputFileError(WzgeoError):
@@ -84,7 +115,9 @@ def print_json(obj: Any, *, indent: int = 2, default: Callable[[Any], Any] | Non
         default=default,
         allow_nan=False,
     )
-    print(text)
+    # JSON escapes C0 controls itself; C1 controls (U+0080–U+009F) and bidi overrides
+    # would reach the terminal raw: escape them the JSON way
+    print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def _finite(obj: Any) -> Any:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from wzgeo.cli._common import terminal_text
 from wzgeo.errors import WzgeoError
 
 __all__ = ["build_parser", "main"]
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         error = _user_error(e)
         if error is None:
             raise  # a bug, not bad input: keep the traceback
-        print(f"错误 / Error:\n{error}", file=sys.stderr)
+        print(f"错误 / Error:\n{terminal_text(error, keep_newlines=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

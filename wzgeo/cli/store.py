@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wzgeo.cli._common import check_output_path, print_json, require_existing_store
+from wzgeo.cli._common import (
+    check_output_path,
+    print_json,
+    require_existing_store,
+    terminal_text,
+)
 from wzgeo.errors import WzgeoError
 from wzgeo.store import transfer
 
@@ -119,8 +124,10 @@ def _open(args: argparse.Namespace) -> Store:
 
 def _print_change(c: Change) -> None:
     print(
-        f"已保存 / saved: 修改 change {c.change_id} — {c.entity_type} {c.entity_id} "
-        f"版本 version {c.version} ({c.op}) by {c.by_user} at {c.at}"
+        terminal_text(
+            f"已保存 / saved: 修改 change {c.change_id} — {c.entity_type} {c.entity_id} "
+            f"版本 version {c.version} ({c.op}) by {c.by_user} at {c.at}"
+        )
     )
 
 
@@ -157,6 +164,9 @@ def _cmd_history(args: argparse.Namespace) -> int:
     view = h[cols].copy()
     view["at"] = view["at"].str.slice(0, 19).str.replace("T", " ") + "Z"
     view["value"] = view["value"].str.slice(0, 60)
+    # names, reasons and ids are the users' text: escape sequences are shown, not obeyed
+    for col in ("by_user", "entity_id", "value", "why"):
+        view[col] = [terminal_text(v) for v in view[col]]
     print(view.to_string(index=False))
     return 0
 

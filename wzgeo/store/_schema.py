@@ -32,10 +32,12 @@ __all__ = [
     "FORMAT_VERSION",
     "MANIFEST_LAYER",
     "OPS",
+    "PRIVATE_MODE",
     "SCHEMA_VERSION",
     "LogState",
     "all_changes",
     "connect",
+    "create_private",
     "init_schema",
     "payload_id",
     "reading",
@@ -91,6 +93,22 @@ BEGIN SELECT RAISE(ABORT, 'changes is append-only'); END;
 """
     + _NO_DELETE_TRIGGER
 )
+
+#: files the store writes (the store, its backups, exports) are readable by their owner only;
+#: SQLite gives the store's ``-wal`` and ``-shm`` files the mode of the store file
+PRIVATE_MODE = 0o600
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (an empty file is an empty
+    SQLite database); another process creating it first is fine."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os.chmod(path, PRIVATE_MODE)  # whatever the umask
+
 
 #: ``(entity_type, entity_id)`` → ``(version, change_id, payload or None if deleted)``.
 LogState = dict[tuple[str, str], tuple[int, int, str | None]]

@@ -51,7 +51,10 @@ DOCUMENTED_SECTOR_IDS = frozenset(
     }
 )  # fmt: skip
 _PROJECT_ID_RE = re.compile(r"^(NM-(CU|AL|BM|SY)|FP-(FD|PH)|AU|GL|EQ|EI)-\d{2}$")
-_FREE_ID_RE = re.compile(r"^[^\x00-\x1f]{1,100}$")
+#: control characters (C0, DEL, C1) and bidirectional overrides; a reason may hold line breaks
+#: and tabs, nothing else of these (a terminal would obey an escape sequence in ``history``)
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_MULTILINE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,8 +136,8 @@ def load_id_catalog() -> IdCatalog:
     return IdCatalog(zone_ids, project_ids, sector_ids, source="plan tables")
 
 
-def check_text(value: object, name: str, *, max_len: int) -> str:
-    """``value`` stripped; refuse non-text, empty or longer than ``max_len`` characters.
+def check_text(value: object, name: str, *, max_len: int, multiline: bool = False) -> str:
+    """``value`` stripped; refuse non-text, empty, too long, or with control characters.
 
     Parameters
     ----------
@@ -144,6 +147,9 @@ def check_text(value: object, name: str, *, max_len: int) -> str:
         How the field is named in messages.
     max_len
         Longest allowed length.
+    multiline
+        Allow line breaks and tabs (a reason); other control characters (escape sequences
+        a terminal would obey, bidirectional overrides) are always refused.
 
     Returns
     -------
@@ -165,18 +171,20 @@ def check_text(value: object, name: str, *, max_len: int) -> str:
             f"{name} 太长（{len(text)} 字，最多 {max_len}）。",
             f"{name} is too long ({len(text)} characters, at most {max_len}).",
         )
+    bad = (_CONTROL_MULTILINE_RE if multiline else _CONTROL_RE).search(text)
+    if bad is not None:
+        code = f"U+{ord(bad.group()):04X}"
+        raise StoreError(
+            f"{name} 含有控制字符 {code}（如换行、终端转义序列），请去掉。",
+            f"{name} contains the control character {code} (e.g. a line break or a terminal "
+            f"escape sequence); remove it.",
+        )
     return text
 
 
 def check_free_id(value: object, name: str) -> str:
-    """A user-chosen id (plot, land rule): :func:`check_text` and no control characters."""
-    text = check_text(value, name, max_len=100)
-    if not _FREE_ID_RE.match(text):
-        raise StoreError(
-            f"{name} '{text}' 含有控制字符（如换行），请去掉。",
-            f"{name} '{text}' contains control characters (e.g. a line break); remove them.",
-        )
-    return text
+    """A user-chosen id (plot, land rule): :func:`check_text` (no control characters)."""
+    return check_text(value, name, max_len=100)
 
 
 def geometry_to_geojson(geometry: object, *, what: str) -> dict[str, Any]:

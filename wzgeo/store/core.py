@@ -66,6 +66,7 @@ from wzgeo.store._schema import (
     ENTITY_TYPES,
     FORMAT_NAME,
     FORMAT_VERSION,
+    create_private,
     init_schema,
     writing,
 )
@@ -184,6 +185,7 @@ class Store(StoreReads):
         self.path = path
         self._ids = ids
         path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
         init_schema(path)
 
     def __repr__(self) -> str:
@@ -212,7 +214,7 @@ class Store(StoreReads):
         reverts: int | None = None,
     ) -> Change:
         by = check_text(by, "修改人 by", max_len=64)
-        why = check_text(why, "原因 why", max_len=2000)
+        why = check_text(why, "原因 why", max_len=2000, multiline=True)
         cur = entity_state(con, etype, eid)
         if expected_version is not None and expected_version != cur.version:
             raise ConflictError.from_state(cur, expected_version=expected_version)

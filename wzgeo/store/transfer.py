@@ -29,7 +29,9 @@ from wzgeo.store._schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
     MANIFEST_LAYER,
+    PRIVATE_MODE,
     all_changes,
+    create_private,
     reading,
     replace_log,
     replay,
@@ -112,6 +114,7 @@ def export_store(
             (MANIFEST_LAYER, pd.DataFrame({"manifest_json": [dumps(manifest)]})),
         ):
             pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG")
+        os.chmod(tmp, PRIVATE_MODE)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -163,6 +166,7 @@ def import_store(
     if n_existing:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         backup = store.path.with_name(f"{store.path.stem}.before-import-{stamp}.sqlite")
+        create_private(backup)
         with reading(store.path) as src, contextlib.closing(sqlite3.connect(backup)) as dst:
             src.backup(dst)
         logger.info("backed up %s to %s", store.path, backup)

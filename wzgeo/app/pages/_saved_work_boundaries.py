@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
+from wzgeo.app._text import plain
 from wzgeo.app.pages._saved_work_ui import (
     both,
     labelled,
@@ -67,9 +68,9 @@ def _preview(
     except WzgeoError as e:
         show_error(e, lang)
         return None
-    st.info(both(found.describe("zh"), found.describe("en"), lang), icon=":material/info:")
+    st.info(plain(both(found.describe("zh"), found.describe("en"), lang)), icon=":material/info:")
     for note in found.warnings:
-        st.warning(note, icon=":material/warning:")
+        st.warning(plain(note), icon=":material/warning:")
     return found
 
 

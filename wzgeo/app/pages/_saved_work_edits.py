@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from wzgeo import labels
+from wzgeo.app._text import plain
 from wzgeo.app.pages._saved_work_ui import (
     save_versioned,
     seen_key,
@@ -250,9 +251,9 @@ def rule_section(
     sources = sorted({str(r["source"]) for r in view.shipped if r.get("source")})
     notes = sorted({str(r["note"]) for r in view.shipped if r.get("note")})
     for text in sources:
-        st.caption(t(f"来源：{text}", f"Source: {text}", lang))
+        st.caption(t("来源：", "Source: ", lang) + plain(text))
     for text in notes:
-        st.caption(t(f"说明：{text}", f"Note: {text}", lang))
+        st.caption(t("说明：", "Note: ", lang) + plain(text))
     if int(row["n_rows"]) > 1:
         st.warning(
             t(

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from wzgeo import labels
+from wzgeo.app._text import plain
 from wzgeo.errors import WzgeoError
 from wzgeo.store.core import Change, ConflictError, EntityState
 
@@ -106,7 +107,7 @@ def show_error(err: WzgeoError, lang: str) -> None:
     """Show a wzgeo error, the page's language first, then the other one (as the other
     pages do: an error is worth reading in either language)."""
     first, second = (err.en, err.zh) if lang == "en" else (err.zh, err.en)
-    st.error(f"{first}\n\n{second}", icon=":material/error:")
+    st.error(f"{plain(first)}\n\n{plain(second)}", icon=":material/error:")
 
 
 def value_text(group: str, value: object, lang: str) -> object:
@@ -153,12 +154,12 @@ def show_saved_table(
 def show_reason(state: EntityState, lang: str) -> None:
     """Show why the entity's current value was saved (nothing when it has no saved value)."""
     if state.exists and state.why:
-        st.caption(t(f"修改原因：{state.why}", f"Reason for the edit: {state.why}", lang))
+        st.caption(t("修改原因：", "Reason for the edit: ", lang) + plain(state.why))
 
 
 def flash(message: str) -> None:
     """Show ``message`` after a rerun (so every section shows the new state)."""
-    st.session_state["sw_flash"] = message
+    st.session_state["sw_flash"] = plain(message)
     st.rerun()
 
 
@@ -203,14 +204,16 @@ def show_version(
     if state.exists:
         when = (state.at or "")[:19].replace("T", " ")
         st.caption(
-            t(
-                f"当前：{now[0]}（版本 {state.version}，{state.by_user}，{when} UTC）",
-                f"Now: {now[1]} (version {state.version}, {state.by_user}, {when} UTC)",
-                lang,
+            plain(
+                t(
+                    f"当前：{now[0]}（版本 {state.version}，{state.by_user}，{when} UTC）",
+                    f"Now: {now[1]} (version {state.version}, {state.by_user}, {when} UTC)",
+                    lang,
+                )
             )
         )
     else:
-        st.caption(t(f"当前：{empty[0]}", f"Now: {empty[1]}", lang))
+        st.caption(plain(t(f"当前：{empty[0]}", f"Now: {empty[1]}", lang)))
     if versions[key] != state.version:
         st.warning(
             t(

@@ -11,6 +11,7 @@ import streamlit as st
 
 from wzgeo.analysis import plotcheck
 from wzgeo.app import state as appstate
+from wzgeo.app._text import plain
 from wzgeo.app.pages import _common
 from wzgeo.app.state import tr
 from wzgeo.errors import WzgeoError
@@ -243,14 +244,16 @@ def render() -> None:
     # a drawn plot is in WGS84 by construction: no CRS notice ("specified by the user") then
     if getattr(imported, "crs_reason_zh", None) and st.session_state.get("plot_source") != "draw":
         st.info(
-            tr(
-                f"坐标系：{imported.source_crs}（{imported.crs_reason_zh}）",
-                f"CRS: {imported.source_crs} ({imported.crs_reason_en})",
+            plain(
+                tr(
+                    f"坐标系：{imported.source_crs}（{imported.crs_reason_zh}）",
+                    f"CRS: {imported.source_crs} ({imported.crs_reason_en})",
+                )
             ),
             icon=":material/info:",
         )
     for warning in getattr(imported, "warnings", ()) or ():
-        st.warning(str(warning), icon=":material/warning:")
+        st.warning(plain(warning), icon=":material/warning:")
     geo = appstate.geometry()
     try:
         check = plotcheck.check_plots(
@@ -269,7 +272,7 @@ def render() -> None:
         return
     st.subheader(tr("核查报告", "Report"))
     for zh, en in zip(check.notes_zh, check.notes_en, strict=True):
-        st.info(_common.with_zone_names(tr(zh, en)), icon=":material/info:")
+        st.info(plain(_common.with_zone_names(tr(zh, en))), icon=":material/info:")
     _common.show_table(report_table(check.table), hide_index=True, key="plot_report")
     if len(check.zone_overlaps):
         st.markdown("**" + tr("与园区的重叠", "Overlap with zones") + "**")

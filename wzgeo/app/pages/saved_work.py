@@ -28,6 +28,7 @@ from pathlib import Path
 import streamlit as st
 
 from wzgeo.app import state as appstate
+from wzgeo.app._text import plain
 from wzgeo.app.pages._saved_work_boundaries import boundary_section, planned_areas, plots_section
 from wzgeo.app.pages._saved_work_edits import HISTORY_KEY, fit_section, rule_section
 from wzgeo.app.pages._saved_work_ui import (
@@ -91,7 +92,7 @@ def render_edit_status(
         show_error(e, lang)
         return None
     if not mode.configured:
-        st.info(both(mode.describe("zh"), mode.describe("en"), lang), icon=":material/info:")
+        st.info(plain(both(mode.describe("zh"), mode.describe("en"), lang)), icon=":material/info:")
         if interactive:
             st.text_input(
                 t("记录为（修改人）", "Record changes as", lang),
@@ -103,13 +104,13 @@ def render_edit_status(
     if user is not None:
         if not interactive:
             st.success(
-                t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang),
+                plain(t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang)),
                 icon=":material/check_circle:",
             )
             return user
         c1, c2 = st.columns([3, 1])
         c1.success(
-            t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang),
+            plain(t(f"已登录：{user}，可以编辑", f"Logged in as {user}; you can edit", lang)),
             icon=":material/check_circle:",
         )
         if c2.button(t("退出登录", "Log out", lang), key="sw_logout"):
@@ -361,7 +362,7 @@ def render(
     except WzgeoError as e:
         show_error(e, lang)
         return
-    st.caption(t(f"存储文件：{store.path}", f"Store file: {store.path}", lang))
+    st.caption(plain(t(f"存储文件：{store.path}", f"Store file: {store.path}", lang)))
     flash = st.session_state.pop("sw_flash", None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
