@@ -41,12 +41,14 @@ __all__ = [
     "Filters",
     "apply_filters",
     "assignments",
+    "choice_key",
     "col_labels",
     "effective_projects",
     "filter_zones",
     "filtered_projects",
     "fit_table",
     "geometry",
+    "keep_choices",
     "lang",
     "lbl",
     "notice_missing",
@@ -58,10 +60,12 @@ __all__ = [
     "sync_query",
     "top_sector",
     "tr",
+    "valid_choice",
     "warm_caches",
 ]
 
 log = logging.getLogger(__name__)
+_C = TypeVar("_C")
 
 LANGS = ("zh", "en")
 STAGES = ("planning", "tracking", "negotiating", "signed", "building", "operating")
@@ -98,6 +102,59 @@ def show_error(err: WzgeoError) -> None:
     second = err.message("zh" if lang() == "en" else "en")
     first, second = plain(first), plain(second)
     st.error(first if first == second else f"{first}\n\n{second}", icon=":material/error:")
+
+
+# --------------------------------------------------------------------------------------------
+# option widgets across a language switch
+
+#: session key: the keys of option widgets (radio, selectbox, multiselect) whose labels follow
+#: the language; see :func:`choice_key`
+_CHOICE_KEYS = "_choice_keys"
+#: session key: the language the widgets were last drawn in
+_LANG_SHOWN = "_lang_shown"
+
+
+def choice_key(key: str) -> str:
+    """``key``, registered as the key of an option widget whose ``format_func`` follows the
+    language (pass it as the widget's ``key``).
+
+    Streamlit keeps an option widget's value in the browser as its *label*; after a language
+    switch the old label matches no option, the widget falls back to its default and a page
+    could even read a label where it expects an id (issue 11: ``int('50 亿元/km²（2025）')``).
+    On the first run in a new language, :func:`keep_choices` writes each registered widget's
+    id back into session state before the widget is drawn, so the widget keeps its choice and
+    every page reads ids, never labels.
+    """
+    keys: set[str] = st.session_state.setdefault(_CHOICE_KEYS, set())
+    keys.add(key)
+    return key
+
+
+def keep_choices() -> None:
+    """On the first run after a language switch, keep every registered option widget's choice.
+
+    Before a widget is drawn in a run, ``st.session_state[key]`` reads the browser's label
+    with the previous run's options (the old language), which gives the chosen id; writing
+    that id back makes Streamlit show it with this run's labels. Runs before any widget.
+    """
+    ss = st.session_state
+    current = lang()
+    shown = ss.get(_LANG_SHOWN)
+    ss[_LANG_SHOWN] = current
+    if shown is None or shown == current:
+        return
+    for key in sorted(ss.get(_CHOICE_KEYS, ())):
+        if key in ss:
+            ss[key] = ss[key]
+
+
+def valid_choice(value: Any, options: Iterable[_C], default: _C) -> _C:
+    """``value`` when it is one of ``options`` (compared as text too, for URL values),
+    else ``default``: a page never acts on a label or a stale value."""
+    for option in options:
+        if value == option or str(value) == str(option):
+            return option
+    return default
 
 
 # --------------------------------------------------------------------------------------------
@@ -651,6 +708,7 @@ def render_sidebar(tables: PlanTables) -> Filters:
     sb = st.sidebar
     if ss.get("lang") not in LANGS:
         ss["lang"] = "zh"
+    keep_choices()  # before any widget: option widgets keep their ids across a switch
     sb.radio(
         "语言 / Language",
         options=list(LANGS),
@@ -669,7 +727,7 @@ def render_sidebar(tables: PlanTables) -> Filters:
             title,
             opts[name],
             format_func=format_func,
-            key=_FILTER_KEYS[name],
+            key=choice_key(_FILTER_KEYS[name]),
             placeholder=tr("全部", "All"),
         )
 

@@ -23,6 +23,7 @@ from wzgeo.app.pages._saved_work_ui import (
     show_version,
     t,
 )
+from wzgeo.app.state import choice_key
 from wzgeo.errors import WzgeoError
 from wzgeo.store import savedwork
 from wzgeo.store.core import Store
@@ -101,7 +102,7 @@ def boundary_section(
         t("园区", "Zone", lang),
         sorted(store.ids.zone_ids),
         format_func=lambda z: f"{zone_names.get(z, z)} ({z})",
-        key="sw_boundary_zone",
+        key=choice_key("sw_boundary_zone"),
     )
     state = store.state("zone_boundary", zone)
     source = (state.value or {}).get("source")

@@ -26,6 +26,7 @@ from wzgeo.app.pages._saved_work_ui import (
     show_version,
     t,
 )
+from wzgeo.app.state import choice_key
 from wzgeo.errors import WzgeoError
 from wzgeo.store import savededits
 from wzgeo.store.core import Store
@@ -116,7 +117,7 @@ def fit_section(
         t("产业", "Sector", lang),
         sectors,
         format_func=lambda s: _sector_name(s, lang),
-        key="sw_fit_sector",
+        key=choice_key("sw_fit_sector"),
         on_change=_reset,
         args=(_FIT_FORM_KEYS,),
     )
@@ -124,7 +125,7 @@ def fit_section(
         t("园区", "Zone", lang),
         zones,
         format_func=lambda z: f"{zone_names.get(z, z)} ({z})",
-        key="sw_fit_zone",
+        key=choice_key("sw_fit_zone"),
         on_change=_reset,
         args=(_FIT_FORM_KEYS,),
     )
@@ -162,7 +163,7 @@ def fit_section(
             grades,
             index=grades.index(current),
             format_func=lambda g: _grade(g, lang),
-            key="sw_fit_grade",
+            key=choice_key("sw_fit_grade"),
         )
         why = st.text_input(t("原因（必填）", "Reason (required)", lang), key="sw_fit_why")
         save = st.form_submit_button(
@@ -238,7 +239,7 @@ def rule_section(
         t("指标 · 行业代码 · 版本", "Indicator · GB/T 4754 code · edition", lang),
         list(by_id),
         format_func=lambda r: _rule_label(by_id[r], lang),
-        key="sw_rule_id",
+        key=choice_key("sw_rule_id"),
         on_change=_reset,
         args=(_RULE_FORM_KEYS,),
     )

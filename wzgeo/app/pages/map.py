@@ -49,12 +49,20 @@ def controls() -> dict[str, Any]:
     for kept in _KEPT:
         if kept not in ss and f"_kept_{kept}" in ss:
             ss[kept] = ss[f"_kept_{kept}"]
+    # ids only (never a label, whatever a URL or an older session holds)
+    for kept, options in (
+        ("map_style", STYLES),
+        ("map_target", TARGETS),
+        ("map_basemap", BASEMAPS),
+    ):
+        if kept in ss and ss[kept] not in options:
+            ss[kept] = appstate.valid_choice(ss[kept], options, options[0])
     c1, c2, c3, c4 = st.columns([1, 1, 1.4, 1.4])
     style = c1.radio(
         tr("园区着色", "Zone colours"),
         STYLES,
         format_func=appstate.fmt(STYLES, lambda v: appstate.value_label("style", v)),
-        key="map_style",
+        key=appstate.choice_key("map_style"),
     )
     target = c2.radio(
         tr("地均产出目标", "Output target"),
@@ -66,13 +74,13 @@ def controls() -> dict[str, Any]:
                 f"{v} (100 M CNY)/km² ({2025 if v == 50 else 2035})",
             ),
         ),
-        key="map_target",
+        key=appstate.choice_key("map_target"),
     )
     basemap = c3.radio(
         tr("底图", "Basemap"),
         BASEMAPS,
         format_func=appstate.fmt(BASEMAPS, lambda v: appstate.value_label("basemap", v)),
-        key="map_basemap",
+        key=appstate.choice_key("map_basemap"),
     )
     key = c4.text_input(
         tr("天地图密钥 tk", "Tianditu key (tk)"),
@@ -84,6 +92,9 @@ def controls() -> dict[str, Any]:
             "it is not stored and never put in the URL.",
         ),
     )
+    style = appstate.valid_choice(style, STYLES, STYLES[0])
+    target = appstate.valid_choice(target, TARGETS, TARGETS[0])
+    basemap = chosen_basemap = appstate.valid_choice(basemap, BASEMAPS, BASEMAPS[0])
     if basemap == "tianditu" and not key:
         c4.warning(appstate.lbl("ui.tianditu_no_key"), icon=":material/warning:")
         basemap = "none"
@@ -93,7 +104,7 @@ def controls() -> dict[str, Any]:
         {
             "style": str(style),
             "target": str(target),
-            "basemap": str(st.session_state["map_basemap"]),
+            "basemap": str(chosen_basemap),
         },
         owned=_PARAMS,
     )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from wzgeo.app import state as appstate
 from wzgeo.app.pages import _common
-from wzgeo.app.state import tr
+from wzgeo.app.state import choice_key, tr
 
 _COLUMNS = [
     "project_id",
@@ -69,13 +69,13 @@ def _assign_ui(projects: pd.DataFrame, tables: appstate.PlanTables) -> None:
             tr("项目", "Project"),
             list(names),
             format_func=lambda p: f"{p} {names.get(p, '')}",
-            key="assign_project",
+            key=choice_key("assign_project"),
         )
         zid = c2.selectbox(
             tr("园区", "Zone"),
             list(zone_names),
             format_func=lambda z: zone_names.get(z, z),
-            key="assign_zone",
+            key=choice_key("assign_zone"),
         )
         ok = st.form_submit_button(tr("安排", "Assign"), key="assign_submit")
     if ok and pid and zid:

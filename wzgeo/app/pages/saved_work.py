@@ -44,6 +44,7 @@ from wzgeo.app.pages._saved_work_ui import (
     show_version,
     t,
 )
+from wzgeo.app.state import choice_key
 from wzgeo.errors import WzgeoError
 from wzgeo.store import auth, transfer
 from wzgeo.store.core import Store
@@ -153,7 +154,7 @@ def _assign_section(
             t("项目", "Project", lang),
             sorted(project_ids),
             format_func=lambda p: f"{p} {project_names.get(p, '')}".strip(),
-            key="sw_project",
+            key=choice_key("sw_project"),
         )
     else:
         project = st.text_input(
@@ -178,7 +179,7 @@ def _assign_section(
             zones,
             index=zones.index(current_zone) if current_zone in zones else 0,
             format_func=lambda z: f"{zone_names.get(z, z)} ({z})",
-            key="sw_zone",
+            key=choice_key("sw_zone"),
         )
         why = st.text_input(t("原因（必填）", "Reason (required)", lang), key="sw_why")
         c1, c2 = st.columns(2)
@@ -236,7 +237,7 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
         change_id = st.selectbox(
             t("要撤销的修改", "Change to revert", lang),
             shown["change_id"].tolist(),
-            key="sw_revert_id",
+            key=choice_key("sw_revert_id"),
         )
         why = st.text_input(t("撤销原因（必填）", "Reason (required)", lang), key="sw_revert_why")
         force = st.checkbox(

@@ -11,7 +11,7 @@ import streamlit as st
 from wzgeo.analysis import intensity
 from wzgeo.app import state as appstate
 from wzgeo.app.pages import _common
-from wzgeo.app.state import tr
+from wzgeo.app.state import choice_key, tr
 from wzgeo.geo.units import MU_PER_KM2
 
 _CJK_FONT = "Noto Sans CJK SC, Noto Sans SC, WenQuanYi Micro Hei, sans-serif"
@@ -83,7 +83,7 @@ def indicators_section(indicators: pd.DataFrame) -> None:
     names = long["name_zh"].drop_duplicates().tolist()
     if not names:
         return
-    name = st.selectbox(tr("指标", "Indicator"), names, key="targets_indicator")
+    name = st.selectbox(tr("指标", "Indicator"), names, key=choice_key("targets_indicator"))
     one = long.loc[long["name_zh"] == name]
     y_title = str(name)
     chart = (
