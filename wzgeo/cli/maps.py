@@ -87,14 +87,35 @@ def _is_wzgeo_map(path: Path) -> bool:
     return _MAP_MARKER in head
 
 
+_PRINT_SUFFIXES = (".png", ".pdf", ".svg")
+_PRINT_MARKER = b"wzgeo-printmap"
+"""Written into every print map's metadata (PNG text chunk, PDF info, SVG creator): such a
+file may be replaced without ``--overwrite``."""
+
+
+def _is_wzgeo_print(path: Path) -> bool:
+    """Whether ``path`` is a print map written by ``export-map`` (replacing it loses nothing)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(65536)
+            f.seek(max(0, path.stat().st_size - 8192))
+            tail = f.read()
+    except OSError:
+        return False
+    return _PRINT_MARKER in head or _PRINT_MARKER in tail
+
+
 def _export_map(args: argparse.Namespace) -> int:
     from wzgeo.maps import webmap as maps
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".html", ".htm"):
+    suffix = out.suffix.lower()
+    if suffix in _PRINT_SUFFIXES:
+        return _export_print_map(args, out)
+    if suffix not in (".html", ".htm"):
         raise WzgeoError(
-            f"输出文件 {out} 应以 .html 结尾（导出的是 HTML 地图）。",
-            f"The output {out} must end in .html (the export is an HTML map).",
+            f"输出文件 {out} 应以 .html（网页地图）或 .png、.pdf、.svg（打印地图）结尾。",
+            f"The output {out} must end in .html (web map) or .png, .pdf, .svg (print map).",
         )
     check_output_path(out, overwrite=args.overwrite or (out.is_file() and _is_wzgeo_map(out)))
     kwargs = load_map_inputs(
@@ -106,7 +127,7 @@ def _export_map(args: argparse.Namespace) -> int:
     )
     m = maps.build_map(
         **kwargs,
-        basemap=args.basemap,
+        basemap=args.basemap or "osm",
         tianditu_key=args.tianditu_key,
         style=args.style,
         target_yi_per_km2=args.target,
@@ -123,29 +144,106 @@ def _export_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_print_map(args: argparse.Namespace, out: Path) -> int:
+    """``export-map --out FILE.png|.pdf|.svg``: the print map (:mod:`wzgeo.maps.printmap`)."""
+    from wzgeo.maps import printmap
+
+    check_output_path(out, overwrite=args.overwrite or (out.is_file() and _is_wzgeo_print(out)))
+    kwargs = load_map_inputs(
+        sector=args.sector,
+        stage=args.stage,
+        zone=args.zone,
+        use_store=not args.no_store,
+        store_path=args.store,
+    )
+    result = printmap.render_print_map(
+        **kwargs,
+        format=out.suffix.lower().lstrip("."),
+        title=args.title,
+        paper=args.paper,
+        orientation=args.orientation,
+        dpi=args.dpi,
+        maker=args.maker,
+        tile_url=args.tile_url,
+        basemap=args.basemap or "none",
+        tianditu_key=args.tianditu_key,
+        style=args.style,
+        target_yi_per_km2=args.target,
+        lang=args.lang,
+    )
+    with atomic_output(out) as tmp:
+        tmp.write_bytes(result.data)
+    print(f"{out}  {len(result.data) / 1024:.0f} KiB  1:{result.scale:,}")
+    for _kind, text in result.notes.texts(args.lang):
+        print(text)
+    if result.tiles_note:
+        print(result.tiles_note)
+    return 0
+
+
+def _dpi(value: str) -> int:
+    try:
+        dpi = int(value)
+    except ValueError:
+        dpi = 0
+    if not 50 <= dpi <= 1200:
+        raise argparse.ArgumentTypeError(
+            f"分辨率应为 50–1200 的整数，收到 {value!r} / dpi must be a whole number from 50 "
+            f"to 1200, got {value!r}"
+        )
+    return dpi
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add this group's commands to the wzgeo parser."""
     p = sub.add_parser(
         "export-map",
-        help="导出离线 HTML 地图 / write a self-contained HTML map",
+        help="导出离线 HTML 地图或打印地图（PNG/PDF/SVG）/ write an HTML map or a print map",
         description=(
-            "写出一个独立的 HTML 地图文件（JS/CSS 全部内联，离线可打开，底图瓦片除外）。\n"
-            "Write a self-contained HTML map (all JS/CSS inlined; opens offline, tiles aside)."
+            "写出一个独立的 HTML 地图文件（JS/CSS 全部内联，离线可打开，底图瓦片除外），或带图名、"
+            "图例、比例尺、指北针、数据来源的打印地图（.png/.pdf/.svg）。\n"
+            "Write a self-contained HTML map (all JS/CSS inlined; opens offline, tiles aside), "
+            "or a print map (.png/.pdf/.svg) with title, legend, scale bar, north arrow and "
+            "sources."
         ),
     )
     p.add_argument(
         "--out",
         required=True,
-        help="输出 .html 文件；以前导出的地图可直接替换，其他已有文件需 --overwrite / output "
-        ".html file; a map exported earlier is replaced, any other existing file needs "
-        "--overwrite",
+        help="输出 .html（网页地图）或 .png/.pdf/.svg（打印地图）；以前导出的地图可直接替换，"
+        "其他已有文件需 --overwrite / output .html (web map) or .png/.pdf/.svg (print map); a "
+        "map exported earlier is replaced, any other existing file needs --overwrite",
     )
     add_overwrite_argument(p)
     p.add_argument(
         "--basemap",
         choices=("osm", "gaode", "tianditu", "none"),
-        default="osm",
-        help="底图（默认 osm）/ basemap (default osm)",
+        default=None,
+        help="底图（HTML 默认 osm，打印地图默认 none；打印时瓦片取不到则不加底图并注明）/ "
+        "basemap (default osm for HTML, none for print maps; a print map whose tiles cannot "
+        "be fetched is drawn without them, with a note)",
+    )
+    p.add_argument("--title", default=None, help="图名（打印地图）/ map title (print maps)")
+    p.add_argument(
+        "--paper", choices=("A4", "A3"), default="A4", help="纸张（默认 A4）/ paper (default A4)"
+    )
+    p.add_argument(
+        "--orientation",
+        choices=("landscape", "portrait"),
+        default="landscape",
+        help="方向（默认横向）/ orientation (default landscape)",
+    )
+    p.add_argument(
+        "--dpi", type=_dpi, default=300, help="PNG 分辨率（默认 300）/ PNG resolution (default 300)"
+    )
+    p.add_argument(
+        "--maker", default="wzgeo", help="制图单位（打印地图）/ who made the map (print maps)"
+    )
+    p.add_argument(
+        "--tile-url",
+        default=None,
+        help="瓦片地址模板 {z}/{x}/{y}（如内网瓦片服务，打印地图）/ XYZ tile URL template, e.g. "
+        "an intranet tile server (print maps)",
     )
     p.add_argument("--tianditu-key", default=None, help="天地图 tk / Tianditu key")
     p.add_argument(
