@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # for type checkers and readers; at run time they load on fir
     from wzgeo.analysis import (
         answer,
         balance,
+        distributed,
         intensity,
         plotcheck,
         rules,
@@ -28,6 +29,7 @@ __all__ = [
     "balance",
     "check_plot_layer",
     "check_plots",
+    "distributed",
     "intensity",
     "plotcheck",
     "rules",
@@ -41,6 +43,7 @@ __getattr__, __dir__ = lazy_face(
     modules=[
         "answer",
         "balance",
+        "distributed",
         "intensity",
         "plotcheck",
         "rules",

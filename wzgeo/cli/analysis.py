@@ -27,6 +27,12 @@ from wzgeo.cli._common import (
     positive_number,
     print_json,
 )
+from wzgeo.cli._partitioned import (
+    add_cluster_arguments,
+    check_plots_partitioned,
+    is_partitioned,
+    refuse_cluster_for_single_file,
+)
 from wzgeo.errors import InputFileError, WzgeoError
 
 if TYPE_CHECKING:
@@ -96,14 +102,20 @@ def register(sub: argparse._SubParsersAction) -> None:
             " / Check a whole parcel layer and write the zone, share and fit per parcel."
         ),
     )
-    q.add_argument("parcels", type=Path, help="地块图层 / parcel layer")
+    q.add_argument(
+        "parcels",
+        type=Path,
+        help="地块图层，或分区 GeoParquet 数据集（文件夹或通配符，如 'parcels/*.parquet'）/ "
+        "parcel layer, or a partitioned GeoParquet dataset (folder or glob)",
+    )
     q.add_argument(
         "--out",
         type=Path,
         required=True,
-        help="输出 .parquet 或 .gpkg（不能是输入文件；以前的核查结果可直接替换，其他已有文件需 "
-        "--overwrite）/ output .parquet or .gpkg (never the input; an earlier check-plots "
-        "result is replaced, any other existing file needs --overwrite)",
+        help="输出 .parquet 或 .gpkg（分区数据集：输出文件夹，每个分区一个文件；不能是输入；以前的"
+        "核查结果可直接替换，其他已有文件需 --overwrite）/ output .parquet or .gpkg (partitioned "
+        "dataset: an output folder, one file per partition; never the input; an earlier "
+        "check-plots result is replaced, anything else existing needs --overwrite)",
     )
     add_overwrite_argument(q)
     q.add_argument("--sector", default=None, help="行业编号 / sector id for the fit verdict")
@@ -128,6 +140,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="跳过几何有效性检查（仅用于已知有效的图层）/ skip geometry validation",
     )
+    add_cluster_arguments(q)
     add_store_arguments(q)
     q.set_defaults(func=_check_plots)
 
@@ -403,8 +416,24 @@ def _is_check_result(path: Path, driver: str) -> bool:
     return set(_RESULT_MARK) <= names
 
 
+def _parcel_columns(args: argparse.Namespace) -> list[str]:
+    """The check's columns ``check-plots`` adds to each parcel, for these options."""
+    cols = list(_PARCEL_COLUMNS)
+    if not args.distance:
+        cols = [
+            c for c in cols if c not in ("nearest_fitting_zone_id", "distance_to_fitting_zone_m")
+        ]
+    if not args.overlaps:
+        cols = [c for c in cols if c != "n_overlapping_plots"]
+    return cols
+
+
 def _check_plots(args: argparse.Namespace) -> int:
     from wzgeo.analysis.plotcheck import check_plot_layer, check_plots
+
+    if is_partitioned(args.parcels):
+        return check_plots_partitioned(args, columns=_parcel_columns(args))
+    refuse_cluster_for_single_file(args)
 
     out: Path = args.out
     driver = _PARCEL_OUT.get(out.suffix.lower())
@@ -442,13 +471,7 @@ def _check_plots(args: argparse.Namespace) -> int:
             assert gp is not None
             gdf = _to_frame(gp)
         check = check_plots(gdf, **options)
-    cols = [c for c in _PARCEL_COLUMNS if c in check.table.columns]
-    if not args.distance:
-        cols = [
-            c for c in cols if c not in ("nearest_fitting_zone_id", "distance_to_fitting_zone_m")
-        ]
-    if not args.overlaps:
-        cols = [c for c in cols if c != "n_overlapping_plots"]
+    cols = [c for c in _parcel_columns(args) if c in check.table.columns]
     n = len(check.table)
     with atomic_output(out) as tmp:
         if driver == "parquet" and gp is not None:
