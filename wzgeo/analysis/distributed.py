@@ -241,7 +241,15 @@ def open_cluster(
         }
         if memory_limit is not None:
             kwargs["memory_limit"] = memory_limit
-        with LocalCluster(**kwargs) as cluster, Client(cluster) as client:
+        try:
+            cluster = LocalCluster(**kwargs)
+        except (OSError, RuntimeError, TimeoutError) as e:
+            raise WzgeoError(
+                f"无法在本机启动 {workers} 个 dask 工作进程（{e}）；请减少 --workers 或检查内存。",
+                f"cannot start {workers} local dask worker processes ({e}); use fewer "
+                "--workers or check the free memory.",
+            ) from e
+        with cluster, Client(cluster) as client:
             yield client
         return
     assert scheduler is not None
