@@ -145,7 +145,7 @@ def check_plots_partitioned(args: argparse.Namespace, *, columns: list[str]) -> 
     _check_out_folder(out, source, overwrite=args.overwrite)
     crs = None
     if args.crs is not None:
-        from wzgeo.plots._crs import parse_crs_arg
+        from wzgeo.plots import parse_crs_arg
 
         crs = parse_crs_arg(args.crs)
     parts = list_partitions(source)
