@@ -23,6 +23,7 @@ def _private_user_files(
     home = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("WZGEO_STORE", str(home / "store.sqlite"))
     monkeypatch.setenv("WZGEO_USERS", str(home / "users.toml"))
+    monkeypatch.setenv("WZGEO_EXPORT_KEY", str(home / "export-key"))
     yield
 
 

@@ -18,3 +18,23 @@ def test_sector_fit_reason_with_image_and_link_is_shown_as_text(env: Path) -> No
     # the reason is there, escaped: Streamlit's Markdown shows it as these characters
     assert r"见 !\[m\](http\://host/x.png) 和 \[登录\](http\://evil.example/login)" in shown
     assert "](http://" not in shown and "m_a_l" not in shown and r"m\_a\_l" in shown
+
+
+def test_page_survives_a_bad_stored_value_and_can_revert_it(env: Path) -> None:  # noqa: F811
+    from tests.store.test_transfer_hardening import _raw_current
+
+    store = open_store(env / "store.sqlite", ids=IDS)
+    _raw_current(store, "zone_boundary", "gaofeng",
+                 {"zone_id": "gaofeng", "geometry": "garbage", "source": "x"})  # fmt: skip
+    at = _app()  # no exception
+    assert any("invalid" in e.value for e in at.error), [e.value for e in at.error]
+    bad = next(d.value for d in at.dataframe if "Problem" in d.value.columns)
+    assert bad.iloc[0].tolist()[:2] == ["Zone boundary", "gaofeng"]
+    at.checkbox(key="sw_history_all").check().run()
+    at.text_input(key="sw_local_name").input("planner1")
+    at.selectbox(key="sw_revert_id").select(1)
+    at.text_input(key="sw_revert_why").input("修复")
+    next(b for b in at.button if "Revert" in b.label).click()
+    at.run()
+    assert not at.exception
+    assert store.invalid_values().empty and store.state("zone_boundary", "gaofeng").version == 2

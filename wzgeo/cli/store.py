@@ -151,7 +151,8 @@ def _cmd_unassign(args: argparse.Namespace) -> int:
 
 def _cmd_history(args: argparse.Namespace) -> int:
     require_existing_store(args.store)
-    h = _open(args).history(args.id, entity_type=args.type)
+    store = _open(args)
+    h = store.history(args.id, entity_type=args.type)
     if args.json:
         records = h.drop(columns="payload").astype(object).where(h.notna(), None)
         print_json(records.to_dict(orient="records"), indent=1)
@@ -167,7 +168,20 @@ def _cmd_history(args: argparse.Namespace) -> int:
     # names, reasons and ids are the users' text: escape sequences are shown, not obeyed
     for col in ("by_user", "entity_id", "value", "why"):
         view[col] = [terminal_text(v) for v in view[col]]
+    imported = store.last_import()
+    if imported and (h["origin"] != "").any():
+        view["imported"] = ["*" if o else "" for o in h["origin"]]
     print(view.to_string(index=False))
+    if imported and (h["origin"] != "").any():
+        print(
+            terminal_text(
+                f"* 导入 / imported {str(imported.get('at', ''))[:19].replace('T', ' ')}Z "
+                f"by {imported.get('by')} from {imported.get('file')} "
+                f"(sha256 {str(imported.get('file_sha256', ''))[:12]}…, "
+                f"signature: {imported.get('signature')}). "
+                f"修改人和时间按该文件记录 / authors and times as recorded in that file."
+            )
+        )
     return 0
 
 
@@ -196,9 +210,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
             "Nothing was imported.",
         )
     if auth.editing_mode().configured:
-        auth.require_editor(args.by, _password(args))
-    result = transfer.import_store(_open(args), args.file, replace=args.replace)
+        by = auth.require_editor(args.by, _password(args))
+    else:
+        by = auth.require_editor(args.by, None)
+    result = transfer.import_store(
+        _open(args), args.file, replace=args.replace, by=by,
+        require_signature=args.require_signature,
+    )  # fmt: skip
     print(f"已导入 / imported {args.file}: {_counts_text(result['counts'])}")
+    print(f"签名 / signature: {terminal_text(result['provenance']['signature'])}")
     if result.get("backup"):
         print(f"原存储已备份 / previous store backed up to {result['backup']}")
     return 0
@@ -236,7 +256,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"integrity_check: {check.integrity}")
     print(f"changes: {check.n_changes}, entities: {check.n_entities}")
     for problem in check.problems:
-        print(f"problem: {problem}")
+        print(terminal_text(f"problem: {problem}"))
     print("一致 / consistent" if check.ok else "不一致 / INCONSISTENT")
     return 0 if check.ok else 1
 
@@ -337,7 +357,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="替换非空的存储（先自动备份）/ replace a non-empty store (a backup is made first)",
     )
     q.add_argument(
-        "--by", default=None, help="用户（已配置用户时）/ user (when users are configured)"
+        "--by",
+        default=None,
+        help="导入人（已配置用户时必填）/ who imports (required when users are configured)",
+    )
+    q.add_argument(
+        "--require-signature",
+        action="store_true",
+        help="只接受用本机导出密钥签名的文件 / accept only files signed with this "
+        "installation's export key ($WZGEO_EXPORT_KEY)",
     )
     q.add_argument(
         "--password-stdin", action="store_true", help="从标准输入读密码 / password from stdin"

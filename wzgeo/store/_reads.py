@@ -11,8 +11,10 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wzgeo.errors import WzgeoError
 from wzgeo.store._records import EntityState, StoreCheck, describe, dumps
 from wzgeo.store._schema import CHANGE_COLUMNS, ENTITY_TYPES, all_changes, reading, replay
+from wzgeo.store._validate import validate_payload
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -32,8 +34,39 @@ def entity_state(con: sqlite3.Connection, etype: str, eid: str) -> EntityState:
     if row is None:
         return EntityState(etype, eid, 0, None, None, None, None, None)
     version, payload, by_user, at, why, change_id = row
-    value = json.loads(payload) if payload is not None else None
+    value = _loads(payload) if payload is not None else None
     return EntityState(etype, eid, version, value, by_user, at, why, change_id)
+
+
+def _loads(payload: str) -> Any:
+    """A stored payload; text that is not JSON (a damaged or hand-edited store) → None-like
+    marker dict so pages can still show the row (and revert it)."""
+    try:
+        return json.loads(payload)
+    except (TypeError, ValueError):
+        return {"_unreadable": str(payload)[:200]}
+
+
+def _problem(etype: str, payload: str | None, ids: Any = None) -> str | None:
+    """What is wrong with a stored value (None when it is valid), in English and Chinese."""
+    if payload is None:
+        return None
+    try:
+        validate_payload(etype, json.loads(payload), ids=ids)
+    except WzgeoError as e:
+        return f"{e.en} / {e.zh}"
+    except (TypeError, ValueError) as e:
+        return f"unreadable value ({e}) / 值无法读取"
+    return None
+
+
+def _describe(etype: str, payload: str, op: str) -> str:
+    value = _loads(payload)
+    try:
+        text = describe(etype, value)
+    except (AttributeError, TypeError, KeyError) as e:
+        text = f"（无效 / invalid: {e}）"
+    return text if op == "set" else f"（删除 / removed）{text}"
 
 
 class StoreReads:
@@ -85,24 +118,73 @@ class StoreReads:
             rows = con.execute(sql + " ORDER BY change_id", params).fetchall()
         df = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
         df["value"] = [
-            describe(t, json.loads(p))
-            if op == "set"
-            else f"（删除 / removed）{describe(t, json.loads(p))}"
+            _describe(t, p, op)
             for t, p, op in zip(df["entity_type"], df["payload"], df["op"], strict=True)
         ]
         df["reverts_change_id"] = df["reverts_change_id"].astype("Int64")
+        imported = self.last_import()
+        upto = int(imported.get("last_change_id", 0)) if imported else 0
+        origin = (
+            f"imported {str(imported.get('at', ''))[:19].replace('T', ' ')}Z by "
+            f"{imported.get('by')} from {imported.get('file')} ({imported.get('signature')})"
+            if imported
+            else ""
+        )
+        df["origin"] = [origin if int(c) <= upto else "" for c in df["change_id"]]
         order = ["change_id", "at", "by_user", "entity_type", "entity_id", "op", "version",
-                 "value", "why", "reverts_change_id", "payload"]  # fmt: skip
+                 "value", "why", "reverts_change_id", "origin", "payload"]  # fmt: skip
         return df[order]
 
-    def _current_rows(self, etype: str) -> list[tuple[Any, ...]]:
+    def last_import(self) -> dict[str, Any] | None:
+        """The last import into this store (who, when, which file, its signature), or None.
+
+        The changes with ``change_id`` up to ``last_change_id`` came from that file; their
+        ``by_user`` and ``at`` are as recorded there, not checked by this store.
+        """
         with reading(self.path) as con:
-            return con.execute(
+            row = con.execute("SELECT value FROM meta WHERE key = 'last_import'").fetchone()
+        if row is None:
+            return None
+        try:
+            value = json.loads(row[0])
+        except ValueError:
+            return {"file": "?", "by": "?", "signature": "unreadable import record"}
+        return value if isinstance(value, dict) else None
+
+    def invalid_values(self) -> pd.DataFrame:
+        """Current values that fail the checks a save applies (a damaged, hand-edited or old
+        store): ``entity_type, entity_id, version, change_id, by_user, at, problem``.
+
+        The tables (:meth:`assignments`, :meth:`zone_boundaries` …) leave these rows out, so
+        analyses and maps never see them; pages list them, and reverting the change (see
+        :meth:`history`) repairs them.
+        """
+        import pandas as pd
+
+        records = []
+        with reading(self.path) as con:
+            rows = con.execute(
+                "SELECT c.entity_type, c.entity_id, c.version, c.change_id, ch.by_user, ch.at, "
+                "c.payload FROM current c JOIN changes ch ON ch.change_id = c.change_id "
+                "WHERE c.payload IS NOT NULL ORDER BY c.entity_type, c.entity_id"
+            ).fetchall()
+        for etype, eid, version, change_id, by_user, at, payload in rows:
+            problem = _problem(etype, payload)
+            if problem is not None:
+                records.append((etype, eid, version, change_id, by_user, at, problem))
+        cols = ["entity_type", "entity_id", "version", "change_id", "by_user", "at", "problem"]
+        return pd.DataFrame.from_records(records, columns=cols)
+
+    def _current_rows(self, etype: str) -> list[tuple[Any, ...]]:
+        """The current valid values of one type (invalid ones: :meth:`invalid_values`)."""
+        with reading(self.path) as con:
+            rows = con.execute(
                 "SELECT c.entity_id, c.version, c.payload, ch.by_user, ch.at, ch.why, "
                 "c.change_id FROM current c JOIN changes ch ON ch.change_id = c.change_id "
                 "WHERE c.entity_type = ? AND c.payload IS NOT NULL ORDER BY c.entity_id",
                 (etype,),
             ).fetchall()
+        return [r for r in rows if _problem(etype, r[2]) is None]
 
     def _frame(self, etype: str, fields: list[str]) -> pd.DataFrame:
         import pandas as pd
@@ -156,7 +238,8 @@ class StoreReads:
     # -- checks
 
     def verify(self) -> StoreCheck:
-        """Check the file (``PRAGMA integrity_check``) and that ``current`` matches the log.
+        """Check the file (``PRAGMA integrity_check``), that ``current`` matches the log and
+        that every current value passes the checks of a save.
 
         Returns
         -------
@@ -179,6 +262,12 @@ class StoreReads:
                     f"{key[0]} {key[1]!r}: derived state {current.get(key)!r:.120} "
                     f"differs from the log {state.get(key)!r:.120}"
                 )
+        # every current value re-checked as a save would check it (ids, grades, geometry)
+        ids = getattr(self, "ids", None)
+        for (etype, eid), (version, _cid, payload) in sorted(current.items()):
+            problem = _problem(etype, payload, ids)
+            if problem is not None:
+                problems.append(f"{etype} {eid!r} (version {version}): invalid value: {problem}")
         return StoreCheck(integrity, len(rows), len(state), tuple(problems))
 
     def counts(self) -> dict[str, int]:

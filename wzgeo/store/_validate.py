@@ -23,13 +23,17 @@ __all__ = [
     "DOCUMENTED_ZONE_IDS",
     "SECTOR_FIT_GRADES",
     "IdCatalog",
+    "check_boundary_type",
     "check_free_id",
     "check_grade",
     "check_text",
+    "check_timestamp",
     "geometry_to_geojson",
     "land_rule_values",
     "load_id_catalog",
     "report_json",
+    "validate_change",
+    "validate_payload",
 ]
 
 logger = logging.getLogger(__name__)
@@ -311,3 +315,207 @@ def land_rule_values(values: object) -> dict[str, Any]:
             val = None
         clean[str(key)] = val
     return clean
+
+
+# ----------------------------------------------------------------------------- whole values
+#
+# One definition of a valid stored value per entity type, used by every way a value enters
+# or is read back: the writes of ``Store`` (through the helpers above), an import (each change
+# of the file), ``Store.verify`` (``store check``: each current value) and the reads (a bad
+# stored value is left out of the tables and listed by ``Store.invalid_values``). Backend-
+# neutral: it sees payload dicts and change fields, never a database.
+
+
+def _field(payload: Mapping[str, Any], key: str) -> Any:
+    if key not in payload:
+        raise StoreError(f"缺少字段 {key}。", f"the field {key} is missing.")
+    return payload[key]
+
+
+def _geojson(payload: Mapping[str, Any], what: str) -> dict[str, Any]:
+    geometry = _field(payload, "geometry")
+    if not isinstance(geometry, Mapping) or "type" not in geometry:
+        raise InputFileError(
+            f"{what} 的几何不是 GeoJSON 对象。", f"the geometry of {what} is not a GeoJSON object."
+        )
+    return geometry_to_geojson(geometry, what=what)
+
+
+def validate_payload(
+    entity_type: str, payload: object, *, ids: IdCatalog | None = None
+) -> dict[str, Any]:
+    """Check one stored value exactly as a normal save does; return it normalised.
+
+    Parameters
+    ----------
+    entity_type
+        ``assignment``, ``plot``, ``zone_boundary``, ``sector_fit`` or ``land_rule``.
+    payload
+        The value (a JSON object as stored).
+    ids
+        Known ids to check against; None checks the structure only (ids, texts, grades,
+        geometry type and validity) and not whether the ids exist.
+
+    Returns
+    -------
+    dict
+        The value as a save would store it.
+
+    Raises
+    ------
+    StoreError, InputFileError, WzgeoTypeError
+        Saying what is wrong (the caller adds where).
+    """
+    if not isinstance(payload, Mapping):
+        raise StoreError(
+            f"值不是 JSON 对象（{type(payload).__name__}）。",
+            f"the value is not a JSON object ({type(payload).__name__}).",
+        )
+    if entity_type == "assignment":
+        project_id = check_text(_field(payload, "project_id"), "project_id", max_len=50)
+        zone_id = check_text(_field(payload, "zone_id"), "zone_id", max_len=50)
+        if ids is not None:
+            ids.check_project(project_id)
+            ids.check_zone(zone_id)
+        return {"project_id": project_id, "zone_id": zone_id}
+    if entity_type == "plot":
+        plot_id = check_free_id(_field(payload, "plot_id"), "plot_id")
+        return {
+            "plot_id": plot_id,
+            "geometry": _geojson(payload, f"plot {plot_id}"),
+            "report": report_json(payload.get("report")),
+        }
+    if entity_type == "zone_boundary":
+        zone_id = check_text(_field(payload, "zone_id"), "zone_id", max_len=50)
+        if ids is not None:
+            ids.check_zone(zone_id)
+        geojson = _geojson(payload, f"zone {zone_id}")
+        check_boundary_type(zone_id, geojson)
+        crs = payload.get("crs", "EPSG:4326")
+        if crs != "EPSG:4326":
+            raise StoreError(
+                f"边界的坐标系是 {crs!r}，应为 EPSG:4326。",
+                f"the boundary's CRS is {crs!r}, not EPSG:4326.",
+            )
+        return {
+            "zone_id": zone_id,
+            "geometry": geojson,
+            "source": check_text(_field(payload, "source"), "来源 source", max_len=500),
+            "crs": "EPSG:4326",
+        }
+    if entity_type == "sector_fit":
+        sector_id = check_text(_field(payload, "sector_id"), "sector_id", max_len=50)
+        zone_id = check_text(_field(payload, "zone_id"), "zone_id", max_len=50)
+        grade = check_grade(_field(payload, "grade"))
+        if ids is not None:
+            ids.check_sector(sector_id)
+            ids.check_zone(zone_id)
+        return {"sector_id": sector_id, "zone_id": zone_id, "grade": grade}
+    if entity_type == "land_rule":
+        rule_id = check_free_id(_field(payload, "rule_id"), "rule_id")
+        return {"rule_id": rule_id, "values": land_rule_values(_field(payload, "values"))}
+    raise StoreError(f"未知的类型 {entity_type!r}。", f"unknown entity type {entity_type!r}.")
+
+
+def check_boundary_type(zone_id: str, geojson: Mapping[str, Any]) -> None:
+    """Refuse a zone boundary that is not a polygon (a point or line has no area)."""
+    if geojson["type"] not in ("Polygon", "MultiPolygon"):
+        raise InputFileError(
+            f"园区 {zone_id} 的边界是 {geojson['type']}，应为面（Polygon/MultiPolygon）。",
+            f"The boundary of zone {zone_id} is a {geojson['type']}; it must be a "
+            f"Polygon or MultiPolygon.",
+        )
+
+
+def check_timestamp(value: object) -> str:
+    """The ``at`` of a change: an ISO 8601 time with a time zone."""
+    import datetime as dt
+
+    if not isinstance(value, str):
+        raise StoreError(f"时间 at 不是文字：{value!r}。", f"the time 'at' is not text: {value!r}.")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as e:
+        raise StoreError(
+            f"时间 at {value!r} 不是 ISO 8601 时间。", f"the time 'at' {value!r} is not ISO 8601."
+        ) from e
+    if parsed.tzinfo is None:
+        raise StoreError(
+            f"时间 at {value!r} 缺少时区。", f"the time 'at' {value!r} has no time zone."
+        )
+    return value
+
+
+def validate_change(fields: Mapping[str, Any], *, ids: IdCatalog | None = None) -> dict[str, Any]:
+    """Check one change of a log (an import, a recovery) as a normal save would make it.
+
+    Parameters
+    ----------
+    fields
+        ``change_id, entity_type, entity_id, version, op, payload`` (JSON text), ``by_user,
+        at, why, reverts_change_id``.
+    ids
+        Known ids (None: structure only).
+
+    Returns
+    -------
+    dict
+        The fields, unchanged (the log keeps what was recorded).
+
+    Raises
+    ------
+    StoreError
+        Naming the change (id, entity, version) and what is wrong.
+    """
+    cid = fields.get("change_id")
+    etype = fields.get("entity_type")
+    eid = fields.get("entity_id")
+    version = fields.get("version")
+    where_zh = f"修改 {cid}（{etype} {eid!r}，版本 {version}）"
+    where_en = f"change {cid} ({etype} {eid!r}, version {version})"
+    try:
+        for name in ("change_id", "version"):
+            value = fields.get(name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise StoreError(
+                    f"{name} 应为正整数，收到 {value!r}。",
+                    f"{name} must be a positive integer, got {value!r}.",
+                )
+        reverts = fields.get("reverts_change_id")
+        if reverts is not None and (not isinstance(reverts, int) or reverts < 1):
+            raise StoreError(
+                f"reverts_change_id 应为正整数或空，收到 {reverts!r}。",
+                f"reverts_change_id must be a positive integer or empty, got {reverts!r}.",
+            )
+        if fields.get("op") not in ("set", "delete"):
+            raise StoreError(
+                f"op 应为 set 或 delete，收到 {fields.get('op')!r}。",
+                f"op must be set or delete, got {fields.get('op')!r}.",
+            )
+        check_text(fields.get("by_user"), "修改人 by", max_len=64)
+        check_text(fields.get("why"), "原因 why", max_len=2000, multiline=True)
+        check_timestamp(fields.get("at"))
+        text = fields.get("payload")
+        try:
+            payload = json.loads(text) if isinstance(text, str) else None
+        except ValueError as e:
+            raise StoreError(
+                f"值不是有效的 JSON（{e}）。", f"the value is not valid JSON ({e})."
+            ) from e
+        value = validate_payload(str(etype), payload, ids=ids)
+        named = _payload_id(str(etype), value)
+        if named != eid:
+            raise StoreError(
+                f"值描述的是 {named!r}，不是 {eid!r}。", f"the value names {named!r}, not {eid!r}."
+            )
+    except (StoreError, InputFileError, WzgeoTypeError) as e:
+        raise StoreError(f"{where_zh}：{e.zh}", f"{where_en}: {e.en}") from e
+    return dict(fields)
+
+
+def _payload_id(entity_type: str, payload: Mapping[str, Any]) -> str:
+    if entity_type == "sector_fit":
+        return f"{payload['sector_id']}|{payload['zone_id']}"
+    key = {"assignment": "project_id", "plot": "plot_id", "zone_boundary": "zone_id",
+           "land_rule": "rule_id"}[entity_type]  # fmt: skip
+    return str(payload[key])

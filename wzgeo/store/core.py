@@ -48,7 +48,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wzgeo.errors import InputFileError, WzgeoTypeError
+from wzgeo.errors import WzgeoTypeError
 from wzgeo.paths import user_file
 from wzgeo.store._reads import StoreReads, entity_state
 from wzgeo.store._records import (
@@ -75,6 +75,7 @@ from wzgeo.store._validate import (
     DOCUMENTED_ZONE_IDS,
     SECTOR_FIT_GRADES,
     IdCatalog,
+    check_boundary_type,
     check_free_id,
     check_grade,
     check_text,
@@ -82,6 +83,7 @@ from wzgeo.store._validate import (
     land_rule_values,
     load_id_catalog,
     report_json,
+    validate_payload,
 )
 from wzgeo.store.overlays import (
     LAND_RULE_KEY,
@@ -225,6 +227,10 @@ class Store(StoreReads):
                     f"{etype} '{eid}' has no current value; nothing to remove.",
                 )
             payload = cur.value
+        else:
+            # the one definition of a valid value: the same check an import and
+            # ``store check`` apply (wzgeo.store._validate.validate_payload)
+            payload = validate_payload(etype, payload, ids=self.ids)
         text = dumps(payload)
         version = cur.version + 1
         at = now()
@@ -383,12 +389,7 @@ class Store(StoreReads):
         self.ids.check_zone(zone_id)
         source = check_text(source, "来源 source", max_len=500)
         geojson = geometry_to_geojson(geometry, what=f"zone {zone_id}")
-        if geojson["type"] not in ("Polygon", "MultiPolygon"):
-            raise InputFileError(
-                f"园区 {zone_id} 的边界是 {geojson['type']}，应为面（Polygon/MultiPolygon）。",
-                f"The boundary of zone {zone_id} is a {geojson['type']}; it must be a "
-                f"Polygon or MultiPolygon.",
-            )
+        check_boundary_type(zone_id, geojson)
         payload = {
             "zone_id": zone_id,
             "geometry": geojson,

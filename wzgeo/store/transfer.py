@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -37,18 +38,75 @@ from wzgeo.store._schema import (
     replay,
     writing,
 )
+from wzgeo.store._validate import validate_change
 
 if TYPE_CHECKING:  # pragma: no cover
     from wzgeo.store._validate import IdCatalog
     from wzgeo.store.core import Store
 
-__all__ = ["export_store", "import_store", "read_export"]
+__all__ = [
+    "SIGNATURE_ALG",
+    "export_key_path",
+    "export_store",
+    "import_store",
+    "installation_key_id",
+    "read_export",
+]
+
+SIGNATURE_ALG = "HMAC-SHA256"
 
 logger = logging.getLogger(__name__)
 
 
+def export_key_path() -> Path:
+    """The installation key that signs exports: ``$WZGEO_EXPORT_KEY`` if set, else
+    ``export-key`` in the user config dir. Copy it (mode 0600) to the other installations
+    whose exports should be verified here."""
+    from wzgeo.paths import user_file
+
+    return user_file("WZGEO_EXPORT_KEY", "export-key", folder="config")
+
+
+def _installation_key(*, create: bool) -> bytes | None:
+    """The key's 32 bytes (hex in the file), made on first use when ``create``."""
+    path = export_key_path()
+    if path.exists():
+        try:
+            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        except (ValueError, UnicodeDecodeError) as e:
+            raise StoreError(
+                f"导出签名密钥 {path} 无法读取（应为十六进制文本）。请删除后重新导出以生成新密钥。",
+                f"The export signing key {path} cannot be read (hex text expected). Delete "
+                f"it and export again to make a new one.",
+            ) from e
+        if len(key) < 16:
+            raise StoreError(
+                f"导出签名密钥 {path} 太短。", f"The export signing key {path} is too short."
+            )
+        return key
+    if not create:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key.hex() + "\n")
+    logger.info("made the export signing key %s", path)
+    return key
+
+
+def installation_key_id(key: bytes) -> str:
+    """A short public name of a key (to tell which installation signed an export)."""
+    return hashlib.sha256(b"wzgeo-export-key\0" + key).hexdigest()[:16]
+
+
+def _mac(key: bytes, manifest: dict[str, Any]) -> str:
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    return hmac.new(key, dumps(body).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def export_store(
-    store: Store, out: str | os.PathLike[str], *, overwrite: bool = False
+    store: Store, out: str | os.PathLike[str], *, overwrite: bool = False, sign: bool = True
 ) -> dict[str, Any]:
     """Write the whole store to a GeoPackage (with an embedded JSON manifest).
 
@@ -64,11 +122,15 @@ def export_store(
         The ``.gpkg`` file to write (written to a temporary file, then moved in place).
     overwrite
         Replace ``out`` if it exists; otherwise an existing file is an error.
+    sign
+        Sign the manifest (which holds the log's SHA-256) with this installation's key
+        (:func:`export_key_path`, made on first use): an import on an installation with the
+        same key detects any change to the file.
 
     Returns
     -------
     dict
-        The manifest (format, version, counts, checksum of the log).
+        The manifest (format, version, counts, checksum of the log, signature).
     """
     import pandas as pd
     import pyogrio
@@ -92,6 +154,14 @@ def export_store(
         "changes_sha256": _changes_digest(rows),
         "crs": "EPSG:4326",
     }
+    if sign:
+        key = _installation_key(create=True)
+        assert key is not None
+        manifest["signature"] = {
+            "alg": SIGNATURE_ALG,
+            "key_id": installation_key_id(key),
+            "mac": _mac(key, manifest),
+        }
     boundaries = store.zone_boundaries()
     plots = store.plots()
     plots["report_json"] = [dumps(r) for r in plots["report"]]
@@ -123,7 +193,12 @@ def export_store(
 
 
 def import_store(
-    store: Store, file: str | os.PathLike[str], *, replace: bool = False
+    store: Store,
+    file: str | os.PathLike[str],
+    *,
+    replace: bool = False,
+    by: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """Load a file written by :func:`export_store`, after validating it completely.
 
@@ -139,11 +214,17 @@ def import_store(
         A ``.gpkg`` made by ``wzgeo store export``.
     replace
         Allow replacing a non-empty store (after the backup).
+    by
+        Who imports (recorded with the import; the changes keep their recorded authors).
+    require_signature
+        Refuse a file not signed with this installation's key (:func:`export_key_path`).
 
     Returns
     -------
     dict
-        The file's manifest, plus ``backup`` (path or None).
+        The file's manifest, plus ``backup`` (path or None) and ``provenance`` (the record
+        kept in the store: who imported which file when, and whether its signature was
+        verified; :meth:`~wzgeo.store.core.Store.last_import`).
 
     Raises
     ------
@@ -151,8 +232,12 @@ def import_store(
         If the file is not a wzgeo export, was made by a newer format, or is broken or
         inconsistent (counts, checksum, versions, ids, JSON). Nothing is imported then.
     """
+    from wzgeo.store._validate import check_text
+
     file = Path(file)
+    by = check_text(by or "(unnamed)", "导入人 by", max_len=64)
     manifest, rows = read_export(file, store.ids)
+    signature = _check_signature(file, manifest, require=require_signature)
     backup: Path | None = None
     with reading(store.path) as con:
         n_existing = con.execute("SELECT count(*) FROM changes").fetchone()[0]
@@ -180,8 +265,88 @@ def import_store(
                 f"changes); nothing was imported. Try again.",
             )
         replace_log(con, rows, state)
+        provenance = {
+            "by": by,
+            "at": now(),
+            "file": file.name,
+            "file_sha256": _file_digest(file),
+            "n_changes": len(rows),
+            "last_change_id": max((r[0] for r in rows), default=0),
+            "source_store_id": manifest.get("store_id"),
+            "exported_at": manifest.get("exported_at"),
+            "signature": signature,
+        }
+        con.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_import', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (dumps(provenance),),
+        )
     logger.info("imported %d changes from %s", len(rows), file)
-    return {**manifest, "backup": str(backup) if backup else None}
+    return {**manifest, "backup": str(backup) if backup else None, "provenance": provenance}
+
+
+def _file_digest(file: Path) -> str:
+    h = hashlib.sha256()
+    with file.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_signature(file: Path, manifest: dict[str, Any], *, require: bool) -> str:
+    """``verified``, ``unsigned`` or ``other installation <key id>``; refuse a bad MAC.
+
+    A file signed with this installation's key must verify: any change after the export
+    (authors, times, reasons, deleted history) changes the log's SHA-256 in the manifest or
+    the manifest itself, and the MAC no longer matches. A file from an installation with
+    another key cannot be verified here; it is imported (unless ``require``) and recorded
+    as such.
+    """
+    sig = manifest.get("signature")
+    key = _installation_key(create=False)
+    if sig is None:
+        status = "unsigned"
+    elif not isinstance(sig, dict) or sig.get("alg") != SIGNATURE_ALG:
+        raise _bad_file(
+            file, "签名格式无法识别。", f"its signature is not {SIGNATURE_ALG} as wzgeo writes it."
+        )
+    elif key is not None and sig.get("key_id") == installation_key_id(key):
+        if not hmac.compare_digest(str(sig.get("mac")), _mac(key, manifest)):
+            raise _bad_file(
+                file,
+                "签名不符：文件在导出后被改动过（作者、时间、原因或历史）。",
+                "the signature does not match: the file was changed after it was exported "
+                "(authors, times, reasons or history).",
+            )
+        status = "verified"
+    else:
+        status = f"other installation {sig.get('key_id')}"
+    if require and status != "verified":
+        raise _bad_file(
+            file,
+            f"文件未用本机的导出密钥签名（{status}），而要求了签名。"
+            f"请从使用同一密钥（{export_key_path()}）的安装导出。",
+            f"it is not signed with this installation's export key ({status}) and a "
+            f"signature was required. Export it from an installation that shares the key "
+            f"({export_key_path()}).",
+        )
+    return status
+
+
+def _plain_value(value: Any) -> Any:
+    """A cell read by pyogrio as a plain Python value: NaN/None → None, whole floats → int."""
+    import math
+
+    if value is None:
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return int(value)
+    return value
 
 
 def _changes_digest(rows: list[tuple[Any, ...]]) -> str:
@@ -222,7 +387,6 @@ def read_export(file: Path, ids: IdCatalog) -> tuple[dict[str, Any], list[tuple[
         Not a readable GeoPackage, no or foreign manifest, newer format, missing columns,
         counts or checksum that do not match, an inconsistent log or unknown ids.
     """
-    import pandas as pd
     import pyogrio
     import pyogrio.errors
 
@@ -275,15 +439,15 @@ def read_export(file: Path, ids: IdCatalog) -> tuple[dict[str, Any], list[tuple[
             file, f"changes 表缺少列 {missing}。", f"the changes table lacks columns {missing}."
         )
     rows: list[tuple[Any, ...]] = []
-    for rec in df[list(CHANGE_COLUMNS)].itertuples(index=False):
-        rev = rec.reverts_change_id
-        rows.append(
-            (
-                int(rec.change_id), str(rec.entity_type), str(rec.entity_id), int(rec.version),
-                str(rec.op), str(rec.payload), str(rec.by_user), str(rec.at), str(rec.why),
-                None if rev is None or pd.isna(rev) else int(rev),
-            )
-        )  # fmt: skip
+    for n, rec in enumerate(df[list(CHANGE_COLUMNS)].to_dict(orient="records"), start=1):
+        fields = {k: _plain_value(v) for k, v in rec.items()}
+        try:
+            # every change passes the checks a normal save applies (ids, texts, grades,
+            # geometry type and validity, versions); the first failure refuses the file
+            checked = validate_change(fields, ids=ids)
+        except StoreError as e:
+            raise _bad_file(file, f"第 {n} 行 {e.zh}", f"row {n}, {e.en}") from e
+        rows.append(tuple(checked[c] for c in CHANGE_COLUMNS))
     rows.sort(key=lambda r: r[0])
     expected = manifest.get("counts", {}).get("changes")
     if expected != len(rows):
@@ -299,21 +463,7 @@ def read_export(file: Path, ids: IdCatalog) -> tuple[dict[str, Any], list[tuple[
             "修改记录的校验值与清单不符（文件被改动或损坏）。",
             "the checksum of the change log does not match the manifest (altered or damaged).",
         )
-    state, problems = replay(rows)
-    for (etype, _eid), (_v, _c, payload) in state.items():
-        if payload is None:
-            continue
-        value = json.loads(payload)
-        try:
-            if etype == "assignment":
-                ids.check_project(str(value.get("project_id")))
-                ids.check_zone(str(value.get("zone_id")))
-            elif etype in ("zone_boundary", "sector_fit"):
-                ids.check_zone(str(value.get("zone_id")))
-            if etype == "sector_fit":
-                ids.check_sector(str(value.get("sector_id")))
-        except StoreError as e:
-            problems.append(e.en)
+    state, problems = replay(rows)  # versions in sequence, reverts of earlier changes
     if problems:
         raise _bad_file(
             file,

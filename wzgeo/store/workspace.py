@@ -144,6 +144,13 @@ def load_workspace(
             store = store_for_reading(store_path)
         if store is not None:
             used = store.path
+            invalid = store.invalid_values()
+            for rec in invalid.itertuples(index=False):
+                logger.warning(
+                    "saved work: %s %r (change %s) is invalid and left out: %s; run "
+                    "`wzgeo store check`, then revert that change",
+                    rec.entity_type, rec.entity_id, rec.change_id, rec.problem,
+                )  # fmt: skip
             boundaries = store.zone_boundaries()
             if not boundaries.empty:
                 zones_geo = overlays.apply_zone_boundaries(zones_geo, boundaries)

@@ -48,6 +48,8 @@ COLUMNS = {
     "value": ("值", "Value"),
     "why": ("原因", "Why"),
     "reverts_change_id": ("撤销的修改", "Reverts"),
+    "origin": ("来源（导入）", "Origin (import)"),
+    "problem": ("问题", "Problem"),
     "project_id": ("项目", "Project"),
     "zone_id": ("园区", "Zone"),
     "source": ("来源", "Source"),

@@ -140,6 +140,25 @@ def render_edit_status(
     return None
 
 
+def _invalid_section(store: Store, lang: str) -> None:
+    """Stored values that fail the checks of a save (e.g. from an old import): listed as
+    errors, left out of every table, map and analysis; reverting the change repairs them."""
+    bad = store.invalid_values()
+    if bad.empty:
+        return
+    st.error(
+        t(
+            f"有 {len(bad)} 个已保存的值无效，已从表格、地图和分析中略去。"
+            f"请在下方“修改历史”中撤销对应的修改（勾选“全部”）。",
+            f"{len(bad)} saved values are invalid and are left out of the tables, maps and "
+            f"analyses. Revert their changes in the History below (tick 'All').",
+            lang,
+        ),
+        icon=":material/error:",
+    )
+    st.dataframe(labelled(bad, lang), hide_index=True, key="sw_invalid")
+
+
 def _assign_section(
     store: Store,
     editor: str | None,
@@ -230,7 +249,7 @@ def _history_section(store: Store, editor: str | None, lang: str, default_id: st
         st.info(t("没有修改记录。", "No changes recorded.", lang), icon=":material/info:")
         return
     cols = ["change_id", "at", "by_user", "why", "entity_type", "entity_id", "op", "value",
-            "version", "reverts_change_id"]  # fmt: skip
+            "version", "reverts_change_id", "origin"]  # fmt: skip
     shown = history[cols].iloc[::-1].reset_index(drop=True)
     st.dataframe(labelled(shown, lang), hide_index=True, key="sw_history_table")
     with st.form("sw_revert_form"):
@@ -314,7 +333,7 @@ def _transfer_section(store: Store, editor: str | None, lang: str) -> None:
                 path = Path(tmp) / "import.gpkg"
                 path.write_bytes(upload.getvalue())
                 try:
-                    result = transfer.import_store(store, path, replace=replace)
+                    result = transfer.import_store(store, path, replace=replace, by=editor)
                 except WzgeoError as e:
                     show_error(e, lang)
                 else:
@@ -368,6 +387,7 @@ def render(
     if flash:
         st.success(flash, icon=":material/check_circle:")
     editor = render_edit_status(lang=lang, users_file=users_file)
+    _invalid_section(store, lang)
     project = _assign_section(store, editor, lang, zone_names or {}, project_names or {})
     st.subheader(t("当前安排", "Current assignments", lang))
     assignments = store.assignments()
