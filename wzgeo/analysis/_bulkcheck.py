@@ -38,6 +38,8 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
 
+from wzgeo.geo.validity import repair_polygonal
+
 __all__ = ["MeasuredPlots", "PlotGeometries", "measure_plots", "zone_overlaps"]
 
 logger = logging.getLogger(__name__)
@@ -454,7 +456,7 @@ def measure_plots(
         bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
         if bad.any():
             geoms = geoms.copy()
-            geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+            geoms[bad] = repair_polygonal(geoms[bad])  # the repair of the single-plot import
             repaired[rest[bad]] = True
             missing[rest] = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if shift == 0.0 or not len(rest):  # already in EPSG:4545, or nothing to project

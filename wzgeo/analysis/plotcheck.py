@@ -265,7 +265,9 @@ def check_plots(
     plots
         Polygons with a CRS (any). ``plot_id`` is used if present, else the index. Optional
         columns ``plot_ratio``, ``building_coverage_pct``, ``admin_facility_share_pct``,
-        ``green_ratio_pct`` feed the control indicators.
+        ``green_ratio_pct`` feed the control indicators. A ``geometry_repaired`` column (as
+        :func:`wzgeo.plots.io.read_plots` gives) marks plots whose geometry was repaired
+        before; they stay flagged.
     zones_geo
         Zone polygons with ``zone_id`` and ``geometry_quality``; default
         :func:`wzgeo.geo.zonegeom.load_zone_geometry`.
@@ -460,7 +462,12 @@ def _check(
             "有地块没有几何（空或缺失），请删除这些行或补上边界。",
             "some plots have no geometry (empty or missing); remove those rows or add boundaries.",
         )
-    repaired = measured.repaired
+    repaired = measured.repaired.copy()
+    if plots is not None and "geometry_repaired" in plots.columns:
+        # repaired on import (wzgeo.plots.io.read_plots): the geometry is valid now, but the
+        # file's was not
+        flag = plots["geometry_repaired"].eq(True).fillna(False)
+        repaired |= flag.to_numpy(dtype=bool)
     area = measured.area_m2
     table = pd.DataFrame({"plot_id": ids})
     table["geometry_repaired"] = repaired

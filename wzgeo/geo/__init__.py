@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from wzgeo._lazy import lazy_face
 
 if TYPE_CHECKING:  # for type checkers and readers; at run time they load on first use
-    from wzgeo.geo import basedata, crs, units, zonegeom
+    from wzgeo.geo import basedata, crs, units, validity, zonegeom
     from wzgeo.geo.basedata import load_district, load_river, load_townships
     from wzgeo.geo.zonegeom import load_zone_geometry
 
@@ -21,12 +21,13 @@ __all__ = [
     "load_townships",
     "load_zone_geometry",
     "units",
+    "validity",
     "zonegeom",
 ]
 
 __getattr__, __dir__ = lazy_face(
     __name__,
-    modules=["basedata", "crs", "units", "zonegeom"],
+    modules=["basedata", "crs", "units", "validity", "zonegeom"],
     names={
         "load_district": "basedata",
         "load_river": "basedata",

@@ -15,17 +15,28 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from wzgeo.errors import WzgeoTypeError
 from wzgeo.geo import crs as wcrs
+from wzgeo.geo.validity import (
+    RingCrossing,
+    parts_only_overlap,
+    parts_overlap_m2,
+    polygon_parts,
+    repair_polygonal,
+    ring_crossings,
+)
 from wzgeo.plots._crs import CHINA_LONLAT
 from wzgeo.plots._raw import FileContext, ParsedFile, RawPlot
 
 __all__ = [
     "CLOSE_TOL_M",
     "WANZHOU_BBOX",
+    "assemble_rings",
     "check_lonlat_extent",
+    "fmt_sig",
     "plot_geometries",
     "require_geometry",
     "validate_polygon",
@@ -125,22 +136,71 @@ def _rings_to_polygon(
                 )
             r = np.vstack([r, r[:1]])
         rings_m.append(r)
-    outer = shapely.Polygon(rings_m[0])
-    holes: list[np.ndarray] = []
-    parts: list[shapely.Polygon] = [outer]
-    for r in rings_m[1:]:
-        ring_poly = shapely.Polygon(r)
-        if outer.contains(ring_poly.representative_point()):
-            holes.append(r)
-        else:
-            parts.append(ring_poly)
-    parts[0] = shapely.Polygon(rings_m[0], holes)
+    return assemble_rings(rings_m)
+
+
+def assemble_rings(rings: list[np.ndarray]) -> BaseGeometry:
+    """Build a (multi)polygon from rings given in any order, finding which rings are holes.
+
+    A ring lying inside another ring is a hole of the smallest ring that contains it, and a
+    ring inside a hole is again a part (an island), whatever order the file lists them in
+    (部标 TXT and point tables number the rings of a plot but do not say which are holes).
+    Rings that overlap without one containing the other are separate parts; the validity
+    check then merges them (their union).
+
+    Parameters
+    ----------
+    rings
+        Closed rings, ``(n, 2)`` arrays in metres.
+
+    Returns
+    -------
+    shapely geometry
+        A polygon, or a multipolygon when there are several parts; not yet checked for
+        validity.
+    """
+    polys = [shapely.Polygon(r) for r in rings]
+    if len(polys) == 1:
+        return polys[0]
+    areas = [abs(p.area) for p in polys]
+    containers: list[list[int]] = []
+    for i, inner in enumerate(polys):
+        inside = [
+            j
+            for j, outer in enumerate(polys)
+            if j != i
+            and (areas[j] > areas[i] or (areas[j] == areas[i] and j < i))
+            and _covers(outer, inner)
+        ]
+        containers.append(inside)
+    shells: dict[int, list[np.ndarray]] = {}
+    for i, inside in enumerate(containers):
+        if len(inside) % 2 == 0:
+            shells.setdefault(i, [])
+    for i, inside in enumerate(containers):
+        if len(inside) % 2 == 1:
+            parent = min(inside, key=lambda j: (areas[j], j))
+            if parent in shells:
+                shells[parent].append(rings[i])
+            else:  # improperly nested (rings cross): keep it as a part, the check decides
+                shells[i] = []
+    parts = [shapely.Polygon(rings[i], holes) for i, holes in sorted(shells.items())]
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def _covers(outer: BaseGeometry, inner: BaseGeometry) -> bool:
+    """``outer`` covers ``inner``; for rings GEOS cannot relate (they cross themselves),
+    whether every vertex of ``inner`` lies in or on ``outer``."""
+    try:
+        return bool(outer.covers(inner))
+    except shapely.errors.GEOSException:
+        xy = shapely.get_coordinates(inner)
+        return bool(shapely.intersects_xy(outer, xy[:, 0], xy[:, 1]).all())
 
 
 def _check_reclosed_gap(g: BaseGeometry, p: RawPlot, ctx: FileContext) -> None:
     """A ring closed on reading: refuse a large gap, warn about a tiny one (metres)."""
-    rings = [r for poly in _polygon_parts(g) for r in (poly.exterior, *poly.interiors)]
+    rings = [r for poly in polygon_parts(g) for r in (poly.exterior, *poly.interiors)]
     gaps = [float(np.hypot(*np.diff(np.asarray(r.coords)[-2:], axis=0)[0])) for r in rings]
     gap = max(gaps) if gaps else 0.0
     if gap > CLOSE_TOL_M:
@@ -177,13 +237,23 @@ def _leaf_types(g: BaseGeometry) -> list[str]:
     return [g.geom_type]
 
 
-def validate_polygon(g: BaseGeometry, p: RawPlot, ctx: FileContext) -> BaseGeometry:
-    """Return the plot's polygon, repaired with ``make_valid`` if it is invalid.
+def validate_polygon(g: BaseGeometry, p: RawPlot, ctx: FileContext) -> tuple[BaseGeometry, bool]:
+    """Return the plot's polygon, repaired if it is invalid, and whether it was repaired.
+
+    The repair is :func:`wzgeo.geo.validity.repair_polygonal`, the one the bulk check
+    (``wzgeo check-plots``) uses, so both give the same area:
+
+    - parts of a multipolygon that overlap or touch are merged (their union), with a note
+      giving the overlap in m²;
+    - a ring that crosses itself (a bow-tie) is repaired only when that changes the area by
+      less than 1 % (a small loop); otherwise it is refused, saying where it crosses;
+    - any other invalid geometry (a hole outside its shell, …) is repaired when the area
+      changes by less than 1 %, else refused.
 
     Parameters
     ----------
     g
-        The plot's geometry in metres.
+        The plot's geometry in metres (EPSG:4545).
     p
         The plot as read (for messages).
     ctx
@@ -191,30 +261,52 @@ def validate_polygon(g: BaseGeometry, p: RawPlot, ctx: FileContext) -> BaseGeome
 
     Returns
     -------
-    shapely geometry
-        ``g`` (polygon parts only), or its repair, with a warning giving the area change.
+    geometry : shapely geometry
+        ``g`` (polygon parts only), or its repair.
+    repaired : bool
+        True when ``g`` was invalid and has been repaired.
 
     Raises
     ------
     InputFileError
-        The repair would change the area by 1 % or more (e.g. a bow-tie).
+        A ring crosses itself so that the area is undefined (e.g. a bow-tie), or the repair
+        would change the area by 1 % or more.
     """
     if g.geom_type == "GeometryCollection":
         g = shapely.MultiPolygon([q for q in g.geoms if q.geom_type == "Polygon"])
     if g.is_valid:
-        return g
-    reason = shapely.is_valid_reason(g)
-    fixed = shapely.make_valid(g)
-    polys = [q for q in _polygon_parts(fixed)]
+        return g, False
+    polys = polygon_parts(repair_polygonal(g))
     repaired = shapely.union_all(polys) if polys else shapely.Polygon()
+    if parts_only_overlap(g) and not repaired.is_empty:
+        n = len(polygon_parts(g))
+        overlap = parts_overlap_m2(g)
+        ctx.warn(
+            f"{p.where_zh} 的 {n} 个部分相互重叠或相接，已合并为其并集"
+            f"（重叠面积 {fmt_sig(overlap)} m²，只计一次）",
+            f"{p.where_en}: its {n} parts overlap or touch and were merged into their union "
+            f"(overlap {fmt_sig(overlap)} m², counted once)",
+        )
+        return repaired, True
+    reason = shapely.is_valid_reason(g)
     a0 = abs(g.area)
     a1 = repaired.area
     change = abs(a1 - a0) / a0 if a0 > 0 else math.inf
     if repaired.is_empty or change >= _REPAIR_MAX_CHANGE:
+        crossings = ring_crossings(g)
+        if crossings:
+            where_zh, where_en = _crossing_text(crossings, multipart=len(polygon_parts(g)) > 1)
+            raise ctx.err(
+                f"{p.where_zh} 边界自相交（“8”字形/蝴蝶结）：{where_zh}。这样的边界围成的范围"
+                "无法确定，因此拒绝。请在原软件中检查这些点的顺序后重新导出。",
+                f"{p.where_en} is self-intersecting (a figure-eight / bow-tie): {where_en}. "
+                "The area such a boundary encloses is undefined, so it is refused. Check the "
+                "order of these points in the source software and export again.",
+            )
         raise ctx.err(
-            f"{p.where_zh} 边界自相交或无效（{reason}），自动修复会使面积变化 "
+            f"{p.where_zh} 边界无效（{reason}），自动修复会使面积变化 "
             f"{_pct(change)}，超过 1%，因此拒绝。请在原软件中检查点的顺序后重新导出。",
-            f"{p.where_en} is self-intersecting or invalid ({reason}); repairing it would "
+            f"{p.where_en} is invalid ({reason}); repairing it would "
             f"change its area by {_pct(change)} (over 1%), so it is refused. Check the point "
             "order in the source software and export again.",
         )
@@ -222,22 +314,47 @@ def validate_polygon(g: BaseGeometry, p: RawPlot, ctx: FileContext) -> BaseGeome
         f"{p.where_zh} 边界无效（{reason}），已自动修复，面积变化 {_pct(change)}",
         f"{p.where_en} was invalid ({reason}) and has been repaired; area change {_pct(change)}",
     )
-    return repaired
+    return repaired, True
+
+
+def _crossing_text(crossings: list[RingCrossing], *, multipart: bool) -> tuple[str, str]:
+    """Where the rings cross, in lon/lat and EPSG:4545 (X = northing), with the edges."""
+    to_ll = Transformer.from_crs(wcrs.MEASURE_CRS, wcrs.WGS84, always_xy=True)
+    zh, en = [], []
+    for c in crossings:
+        lon, lat = to_ll.transform(c.x, c.y)
+        ring_zh = "外边界" if c.ring == 0 else f"第 {c.ring} 个内环（洞）"
+        ring_en = "outer ring" if c.ring == 0 else f"hole {c.ring}"
+        if multipart:
+            ring_zh = f"第 {c.part + 1} 部分{ring_zh}"
+            ring_en = f"part {c.part + 1}, {ring_en}"
+        (a1, a2), (b1, b2) = c.edges
+        zh.append(
+            f"{ring_zh}第 {a1}→{a2} 点与第 {b1}→{b2} 点之间的边在 {lon:.6f}°E, {lat:.6f}°N"
+            f"（CGCS2000 3 度带 36 带 X={c.y:.2f}, Y={c.x:.2f}）处交叉"
+        )
+        en.append(
+            f"{ring_en}: the edges from point {a1} to {a2} and from point {b1} to {b2} cross "
+            f"at {lon:.6f}°E, {lat:.6f}°N (CGCS2000 GK zone 36 X={c.y:.2f}, Y={c.x:.2f})"
+        )
+    return "；".join(zh), "; ".join(en)
+
+
+def fmt_sig(v: float, *, sig: int = 3) -> str:
+    """``v`` with two decimals, or more so that at least ``sig`` significant digits show.
+
+    ``1234.5`` → ``"1,234.50"``; ``0.0015`` → ``"0.00150"``; ``0`` → ``"0.00"``.
+    """
+    if not math.isfinite(v):
+        return "-"
+    decimals = 2
+    if v != 0:
+        decimals = max(2, sig - 1 - math.floor(math.log10(abs(v))))
+    return f"{v:,.{decimals}f}"
 
 
 def _pct(v: float) -> str:
     return "无法计算/undefined" if not math.isfinite(v) else f"{100 * v:.2f}%"
-
-
-def _polygon_parts(g: BaseGeometry) -> list[BaseGeometry]:
-    if g.geom_type == "Polygon":
-        return [g] if not g.is_empty else []
-    if g.geom_type in ("MultiPolygon", "GeometryCollection"):
-        out: list[BaseGeometry] = []
-        for q in g.geoms:
-            out.extend(_polygon_parts(q))
-        return out
-    return []
 
 
 def check_lonlat_extent(

@@ -76,7 +76,9 @@ class PlotImport:
     plots
         One row per plot in EPSG:4326: ``plot_id`` (unique str), ``name``, the file's other
         attributes, ``declared_area_mu`` (NaN if the file states none), ``measured_area_mu``
-        (computed in EPSG:4545).
+        (computed in EPSG:4545), ``geometry_repaired`` (True when the geometry was invalid
+        and has been repaired on import; :func:`wzgeo.analysis.plotcheck.check_plots` keeps
+        the flag).
     source_crs
         The CRS the coordinates were read in, e.g. ``"EPSG:4524"``.
     crs_inferred
@@ -278,7 +280,9 @@ def _finish(
 
     geoms_m = plot_geometries(parsed, ctx, fwd)
     check_lonlat_extent(parsed, geoms_m, ctx, district=district, check_extent=check_extent)
-    final_m = [validate_polygon(g, p, ctx) for g, p in zip(geoms_m, parsed.plots, strict=True)]
+    checked = [validate_polygon(g, p, ctx) for g, p in zip(geoms_m, parsed.plots, strict=True)]
+    final_m = [g for g, _ in checked]
+    repaired = np.array([r for _, r in checked], dtype=bool)
 
     ids = plot_ids(parsed, ctx)
     names = [p.name if p.name is not None else pick_name(p.attrs) for p in parsed.plots]
@@ -308,13 +312,21 @@ def _finish(
             )
     attr_rows = [dict(p.attrs) for p in parsed.plots]
     table = pd.DataFrame(attr_rows, index=range(len(parsed.plots)))
-    for c in ("plot_id", "name", "declared_area_mu", "measured_area_mu", "geometry"):
+    for c in (
+        "plot_id",
+        "name",
+        "declared_area_mu",
+        "measured_area_mu",
+        "geometry_repaired",
+        "geometry",
+    ):
         if c in table.columns:
             table = table.drop(columns=c)
     table.insert(0, "plot_id", pd.Series(ids, dtype="str"))
     table.insert(1, "name", pd.Series([n or "" for n in names], dtype="str"))
     table["declared_area_mu"] = declared
     table["measured_area_mu"] = measured_mu
+    table["geometry_repaired"] = repaired
     plots = gpd.GeoDataFrame(table, geometry=gs_ll.values, crs=wcrs.WGS84)
     return PlotImport(
         plots=plots,
