@@ -38,7 +38,7 @@ def polygon_parts(g: BaseGeometry) -> list[BaseGeometry]:
         return [g] if not g.is_empty else []
     if g.geom_type in ("MultiPolygon", "GeometryCollection"):
         out: list[BaseGeometry] = []
-        for q in g.geoms:  # type: ignore[attr-defined]
+        for q in g.geoms:
             out.extend(polygon_parts(q))
         return out
     return []
@@ -68,7 +68,7 @@ def parts_only_overlap(g: BaseGeometry) -> bool:
     """
     if g.geom_type != "MultiPolygon":
         return False
-    parts = list(g.geoms)  # type: ignore[attr-defined]
+    parts = list(g.geoms)
     return len(parts) > 1 and all(p.is_valid for p in parts) and not g.is_valid
 
 
@@ -124,7 +124,7 @@ def ring_crossings(g: BaseGeometry, *, limit: int = 3) -> list[RingCrossing]:
     """
     out: list[RingCrossing] = []
     for k, poly in enumerate(polygon_parts(g)):
-        rings = [poly.exterior, *poly.interiors]  # type: ignore[attr-defined]
+        rings = [poly.exterior, *poly.interiors]
         for r, ring in enumerate(rings):
             if shapely.is_simple(ring):
                 continue
