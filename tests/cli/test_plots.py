@@ -18,7 +18,7 @@ def test_import_plots_summary(capsys):
     assert main(["import-plots", str(TXT)]) == 0
     out = capsys.readouterr().out
     assert "EPSG:4524" in out
-    assert "WZ-001 高峰园示例地块: 10000.0 m² = 15.00 亩 = 1.0000 公顷/ha" in out
+    assert "WZ-001 高峰园示例地块: 10,000.00 m² = 15.00 亩 = 1.00 公顷/ha" in out
     assert "WZ-002" in out and "41.25 亩" in out
     assert "合计 / total: 56.25 亩" in out
     assert "declared in the TXT header" in out

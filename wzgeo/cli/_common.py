@@ -17,7 +17,9 @@ from typing import Any
 from wzgeo.errors import WzgeoError
 
 __all__ = [
+    "DATUM_IDS",
     "OutputFileError",
+    "add_datum_argument",
     "add_overwrite_argument",
     "add_store_arguments",
     "atomic_folder",
@@ -62,6 +64,29 @@ def terminal_text(text: object, *, keep_newlines: bool = False) -> str:
 
 class OutputFileError(WzgeoError):
     """An output file cannot be written where the user asked (the CLI exits with code 2)."""
+
+
+DATUM_IDS = ("wgs84", "gcj02", "bd09")
+"""``--datum`` choices (the ids :func:`wzgeo.plots.io.read_plots` takes)."""
+
+
+def _datum_id(value: str) -> str:
+    """``GCJ-02``, ``gcj_02``, ``GCJ02`` … → ``gcj02`` (argparse then checks the choice)."""
+    return "".join(ch for ch in value.lower() if ch.isalnum())
+
+
+def add_datum_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--datum {wgs84,gcj02,bd09}``: lon/lat shifted by Gaode/Tencent or Baidu maps."""
+    parser.add_argument(
+        "--datum",
+        type=_datum_id,
+        choices=DATUM_IDS,
+        default="wgs84",
+        help="经纬度来源：wgs84（默认，GPS/天地图）、gcj02（高德/腾讯地图）、bd09（百度地图）；"
+        "偏移坐标会转回 WGS84 / where the lon/lat come from: wgs84 (default, GPS/Tianditu), "
+        "gcj02 (Gaode/Tencent maps), bd09 (Baidu maps); shifted ones are converted back "
+        "(GCJ-02, BD-09 also accepted)",
+    )
 
 
 def require_known(value: str | None, known: Iterable[str], *, what_zh: str, what_en: str) -> None:

@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from wzgeo.cli._common import (
+    add_datum_argument,
     add_overwrite_argument,
     add_store_arguments,
     atomic_output,
@@ -83,6 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--sector", default=None, help="行业编号，如 nm_building / sector id")
     g.add_argument("--project", default=None, help="项目编号，如 NM-BM-01 / project id")
     p.add_argument("--crs", default=None, help="坐标系，如 4545 / override the CRS")
+    add_datum_argument(p)
     p.add_argument("--json", action="store_true", help="输出 JSON / print the JSON report")
     p.add_argument(
         "--max-mb",
@@ -203,9 +205,12 @@ def _fmt(v: Any) -> str:
 
 def _check_plot(args: argparse.Namespace) -> int:
     from wzgeo.analysis.plotcheck import check_plots
+    from wzgeo.geo.units import fmt_sig
     from wzgeo.plots.io import read_plots
 
-    imported = read_plots(args.file, crs=args.crs, max_bytes=int(args.max_mb * 1_000_000))
+    imported = read_plots(
+        args.file, crs=args.crs, max_bytes=int(args.max_mb * 1_000_000), datum=args.datum
+    )
     ws = _workspace(args)
     check = check_plots(
         imported.plots, sector_id=args.sector, project_id=args.project, **_check_inputs(ws)
@@ -213,18 +218,28 @@ def _check_plot(args: argparse.Namespace) -> int:
     report = check.to_dict()
     report["source_crs"] = imported.source_crs
     report["crs_inferred"] = imported.crs_inferred
+    report["crs_reason_zh"] = imported.crs_reason_zh
+    report["crs_reason_en"] = imported.crs_reason_en
+    report["datum"] = args.datum
     report["import_warnings"] = [str(w) for w in imported.warnings]
     if args.json:
         print_json(report)
         return 0
     out = sys.stdout
-    out.write(f"坐标系 / CRS: {imported.source_crs}\n")
+    how = "推断 / inferred" if imported.crs_inferred else "声明或指定 / declared or given"
+    out.write(f"坐标系 / CRS: {imported.source_crs} ({how})\n")
+    out.write(f"  {imported.crs_reason_zh}\n  {imported.crs_reason_en}\n")
+    if imported.warnings:
+        out.write("导入说明 / import notes:\n")
+        out.write("".join(f"  - {w}\n" for w in imported.warnings))
     for plot in report["plots"]:
         out.write(f"\n{plot['answer_zh']}\n{plot['answer_en']}\n")
         out.write(
-            f"  面积 / area: {_fmt(plot['area_m2'])} m² = {_fmt(plot['area_mu'])} 亩 = "
-            f"{_fmt(plot['area_ha'])} 公顷 = {plot['area_km2']:.6f} km²\n"
+            f"  面积 / area: {fmt_sig(plot['area_m2'])} m² = {fmt_sig(plot['area_mu'])} 亩 = "
+            f"{fmt_sig(plot['area_ha'])} 公顷 = {fmt_sig(plot['area_km2'], sig=3)} km²\n"
         )
+        if plot.get("geometry_repaired"):
+            out.write("  几何已修复（见导入说明）/ geometry repaired (see the import notes)\n")
         for z in plot["zones"]:
             out.write(
                 f"  园区 / zone: {z['zone_id']} {_fmt(z['share_pct'])}% ({z['geometry_quality']})\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wzgeo.cli._common import (
+    add_datum_argument,
     add_overwrite_argument,
     atomic_output,
     check_output_path,
@@ -17,7 +18,7 @@ from wzgeo.cli._common import (
     print_json,
 )
 from wzgeo.errors import InputFileError
-from wzgeo.geo.units import M2_PER_MU, MU_PER_HA
+from wzgeo.geo.units import M2_PER_MU, MU_PER_HA, fmt_sig
 from wzgeo.plots.io import PlotImport, read_plots
 
 __all__ = ["register"]
@@ -53,12 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "as .geojson or .gpkg in WGS84 (an existing file needs --overwrite)",
     )
     add_overwrite_argument(p)
-    p.add_argument(
-        "--datum",
-        choices=("WGS84", "GCJ-02", "BD-09"),
-        default="WGS84",
-        help="经纬度来自高德（GCJ-02）或百度（BD-09）时指定 / lon/lat taken from Gaode or Baidu",
-    )
+    add_datum_argument(p)
     p.add_argument("--json", action="store_true", help="输出 JSON 摘要 / print a JSON summary")
     p.add_argument(
         "--max-mb",
@@ -67,6 +63,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="文件大小上限 MB（默认 20）/ size limit in MB (default 20)",
     )
     p.set_defaults(func=_import_plots)
+
+
+def _round(v: float, decimals: int, *, sig: int = 4) -> float:
+    """``v`` rounded to ``decimals``, or more so that ``sig`` significant digits remain."""
+    if v == 0 or not math.isfinite(v):
+        return v
+    return round(v, max(decimals, sig - 1 - math.floor(math.log10(abs(v)))))
 
 
 def _plot_rows(res: PlotImport) -> list[dict[str, Any]]:
@@ -78,10 +81,11 @@ def _plot_rows(res: PlotImport) -> list[dict[str, Any]]:
             {
                 "plot_id": r["plot_id"],
                 "name": r["name"],
-                "area_m2": round(mu * M2_PER_MU, 2),
-                "area_mu": round(mu, 3),
-                "area_ha": round(mu / MU_PER_HA, 4),
-                "declared_area_mu": None if math.isnan(declared) else round(declared, 3),
+                "area_m2": _round(mu * M2_PER_MU, 2),
+                "area_mu": _round(mu, 3),
+                "area_ha": _round(mu / MU_PER_HA, 4),
+                "declared_area_mu": None if math.isnan(declared) else _round(declared, 3),
+                "geometry_repaired": bool(r.get("geometry_repaired", False)),
             }
         )
     return rows
@@ -96,7 +100,7 @@ def _summary(res: PlotImport) -> dict[str, Any]:
         "crs_inferred": res.crs_inferred,
         "crs_reason_zh": res.crs_reason_zh,
         "crs_reason_en": res.crs_reason_en,
-        "total_area_mu": round(float(res.plots["measured_area_mu"].sum()), 3),
+        "total_area_mu": _round(float(res.plots["measured_area_mu"].sum()), 3),
         "plots": _plot_rows(res),
         "warnings": list(res.warnings),
     }
@@ -139,12 +143,13 @@ def _import_plots(args: argparse.Namespace) -> int:
     ]
     for r in _plot_rows(res):
         declared = r["declared_area_mu"]
-        dtxt = f"  声明/declared {declared:.2f} 亩" if declared is not None else ""
+        dtxt = f"  声明/declared {fmt_sig(declared)} 亩" if declared is not None else ""
+        fixed = "  （几何已修复 / geometry repaired）" if r["geometry_repaired"] else ""
         lines.append(
-            f"  {r['plot_id']} {r['name']}: {r['area_m2']:.1f} m² = {r['area_mu']:.2f} 亩 "
-            f"= {r['area_ha']:.4f} 公顷/ha{dtxt}"
+            f"  {r['plot_id']} {r['name']}: {fmt_sig(r['area_m2'])} m² = "
+            f"{fmt_sig(r['area_mu'])} 亩 = {fmt_sig(r['area_ha'])} 公顷/ha{dtxt}{fixed}"
         )
-    lines.append(f"合计 / total: {summary['total_area_mu']:.2f} 亩")
+    lines.append(f"合计 / total: {fmt_sig(summary['total_area_mu'])} 亩")
     if res.warnings:
         lines.append("警告 / warnings:")
         lines.extend(f"  - {w}" for w in res.warnings)

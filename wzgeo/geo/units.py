@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import math
+
 __all__ = [
     "M2_PER_HA",
     "M2_PER_KM2",
@@ -13,6 +15,7 @@ __all__ = [
     "MU_PER_HA",
     "MU_PER_KM2",
     "WAN_PER_YI",
+    "fmt_sig",
     "km2_to_mu",
     "m2_to_ha",
     "m2_to_km2",
@@ -69,3 +72,17 @@ def yi_per_km2_to_wan_per_mu(value: float) -> float:
 def wan_per_mu_to_yi_per_km2(value: float) -> float:
     """万元/亩 to 亿元/km²."""
     return value * MU_PER_KM2 / WAN_PER_YI
+
+
+def fmt_sig(v: float, *, sig: int = 3) -> str:
+    """``v`` with thousands separators and two decimals, or more for ``sig`` significant digits.
+
+    ``1234.5`` → ``"1,234.50"``; ``0.0015`` → ``"0.00150"``; ``0`` → ``"0.00"``. Used
+    for areas in text output, so that a 1 m² plot shows as 0.00150 亩, not 0.00 亩.
+    """
+    if not math.isfinite(v):
+        return "-"
+    decimals = 2
+    if v != 0:
+        decimals = max(2, sig - 1 - math.floor(math.log10(abs(v))))
+    return f"{v:,.{decimals}f}"

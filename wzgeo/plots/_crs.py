@@ -20,8 +20,10 @@ from wzgeo.plots._raw import FileContext, ParsedFile
 
 __all__ = [
     "CHINA_LONLAT",
+    "LONLAT_DATUM_CAVEAT",
     "crs_label",
     "decide_crs",
+    "gk_datum_caveat",
     "gk_epsg",
     "parse_crs_arg",
 ]
@@ -193,13 +195,54 @@ def decide_crs(
             f"cannot infer the CRS from the coordinate ranges (X {x.min():.3f}–{x.max():.3f}, "
             f"Y {y.min():.3f}–{y.max():.3f}). Pass the CRS, e.g. --crs 4545, 4524 or 4326.",
         )
-    _, code, zh, en = guess
+    kind, code, zh, en = guess
+    if kind in ("gk", "gk_prefixed"):
+        zone = int(x.min() // 1_000_000) if kind == "gk_prefixed" else 36
+        if swap:
+            zone = int(y.min() // 1_000_000) if kind == "gk_prefixed" else 36
+        czh, cen = gk_datum_caveat(zone, prefixed=kind == "gk_prefixed")
+        zh, en = f"{zh}。{czh}", f"{en}. {cen}"
     if swap:
         zh = "X/Y 交换后（X 为北坐标，测量习惯）：" + zh
         en = "after swapping X/Y (X = northing, survey convention): " + en
     zh = "推断：" + zh
     en = "inferred: " + en
     return CRS.from_epsg(code), True, swap, zh, en
+
+
+def gk_datum_caveat(zone: int, *, prefixed: bool) -> tuple[str, str]:
+    """The note that Beijing 1954 / Xian 1980 GK coordinates look like CGCS2000 ones.
+
+    The three datums use the same zones, false eastings and ranges: their numbers cannot
+    tell them apart, and taking a Beijing 1954 or Xian 1980 file for CGCS2000 puts it tens of
+    metres off. The note says how to declare the datum instead.
+    """
+    xian = gk_epsg("Xian 1980", zone, width=3, prefixed=prefixed)
+    beijing = gk_epsg("Beijing 1954", zone, width=3, prefixed=prefixed)
+    codes_zh = f"西安80 用 --crs {xian}，北京54 用 --crs {beijing}" if xian and beijing else ""
+    codes_en = (
+        f"--crs {xian} for Xian 1980, --crs {beijing} for Beijing 1954" if xian and beijing else ""
+    )
+    return (
+        "注意：北京54、西安80 高斯-克吕格坐标与 CGCS2000 的数值范围相同，无法从坐标本身区分；"
+        "若数据实为北京54或西安80，按 CGCS2000 处理会偏差数十米。请声明坐标系："
+        f"部标 TXT 头部写“坐标系=1980西安坐标系”（或 1954北京坐标系），或 {codes_zh}",
+        "note: Beijing 1954 and Xian 1980 Gauss-Krüger coordinates have the same ranges as "
+        "CGCS2000 and cannot be told apart by their numbers; if the data is in Beijing 1954 "
+        "or Xian 1980, taking it as CGCS2000 puts it tens of metres off. Declare the datum: "
+        "'坐标系=1980西安坐标系' (or 1954北京坐标系) in the TXT header, or "
+        f"{codes_en}",
+    )
+
+
+LONLAT_DATUM_CAVEAT = (
+    "注意：若经纬度取自高德/腾讯地图（GCJ-02）或百度地图（BD-09），位置会偏约 500 米；"
+    "请指定偏移坐标：--datum gcj02 或 --datum bd09（应用中选择“经纬度来源”）",
+    "note: if the lon/lat were taken from Gaode/Tencent maps (GCJ-02) or Baidu maps "
+    "(BD-09) they are about 500 m off; declare it with --datum gcj02 or --datum bd09 (in "
+    "the app: choose the lon/lat source)",
+)
+"""Added to the CRS note when lon/lat are inferred and no GCJ-02/BD-09 datum is given."""
 
 
 def crs_label(c: CRS) -> str:

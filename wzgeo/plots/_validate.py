@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from wzgeo.errors import WzgeoTypeError
 from wzgeo.geo import crs as wcrs
+from wzgeo.geo.units import fmt_sig
 from wzgeo.geo.validity import (
     RingCrossing,
     parts_only_overlap,
@@ -36,7 +37,6 @@ __all__ = [
     "WANZHOU_BBOX",
     "assemble_rings",
     "check_lonlat_extent",
-    "fmt_sig",
     "plot_geometries",
     "require_geometry",
     "validate_polygon",
@@ -338,19 +338,6 @@ def _crossing_text(crossings: list[RingCrossing], *, multipart: bool) -> tuple[s
             f"at {lon:.6f}°E, {lat:.6f}°N (CGCS2000 GK zone 36 X={c.y:.2f}, Y={c.x:.2f})"
         )
     return "；".join(zh), "; ".join(en)
-
-
-def fmt_sig(v: float, *, sig: int = 3) -> str:
-    """``v`` with two decimals, or more so that at least ``sig`` significant digits show.
-
-    ``1234.5`` → ``"1,234.50"``; ``0.0015`` → ``"0.00150"``; ``0`` → ``"0.00"``.
-    """
-    if not math.isfinite(v):
-        return "-"
-    decimals = 2
-    if v != 0:
-        decimals = max(2, sig - 1 - math.floor(math.log10(abs(v))))
-    return f"{v:,.{decimals}f}"
 
 
 def _pct(v: float) -> str:

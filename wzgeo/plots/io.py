@@ -40,7 +40,7 @@ from wzgeo.geo import crs as wcrs
 from wzgeo.geo.units import M2_PER_MU, MU_PER_HA
 from wzgeo.plots._attrs import declared_from_attrs, pick_name, plot_ids
 from wzgeo.plots._bubiao import is_bubiao, parse_bubiao
-from wzgeo.plots._crs import crs_label, decide_crs, parse_crs_arg
+from wzgeo.plots._crs import LONLAT_DATUM_CAVEAT, crs_label, decide_crs, parse_crs_arg
 from wzgeo.plots._gdalformats import parse_geojson, parse_kml, parse_ogr, parse_zip
 from wzgeo.plots._pointtables import parse_csv, parse_excel
 from wzgeo.plots._raw import SUPPORTED_FORMATS, SUPPORTED_TEXT, FileContext, ParsedFile
@@ -56,11 +56,13 @@ from wzgeo.plots._validate import (
 from wzgeo.plots._wkt import WKT_RE, parse_wkt
 
 __all__ = [
+    "DATUMS",
     "MAX_ZIP_RATIO",
     "MAX_ZIP_UNCOMPRESSED_BYTES",
     "SUPPORTED_FORMATS",
     "WANZHOU_BBOX",
     "PlotImport",
+    "normalize_datum",
     "read_plots",
 ]
 
@@ -133,8 +135,9 @@ def read_plots(
     check_extent
         Refuse plots outside the district (default True).
     datum
-        ``"WGS84"`` (default), or ``"GCJ-02"`` / ``"BD-09"`` for lon/lat taken from Gaode/
+        ``"wgs84"`` (default), or ``"gcj02"`` / ``"bd09"`` for lon/lat taken from Gaode/
         Tencent or Baidu maps; those are shifted back to WGS84 with :mod:`wzgeo.geo.crs`.
+        The labels ``"WGS84"``, ``"GCJ-02"``, ``"BD-09"`` are accepted too.
 
     Returns
     -------
@@ -163,11 +166,7 @@ def read_plots(
             "文件中没有找到任何地块（面）。请检查文件内容和格式。",
             "no plots (polygons) were found in the file; check its content and format.",
         )
-    if datum not in _DATUM_SHIFT:
-        raise InputFileError(
-            f"datum 只能是 {'、'.join(_DATUM_SHIFT)}，收到 {datum!r}。",
-            f"datum must be one of {', '.join(_DATUM_SHIFT)}, got {datum!r}.",
-        )
+    datum = normalize_datum(datum)
     return _finish(
         parsed,
         ctx,
@@ -183,6 +182,32 @@ _DATUM_SHIFT: dict[str, Callable[[Any, Any], tuple[Any, Any]] | None] = {
     "GCJ-02": wcrs.gcj02_to_wgs84,
     "BD-09": wcrs.bd09_to_wgs84,
 }
+
+DATUMS = ("wgs84", "gcj02", "bd09")
+"""The datum choices (ids) of :func:`read_plots`, ``--datum`` and the app."""
+_DATUM_LABEL = {"wgs84": "WGS84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+def normalize_datum(datum: str) -> str:
+    """The datum's label (``"WGS84"``, ``"GCJ-02"``, ``"BD-09"``) from an id or a label.
+
+    ``"gcj02"``, ``"GCJ-02"``, ``"gcj_02"`` … are all accepted.
+
+    Raises
+    ------
+    InputFileError
+        Not one of the three.
+    """
+    key = "".join(ch for ch in str(datum).lower() if ch.isalnum())
+    if key not in _DATUM_LABEL:
+        raise InputFileError(
+            f"datum 只能是 {'、'.join(DATUMS)}（WGS84、高德/腾讯 GCJ-02、百度 BD-09），"
+            f"收到 {datum!r}。",
+            f"datum must be one of {', '.join(DATUMS)} (WGS84, Gaode/Tencent GCJ-02, Baidu "
+            f"BD-09), got {datum!r}.",
+        )
+    return _DATUM_LABEL[key]
+
 
 _KNOWN_EXT = frozenset(
     {".zip", ".kmz", ".gpkg", ".shp", ".xlsx", ".xlsm", ".xls", ".geojson", ".json", ".kml"}
@@ -254,7 +279,11 @@ def _finish(
     require_geometry(parsed, ctx)
     src_crs, inferred, swap, reason_zh, reason_en = decide_crs(parsed, ctx, override)
     if swap:
-        ctx.warn("已交换 X/Y 坐标顺序", "X/Y coordinates were swapped")
+        ctx.warn(
+            "X/Y 已交换（文件中 X 为北坐标在前，测量习惯；已按东坐标在前读取）",
+            "X/Y swapped (the file lists X = northing first, the survey convention; read as "
+            "easting first)",
+        )
     to_measure = Transformer.from_crs(src_crs, wcrs.MEASURE_CRS, always_xy=True)
 
     shift = _DATUM_SHIFT[datum]
@@ -268,6 +297,9 @@ def _finish(
             )
         reason_zh += f"；坐标为 {datum} 偏移经纬度，已转回 WGS84"
         reason_en += f"; coordinates are {datum}-shifted lon/lat, converted back to WGS84"
+    elif inferred and src_crs.is_geographic:
+        reason_zh += "。" + LONLAT_DATUM_CAVEAT[0]
+        reason_en += ". " + LONLAT_DATUM_CAVEAT[1]
 
     def fwd(c: np.ndarray) -> np.ndarray:
         if swap:

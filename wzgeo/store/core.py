@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -119,6 +120,7 @@ __all__ = [
     "land_rule_id",
     "load_id_catalog",
     "open_store",
+    "store_path",
 ]
 
 logger = logging.getLogger(__name__)
@@ -127,8 +129,50 @@ logger = logging.getLogger(__name__)
 
 
 def default_store_path() -> Path:
-    """``$WZGEO_STORE`` if set, else ``store.sqlite`` in the user data dir (platformdirs)."""
+    """``$WZGEO_STORE`` if set, else ``store.sqlite`` in the user data dir (platformdirs).
+
+    Raises
+    ------
+    StoreError
+        ``$WZGEO_STORE`` looks like a URL (see :func:`store_path`).
+    """
+    env = os.environ.get("WZGEO_STORE")
+    if env:
+        store_path(env)  # refuse a URL before it becomes a file name
     return user_file("WZGEO_STORE", "store.sqlite", folder="data")
+
+
+# a URL scheme of two letters or more ("C:/..." is a Windows drive, not a URL); "//" may
+# have been collapsed to "/" by Path()
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):/")
+
+
+def store_path(path: str | os.PathLike[str]) -> Path:
+    """The store file named by ``path``, refusing a database URL.
+
+    The store is a local SQLite file. A URL such as ``postgresql://user@host/db`` would
+    otherwise be taken as a file name (creating a folder ``postgresql:``); it is refused
+    until a PostgreSQL store exists.
+
+    Raises
+    ------
+    StoreError
+        ``path`` looks like a URL (``scheme://…``).
+    """
+    text = os.fspath(path)
+    m = _URL.match(text)
+    if m:
+        scheme = m.group(1)
+        raise StoreError(
+            f"存储路径 {text!r} 看起来是数据库网址（{scheme}://），不是文件。目前只支持本地 "
+            "SQLite 文件（PostgreSQL 等数据库存储尚未实现）：请给出文件路径，例如 "
+            "--store ~/wzgeo/store.sqlite 或 WZGEO_STORE=/data/wzgeo/store.sqlite。",
+            f"the store path {text!r} looks like a database URL ({scheme}://), not a file. "
+            "Only a local SQLite file is supported for now (a PostgreSQL or other database "
+            "store does not exist yet): give a file path, e.g. --store ~/wzgeo/store.sqlite "
+            "or WZGEO_STORE=/data/wzgeo/store.sqlite.",
+        )
+    return Path(path)
 
 
 def _refuse_code_tree(path: Path) -> None:
@@ -161,7 +205,7 @@ def open_store(
     -------
     Store
     """
-    return Store(Path(path) if path is not None else default_store_path(), ids=ids)
+    return Store(store_path(path) if path is not None else default_store_path(), ids=ids)
 
 
 # ----------------------------------------------------------------------------- the store
@@ -183,6 +227,7 @@ class Store(StoreReads):
     """
 
     def __init__(self, path: Path, *, ids: IdCatalog | None = None) -> None:
+        store_path(path)  # refuse a URL (also when Path() has collapsed its "//")
         _refuse_code_tree(path)
         self.path = path
         self._ids = ids

@@ -93,12 +93,12 @@ def store_for_reading(path: str | os.PathLike[str] | None = None) -> Store | Non
     wzgeo.store.core.StoreError
         ``path`` is given and does not exist, or the file is not a wzgeo store.
     """
-    from wzgeo.store.core import StoreError, default_store_path, open_store
+    from wzgeo.store.core import StoreError, default_store_path, open_store, store_path
 
     if path is None:
         default = default_store_path()
         return open_store(default) if default.exists() else None
-    p = Path(path).expanduser()
+    p = store_path(path).expanduser()
     if not p.exists():
         raise StoreError(
             f"找不到保存的工作文件 {p}。请检查路径，或不加 --store 使用默认位置。",

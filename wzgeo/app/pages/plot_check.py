@@ -21,6 +21,16 @@ from wzgeo.plots import io as plotio
 
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "txt", "csv", "xlsx", "wkt"]
 CRS_CHOICES = ("", "EPSG:4326", "EPSG:4490", "EPSG:4545", "EPSG:4524")
+DATUM_CHOICES = ("wgs84", "gcj02", "bd09")  # the ids read_plots (and --datum) take
+
+
+def _datum_label(value: str) -> str:
+    names = {
+        "wgs84": tr("WGS84 / CGCS2000（GPS、天地图）", "WGS84 / CGCS2000 (GPS, Tianditu)"),
+        "gcj02": tr("GCJ-02（高德、腾讯地图）", "GCJ-02 (Gaode, Tencent maps)"),
+        "bd09": tr("BD-09（百度地图）", "BD-09 (Baidu maps)"),
+    }
+    return names[value]
 
 
 def _crs_label(value: str) -> str:
@@ -121,6 +131,12 @@ def _import() -> Any:
             format_func=appstate.fmt(CRS_CHOICES, _crs_label),
             key="plot_crs",
         )
+        datum = c2.selectbox(
+            tr("经纬度来源", "Lon/lat source"),
+            DATUM_CHOICES,
+            format_func=appstate.fmt(DATUM_CHOICES, _datum_label),
+            key="plot_datum",
+        )
         if upload is None:
             return None
         data, filename = upload.getvalue(), upload.name
@@ -132,8 +148,9 @@ def _import() -> Any:
             )
             return None
         data, filename, crs = json.dumps(drawn).encode("utf-8"), "drawn.geojson", "EPSG:4326"
+        datum = "wgs84"
     try:
-        return plotio.read_plots(data, filename=filename, crs=crs or None)
+        return plotio.read_plots(data, filename=filename, crs=crs or None, datum=datum)
     except WzgeoError as e:
         appstate.show_error(e)
         return None
