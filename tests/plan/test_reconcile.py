@@ -225,7 +225,10 @@ def test_whole_plan_corrections(whole) -> None:  # type: ignore[no-untyped-def]
     fd18 = _row(projects, "FP-FD-18")
     assert fd18["name_zh"] == MISSING_NAME and fd18["investment_yi"] == 12.0
     content = dict(zip(projects["project_id"], projects["content_zh"], strict=True))
-    assert content["EI-05"] == ""
+    # row 5's own sentence stood at the end of row 4's cell, where the shift begins
+    laser = "建设窄线宽波长可调激光器和窄线长扫描激光器核心技术产品为主的自动化生产项目。"
+    assert content["EI-05"] == laser
+    assert laser not in content["EI-04"]
     assert "智能小家电" in content["EI-06"]
     assert "被动元件" in content["EI-07"]
     assert "芯片" in content["EI-08"]
@@ -233,7 +236,13 @@ def test_whole_plan_corrections(whole) -> None:  # type: ignore[no-untyped-def]
     assert "PCB" in content["EI-10"]
     assert "高纯金属" in content["EI-04"]  # row 4 keeps its own text
     ei05 = _row(projects, "EI-05")["quality_flags"]
-    assert "content_missing" in ei05 and "tax_output_implausible" in ei05
+    assert "content_missing" not in ei05 and "tax_output_implausible" in ei05
+    assert "content_candidate_in_neighbour" not in ei05
+    shift = next(c for c in report.corrections if c.kind == "content_shift")
+    assert shift.project_ids[:2] == ("EI-04", "EI-05")
+    assert shift.after["EI-05"] == laser and laser not in shift.after["EI-04"]
+    assert laser in shift.before["4"]  # the text as printed, kept in the record
+    assert any("last sentence of row 4" in e and "0.67" in e for e in shift.evidence)
 
 
 def test_whole_plan_zones_only_where_stated(whole) -> None:  # type: ignore[no-untyped-def]

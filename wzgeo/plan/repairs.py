@@ -344,6 +344,42 @@ def detect_content_shift(rows: Sequence[ProjectRow], findings: Findings) -> None
                         )
 
 
+def _recover_tail(
+    rs: list[ProjectRow], vacated: int, step: int
+) -> tuple[int, str, list[str]] | None:
+    """The vacated row's content found as the last sentence of the row before the run.
+
+    Returns ``(row index, sentence, evidence)`` when that row has two or more sentences,
+    its last one fits the vacated row's name better than its own (by at least
+    :data:`_SHIFT_MIN`), and the rest fits its own name at least as well as the vacated
+    row's; else ``None`` (nothing is moved).
+    """
+    up = vacated - step
+    if not (0 <= up < len(rs)) or rs[vacated].content:
+        return None
+    parts = _sentences(rs[up].content)
+    if len(parts) < 2:
+        return None
+    last, rest = parts[-1], "".join(parts[:-1])
+    fits_vacated = content_similarity(rs[vacated].name, last)
+    fits_own = content_similarity(rs[up].name, last)
+    rest_own = content_similarity(rs[up].name, rest)
+    rest_vacated = content_similarity(rs[vacated].name, rest)
+    if fits_vacated < _SHIFT_MIN or fits_vacated <= fits_own or rest_own < rest_vacated:
+        return None
+    rs[up].content = rest
+    evidence = [
+        f"the last sentence of row {rs[up].seq} ('{last}') fits row {rs[vacated].seq}'s "
+        f"name '{rs[vacated].name}' ({fits_vacated:.2f}) better than row {rs[up].seq}'s own "
+        f"name '{rs[up].name}' ({fits_own:.2f}); the rest of row {rs[up].seq} fits its own "
+        f"name at least as well ({rest_own:.2f} vs {rest_vacated:.2f})",
+        f"the rows below are shifted by one row, and row {rs[vacated].seq} would otherwise "
+        f"be left without content: the shift begins with that sentence, appended to row "
+        f"{rs[up].seq}'s cell by the conversion",
+    ]
+    return up, last, evidence
+
+
 def _repair_shift(
     rs: list[ProjectRow],
     a: int,
@@ -386,8 +422,34 @@ def _repair_shift(
         rs[i].content = c
         rs[i].flags.append("content_shifted_repaired")
     rs[vacated].content = ""
-    rs[vacated].flags.append("content_missing")
-    affected = sorted(set(targets) | {vacated})
+    # the shift may start inside the row above the run: its last sentence is then the
+    # vacated row's own content (the conversion appended it to the previous cell)
+    recovered = _recover_tail(rs, vacated, step) if step == 1 else None
+    if recovered is None:
+        rs[vacated].flags.append("content_missing")
+        recovered_ev: list[str] = []
+        lost_en = (
+            f"row {rs[vacated].seq}'s own content is lost in the text and left empty (flag "
+            "content_missing)."
+        )
+        lost_zh = f"第 {rs[vacated].seq} 行原有内容在文本中缺失，留空并标记 content_missing。"
+    else:
+        up, sentence, ev = recovered
+        before = {rs[up].seq: rs[up].content + sentence, **before}
+        rs[vacated].content = sentence
+        rs[vacated].flags.append("content_shifted_repaired")
+        rs[up].flags.append("content_shifted_repaired")
+        recovered_ev = ev
+        lost_en = (
+            f"row {rs[vacated].seq}'s own content stood as the last sentence of row "
+            f"{rs[up].seq}'s cell, where the shift begins; it is moved to row "
+            f"{rs[vacated].seq}."
+        )
+        lost_zh = (
+            f"第 {rs[vacated].seq} 行的内容位于第 {rs[up].seq} 行内容的最后一句（错行由此开始），"
+            f"移回第 {rs[vacated].seq} 行。"
+        )
+    affected = sorted(set(targets) | {vacated} | ({recovered[0]} if recovered else set()))
     num_ev = [f"'{rs[t].name}': {rs[t].investment} 亿元, land '{rs[t].land}'" for t in targets]
     findings.correct(
         kind="content_shift",
@@ -397,13 +459,11 @@ def _repair_shift(
             f"In '{sec}', the contents of rows {rs[a].seq}–{rs[b].seq} sit one row "
             f"{'above' if step == 1 else 'below'} the names they describe, while names, years, "
             "numbers, land and status stay together. The contents were moved "
-            f"{'down' if step == 1 else 'up'} by one row; row {rs[vacated].seq}'s own content "
-            "is lost in the text and left empty (flag content_missing)."
+            f"{'down' if step == 1 else 'up'} by one row; " + lost_en
         ),
         description_zh=(
             f"“{sec}”第 {rs[a].seq}–{rs[b].seq} 行的建设内容与其名称错开一行（名称、年限、"
-            f"数字、用地、进展仍在同一行）。将内容{'下' if step == 1 else '上'}移一行；第 "
-            f"{rs[vacated].seq} 行原有内容在文本中缺失，留空并标记 content_missing。"
+            f"数字、用地、进展仍在同一行）。将内容{'下' if step == 1 else '上'}移一行；" + lost_zh
         ),
         evidence=(
             *scores,
@@ -413,6 +473,7 @@ def _repair_shift(
             "cell, as expected when every content slipped one row"
             if step == 1
             else "nothing is overwritten",
+            *recovered_ev,
         ),
         before={str(k): v for k, v in before.items()},
         after={"__rows__": [id(rs[i]) for i in affected]},
