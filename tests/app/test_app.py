@@ -610,3 +610,23 @@ def test_zone_search_finds_zone_level_as_shown() -> None:
     at = _app("wzgeo/app/pages/zones.py")
     at.text_input(key="zones_search").set_value("市级园区").run()
     assert at.dataframe[0].value["园区编号"].tolist() == ["yudong"]
+
+
+def test_plot_check_says_xy_swapped_and_takes_a_gcj02_datum() -> None:
+    # issue 13: the swap is said on the page; the lon/lat source is one choice (an id)
+    # passed to the same import as check-plot --datum
+    n, e = 3_409_971, 536_364  # X = northing first (survey order)
+    swapped = f"X,Y\n{n},{e}\n{n},{e + 100}\n{n + 100},{e + 100}\n{n + 100},{e}\n".encode()
+    at = _app("wzgeo/app/pages/plot_check.py")
+    at.file_uploader(key="plot_upload").set_value(("sw.csv", swapped, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any("X/Y 已交换" in w.value for w in at.warning), [w.value for w in at.warning]
+    lonlat = b"lon,lat\n108.38,30.81\n108.381,30.81\n108.381,30.811\n108.38,30.811\n"
+    at.file_uploader(key="plot_upload").set_value(("g.csv", lonlat, "text/csv")).run()
+    assert at.selectbox(key="plot_datum").value == "wgs84"
+    info = " ".join(i.value for i in at.info)
+    assert "GCJ-02" in info  # the caveat of an inferred lon/lat
+    at.selectbox(key="plot_datum").set_value("gcj02").run()
+    assert not at.exception, at.exception
+    info = " ".join(i.value for i in at.info)
+    assert "GCJ-02 偏移经纬度，已转回 WGS84" in info

@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import box
 
 from wzgeo.analysis.plotcheck import check_plots
@@ -268,3 +269,95 @@ def test_summary_reads_the_stores_assignments(
     assert main(["summary", "--format", "csv", "--no-store"]) == 0
     rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("EI-03,")]
     assert rows and all(",longsha," not in r and ",assigned," not in r for r in rows)
+
+
+# ---------------------------------------------------------------------------------------
+# issue 13 (regressions): repaired flag, --datum, what the text output says
+# ---------------------------------------------------------------------------------------
+
+_GK = (536_364.0, 3_409_971.0)  # easting, northing in EPSG:4545 near 高峰园
+
+
+def test_check_plot_json_flags_a_plot_repaired_on_import(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a 100 m square whose last edge overshoots the first: a tiny loop, repaired on import
+    e, n = _GK
+    ring = [(e, n), (e + 100, n), (e + 100, n + 100), (e, n + 100), (e + 1, n - 1), (e, n)]
+    path = tmp_path / "loop.csv"
+    path.write_text("X,Y\n" + "\n".join(f"{y},{x}" for x, y in ring) + "\n", encoding="utf-8")
+    assert main(["check-plot", str(path), "--json", "--no-store"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["plots"][0]["geometry_repaired"] is True
+    assert any("repaired" in w for w in report["import_warnings"])
+    # check-plots says the same for the same parcel
+    layer = tmp_path / "loop.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.Polygon(ring)], crs=4545).to_file(layer)
+    out = tmp_path / "out.parquet"
+    assert main(["check-plots", str(layer), "--out", str(out), "--no-store"]) == 0
+    bulk = gpd.read_parquet(out)
+    assert bool(bulk["geometry_repaired"].iloc[0]) is True
+    assert bulk["area_m2"].iloc[0] == pytest.approx(report["plots"][0]["area_m2"], rel=1e-9)
+
+
+def _lonlat_square(tmp_path: Path) -> Path:
+    path = tmp_path / "gaode.csv"
+    lon, lat, d = 108.38, 30.81, 0.001
+    pts = [(lon, lat), (lon + d, lat), (lon + d, lat + d), (lon, lat + d)]
+    path.write_text("lon,lat\n" + "\n".join(f"{x},{y}" for x, y in pts) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("given", ["gcj02", "GCJ-02"])
+def test_check_plot_datum_gcj02_shifts_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    path = _lonlat_square(tmp_path)
+    assert main(["check-plot", str(path), "--json", "--no-store", "--datum", given]) == 0
+    shifted = json.loads(capsys.readouterr().out)
+    assert "GCJ-02" in shifted["crs_reason_en"] and shifted["datum"] == "gcj02"
+    # the same shift as import-plots --datum, and near Wanzhou GCJ-02 is about +0.0046° lon
+    # and −0.0023° lat off WGS84 (DOMAIN.md): back-shifted, the plot moves by about that
+    out = tmp_path / "plots.geojson"
+    assert main(["import-plots", str(path), "--datum", given, "--out", str(out)]) == 0
+    capsys.readouterr()
+    c = gpd.read_file(out).geometry.iloc[0].centroid
+    assert c.x == pytest.approx(108.3805 - 0.0046, abs=0.0008)
+    assert c.y == pytest.approx(30.8105 + 0.0023, abs=0.0008)
+
+
+def test_check_plot_lonlat_inference_warns_of_gcj02(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plot", str(_lonlat_square(tmp_path)), "--no-store"]) == 0
+    out = capsys.readouterr().out
+    assert "GCJ-02" in out and "--datum gcj02" in out
+
+
+def test_check_plot_text_shows_small_areas_and_swapped_axes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a 1 m square with X = northing first (swapped); 1 m² = 0.0015 亩 = 0.0001 公顷
+    e, n = _GK
+    path = tmp_path / "one.csv"
+    path.write_text(f"X,Y\n{n},{e}\n{n},{e + 1}\n{n + 1},{e + 1}\n{n + 1},{e}\n", encoding="utf-8")
+    assert main(["check-plot", str(path), "--no-store"]) == 0
+    out = capsys.readouterr().out
+    assert "0.00150 亩" in out and "0.000100 公顷" in out
+    assert "0.00 亩" not in out
+    assert "X/Y 已交换" in out and "X/Y swapped" in out
+    # the GK inference says that Beijing 1954 / Xian 1980 look the same, and how to declare
+    assert "北京54" in out and "--crs 2381" in out and "--crs 2433" in out
+
+
+def test_check_plot_refuses_a_bowtie_with_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    e, n = _GK
+    path = tmp_path / "bow.csv"
+    path.write_text(
+        f"X,Y\n{n},{e}\n{n + 100},{e + 100}\n{n},{e + 100}\n{n + 100},{e}\n", encoding="utf-8"
+    )
+    assert main(["check-plot", str(path), "--no-store"]) == 2
+    err = capsys.readouterr().err
+    assert "%" not in err and "X=3410021.00, Y=536414.00" in err

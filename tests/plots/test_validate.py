@@ -129,3 +129,116 @@ def test_outside_wanzhou():
     far = gpd.GeoSeries([shapely.box(108.0, 30.4, 108.1, 30.5)], crs=4326)
     with pytest.raises(InputFileError, match="outside Wanzhou"):
         read_plots(wkt_in("EPSG:4545"), filename="x.wkt", district=far)
+
+
+# ---------------------------------------------------------------------------------------
+# issue 13: holes in any part, overlapping parts, bow-ties (regressions)
+# ---------------------------------------------------------------------------------------
+
+
+def _square(ring: str, e: float, n: float, size: float) -> list[tuple[str, str, str, str]]:
+    """A closed square ring of 部标 points (X = northing first), corner at easting e."""
+    corners = [(n, e), (n, e + size), (n + size, e + size), (n + size, e), (n, e)]
+    return [(f"P{i}", ring, f"{x:.3f}", f"{y:.3f}") for i, (x, y) in enumerate(corners)]
+
+
+# ring 1: a 100 m square; ring 2: another one 300 m east; ring 3: a 50 m hole in ring 2
+_PART_A = ("1", 536_364.0, 3_409_971.0, 100.0)
+_PART_B = ("2", 536_664.0, 3_409_971.0, 100.0)
+_HOLE_B = ("3", 536_689.0, 3_409_996.0, 50.0)
+
+
+@pytest.mark.parametrize(
+    "order",
+    [(_PART_A, _PART_B, _HOLE_B), (_PART_B, _HOLE_B, _PART_A), (_HOLE_B, _PART_A, _PART_B)],
+    ids=["hole-in-second-part", "part-with-hole-first", "hole-listed-first"],
+)
+def test_hole_belongs_to_the_part_that_contains_it_in_any_order(order):
+    pts = [p for ring, e, n, size in order for p in _square(ring, e, n, size)]
+    res = read_plots(txt(pts, header=f"{len(pts)},1.75,T1,x,面,,,,@"), filename="t.txt")
+    got = res.plots.to_crs(4545).geometry.iloc[0]
+    # by hand: two 100 m squares minus a 50 m hole
+    assert got.area == pytest.approx(100 * 100 * 2 - 50 * 50, rel=1e-9)
+    assert res.plots["measured_area_mu"].iloc[0] == pytest.approx(17_500 / (10000 / 15))
+    assert got.geom_type == "MultiPolygon" and not res.plots["geometry_repaired"].iloc[0]
+    holed = [p for p in got.geoms if len(p.interiors)]
+    assert len(holed) == 1 and holed[0].bounds[0] == pytest.approx(536_664.0, abs=0.01)
+    assert not res.warnings
+
+
+def test_hole_in_second_part_of_a_csv_point_list():
+    rows = ["点号,圈号,X,Y"]
+    for ring, e, n, size in (_PART_A, _PART_B, _HOLE_B):
+        rows += [",".join(p) for p in _square(ring, e, n, size)]
+    res = read_plots("\n".join(rows).encode(), filename="p.csv")
+    assert res.plots.to_crs(4545).area.iloc[0] == pytest.approx(17_500, rel=1e-9)
+
+
+def test_island_inside_a_hole_is_a_part_again():
+    island = ("4", 536_704.0, 3_410_011.0, 10.0)  # inside the hole of part B
+    pts = [p for r in (_HOLE_B, island, _PART_B) for p in _square(*r)]
+    res = read_plots(txt(pts, header=f"{len(pts)},1.0,T1,x,面,,,,@"), filename="t.txt")
+    assert res.plots.to_crs(4545).area.iloc[0] == pytest.approx(10_000 - 2_500 + 100, rel=1e-9)
+
+
+def _overlapping_squares():
+    """Two 100 m squares rotated 30°, the second shifted so that they overlap by a sliver."""
+    from shapely import affinity
+
+    e0, n0 = 536_364.0, 3_409_971.0
+    a = affinity.rotate(shapely.box(e0, n0, e0 + 100, n0 + 100), 30, origin=(e0, n0))
+    b = affinity.translate(a, 99.7 * 0.866, 99.7 * 0.5)
+    return shapely.MultiPolygon([a, b])
+
+
+def test_overlapping_parts_are_merged_and_the_note_says_how_much(tmp_path):
+    mp = _overlapping_squares()
+    union_m2 = shapely.union_all(list(mp.geoms)).area  # the reference: plain shapely
+    overlap_m2 = sum(p.area for p in mp.geoms) - union_m2
+    assert 25 < overlap_m2 < 35  # a sliver (the case of the issue)
+    gdf = gpd.GeoDataFrame({"plot_id": ["M1"]}, geometry=[mp], crs=4545)
+    data = gdf.to_crs(4326).to_json().encode()
+    res = read_plots(data, filename="m.geojson")
+    got = float(res.plots.to_crs(4545).area.iloc[0])
+    assert got == pytest.approx(union_m2, rel=1e-9)  # the union, not even-odd
+    assert bool(res.plots["geometry_repaired"].iloc[0])
+    note = " ".join(res.warnings)
+    assert "merged into their union" in note and f"overlap {overlap_m2:,.2f} m²" in note
+    assert "已合并" in note
+    # the bulk check of the same layer gives the same area and the same flag
+    from wzgeo.analysis.plotcheck import check_plots
+
+    bulk = check_plots(gdf, plot_overlaps=False, nearest=False)
+    assert float(bulk.table["area_m2"].iloc[0]) == pytest.approx(got, rel=1e-9)
+    assert bool(bulk.table["geometry_repaired"].iloc[0])
+    single = check_plots(res.plots, plot_overlaps=False, nearest=False)
+    assert bool(single.table["geometry_repaired"].iloc[0])
+
+
+def test_overlapping_rings_of_a_txt_plot_are_merged_too():
+    # ring 2 overlaps ring 1 by 20 m x 100 m without lying inside it: a part, not a hole
+    pts = [*_square("1", 536_364.0, 3_409_971.0, 100.0), *_square("2", 536_444.0, 3_409_971.0, 100)]
+    res = read_plots(txt(pts, header=f"{len(pts)},1.0,T1,x,面,,,,@"), filename="t.txt")
+    assert res.plots.to_crs(4545).area.iloc[0] == pytest.approx(18_000, rel=1e-9)
+    assert any("overlap 2,000.00 m²" in w for w in res.warnings)
+
+
+def test_bowtie_refusal_says_where_it_crosses_not_an_area_change():
+    pts = [
+        ("J1", "1", "3409971", "536364"),
+        ("J2", "1", "3410071", "536464"),
+        ("J3", "1", "3409971", "536464"),
+        ("J4", "1", "3410071", "536364"),
+        ("J1", "1", "3409971", "536364"),
+    ]
+    with pytest.raises(InputFileError) as info:
+        read_plots(txt(pts, header="5,1.0,T1,x,面,,,,@"), filename="t.txt")
+    msg = str(info.value)
+    assert "面积变化" not in msg and "area change" not in msg
+    assert "自相交" in msg and "from point 1 to 2 and from point 3 to 4 cross" in msg
+    # the crossing point by hand: the middle of the square, X = 3410021, Y = 536414
+    assert "X=3410021.00, Y=536414.00" in msg
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(4545, 4326, always_xy=True).transform(536_414, 3_410_021)
+    assert f"{lon:.6f}°E, {lat:.6f}°N" in msg

@@ -500,3 +500,24 @@ def test_apply_zone_boundaries_on_zonegeom_layer(store: Store) -> None:
     assert "lihe" not in set(out["zone_id"])  # not in the input: left out, not invented
     others = out.loc[out["zone_id"] != "gaofeng", "geometry_quality"]
     assert "official" not in set(others)
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://planner@db.example/wzgeo", "postgres://h/db", "sqlite:///x.sqlite"]
+)
+def test_a_store_path_that_looks_like_a_url_is_refused(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError, match=r"looks like a database URL.*SQLite file"):
+        open_store(url)
+    with pytest.raises(StoreError, match="数据库网址"):
+        Store(Path(url))  # Path() collapses "//": still a URL
+    monkeypatch.setenv("WZGEO_STORE", url)
+    with pytest.raises(StoreError, match="looks like a database URL"):
+        default_store_path()
+    assert list(tmp_path.iterdir()) == []  # no folder 'postgresql:' created
+    # a Windows drive letter is a path, not a URL scheme
+    from wzgeo.store.core import store_path
+
+    assert store_path("C:/data/store.sqlite") == Path("C:/data/store.sqlite")

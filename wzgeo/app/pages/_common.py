@@ -14,6 +14,7 @@ from pandas.io.formats.style import Styler
 
 from wzgeo.app import state as appstate
 from wzgeo.app.state import PlanTables, tr
+from wzgeo.geo.units import fmt_sig
 
 __all__ = [
     "as_text",
@@ -143,7 +144,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return tr("是", "yes") if value else tr("否", "no")
     if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
+        # 0.01, or more decimals for 3 significant digits (1 m² = 0.0015 亩, not 0)
+        text = fmt_sig(value)
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 
@@ -160,7 +163,8 @@ def _missing(value: Any) -> bool:
 
 
 def styled(df: pd.DataFrame) -> Styler:
-    """``df`` for ``st.dataframe``: numbers to 0.01, yes/no in the current language.
+    """``df`` for ``st.dataframe``: numbers to 0.01 (3 significant digits at least), yes/no
+    in the current language.
 
     Sorting in the table still uses the numbers. ``na_rep`` is "—", but ``st.dataframe``
     draws an empty cell as its own grey "None" placeholder whatever the Styler says (checked
