@@ -135,7 +135,7 @@ def _import() -> Any:
             tr("经纬度来源", "Lon/lat source"),
             DATUM_CHOICES,
             format_func=appstate.fmt(DATUM_CHOICES, _datum_label),
-            key="plot_datum",
+            key=appstate.choice_key("plot_datum"),
         )
         if upload is None:
             return None
