@@ -461,7 +461,7 @@ def test_gbk_console_gets_output_not_a_traceback(json_out: bool) -> None:
     if json_out:
         assert json.loads(text)["plots"][0]["name"] == "高峰园示例地块"
     else:
-        assert "高峰园示例地块: 10000.0 m? = 15.00 亩" in text  # ² is not in GBK
+        assert "高峰园示例地块: 10,000.00 m? = 15.00 亩" in text  # ² is not in GBK
 
 
 def test_closed_pipe_stops_quietly() -> None:
