@@ -38,6 +38,7 @@ import shapely
 
 from wzgeo.analysis._bulkcheck import PlotGeometries, measure_plots, zone_overlaps
 from wzgeo.analysis.answer import Finding, answer_sentences
+from wzgeo.analysis.landuse import LandLayers, check_land
 from wzgeo.analysis.rules import check_indicators, sector_codes
 from wzgeo.errors import CRSError, WzgeoError
 from wzgeo.geo import crs as wzcrs
@@ -90,6 +91,12 @@ class PlotCheck:
         plot id → further findings about that plot, most serious first; they lead its
         answer sentence (:mod:`wzgeo.analysis.answer`). Empty unless a later check adds some
         (``dataclasses.replace(check, findings=...)``).
+    land_use
+        The plots' land-use composition (``plot_id``, ``code``, ``name_zh``, ``area_m2``,
+        ``area_mu``, ``share_pct``); empty unless land layers were given.
+    constraints
+        Red-line findings (``plot_id``, ``kind``, ``overlap_m2``, ``overlap_mu``,
+        ``outside_m2``, ``status``); empty unless land layers were given.
     """
 
     table: pd.DataFrame
@@ -108,6 +115,8 @@ class PlotCheck:
         """One answer sentence per plot in ``lang``
         (:func:`wzgeo.analysis.answer.answer_sentences`)."""
         return answer_sentences(self, lang=lang, limit=limit)
+    land_use: pd.DataFrame = field(default_factory=pd.DataFrame)
+    constraints: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serializable report (NaN/NA become ``None``), led by the answer sentences
@@ -119,12 +128,32 @@ class PlotCheck:
             by_plot.setdefault(str(rec["plot_id"]), []).append(
                 {k: v for k, v in rec.items() if k != "plot_id"}
             )
+        land: dict[str, list[dict[str, Any]]] = {}
+        for rec in _records(self.land_use):
+            land.setdefault(str(rec.pop("plot_id")), []).append(rec)
+        cons: dict[str, list[dict[str, Any]]] = {}
+        for rec in _records(self.constraints):
+            pid = str(rec.pop("plot_id"))
+            if rec["kind"] != "dev_boundary":
+                rec.pop("outside_m2", None)
+            cons.setdefault(pid, []).append(rec)
         plots = []
         for rec, zh, en in zip(_records(self.table), answer_zh, answer_en, strict=True):
             rec = {"answer_zh": zh, "answer_en": en, **rec}
             rec["zones"] = by_plot.get(str(rec["plot_id"]), [])
             ov = rec.get("overlapping_plots")
             rec["overlapping_plots"] = ov.split(";") if isinstance(ov, str) and ov else []
+            if not self.constraints.empty:
+                pid = str(rec["plot_id"])
+                rec["land_use"] = land.get(pid, [])
+                rec["constraints"] = cons.get(pid, [])
+                rec["land_class"] = {
+                    "required": rec.get("land_class_required"),
+                    "found": rec.get("land_class_found"),
+                    "found_code": rec.get("land_class_found_code"),
+                    "status": rec.get("land_class_status"),
+                    "reason": rec.get("land_class_reason"),
+                }
             plots.append(rec)
         return {
             "answer_zh": answer_zh,
@@ -257,6 +286,7 @@ def check_plots(
     plot_overlaps: bool = True,
     nearest: bool = True,
     validate: bool = True,
+    land_layers: LandLayers | None = None,
 ) -> PlotCheck:
     """Check plots against the zones, the sector fit and the control indicators.
 
@@ -297,6 +327,11 @@ def check_plots(
         ``geometry_repaired`` and counted in the notes. Strictly convex single-ring plots are
         valid by construction and are recognised from their coordinates; only the others go
         to GEOS ``is_valid``. Turn off only for layers known to be valid.
+    land_layers
+        Imported land-use and red-line layers (:class:`wzgeo.analysis.landuse.LandLayers`):
+        adds the land-use composition, the red-line constraints, the industrial land class
+        and the planned 控规 indicators (:func:`wzgeo.analysis.landuse.check_land`). ``None``
+        (default) leaves them out; an empty ``LandLayers()`` reports them as unknown.
 
     Returns
     -------
@@ -332,6 +367,7 @@ def check_plots(
         plot_overlaps=plot_overlaps,
         nearest=nearest,
         validate=validate,
+        land_layers=land_layers,
     )
     if "name" not in plots.columns:
         return result
@@ -354,6 +390,7 @@ def check_plot_layer(
     plot_overlaps: bool = False,
     nearest: bool = False,
     validate: bool = True,
+    land_layers: LandLayers | None = None,
 ) -> PlotCheck:
     """:func:`check_plots` for a whole parcel layer given as WKB (e.g. a GeoParquet column).
 
@@ -368,7 +405,7 @@ def check_plot_layer(
         Their CRS (anything pyproj accepts); required.
     plot_ids
         Plot ids (strings), default ``"0"``, ``"1"``, … (the row numbers).
-    zones_geo, zones, sector_id, fit, plot_overlaps, nearest, validate
+    zones_geo, zones, sector_id, fit, plot_overlaps, nearest, validate, land_layers
         As in :func:`check_plots` (overlaps and distances are off by default here).
 
     Returns
@@ -401,6 +438,7 @@ def check_plot_layer(
         plot_overlaps=plot_overlaps,
         nearest=nearest,
         validate=validate,
+        land_layers=land_layers,
     )
 
 
@@ -421,6 +459,7 @@ def _check(
     plot_overlaps: bool,
     nearest: bool,
     validate: bool,
+    land_layers: LandLayers | None = None,
 ) -> PlotCheck:
     if zones_geo is None:
         from wzgeo.geo.zonegeom import load_zone_geometry
@@ -595,9 +634,37 @@ def _check(
         schematic_hit.astype(np.int64), categories=pd.Index(["", SCHEMATIC_NOTE])
     )
 
+    # land use and red lines
+    land_use = pd.DataFrame()
+    constraints = pd.DataFrame()
+    if land_layers is not None:
+        # plots are projected only when there is a layer to check them against
+        geoms_m = (
+            measured.projected(np.arange(n)) if land_layers.layers else np.full(n, None, object)
+        )
+        lc = check_land(
+            geoms_m, area, land_layers, sector_id=sector_id, sectors=sectors, rules=rules
+        )
+        for col in lc.columns.columns:
+            table[col] = lc.columns[col].to_numpy()
+        land_use = lc.composition.assign(plot_id=ids.iloc[lc.composition["row"]].to_numpy())
+        land_use = land_use.drop(columns="row").loc[:, ["plot_id", *land_use.columns[1:-1]]]
+        constraints = lc.constraints.assign(plot_id=ids.iloc[lc.constraints["row"]].to_numpy())
+        constraints = constraints.drop(columns="row").loc[
+            :, ["plot_id", *[c for c in constraints.columns if c not in ("row", "plot_id")]]
+        ]
+
     # project figures
     indicators = pd.DataFrame()
     notes: list[tuple[str, str]] = []  # (中文, English)
+    if land_layers is not None and land_layers.fictional:
+        notes.append(
+            (
+                "用地用海/红线图层为示例（虚构）数据，结论仅供学习",
+                "the land-use / red-line layers are demo data (fictional): findings are for "
+                "learning only",
+            )
+        )
     if repaired.any():
         notes.append(
             (
@@ -675,6 +742,8 @@ def _check(
         notes_en=[en for _zh, en in notes],
         zones_not_located=tuple(not_located),
         zone_names=zone_names,
+        land_use=land_use,
+        constraints=constraints,
     )
 
 

@@ -34,6 +34,12 @@ from wzgeo.cli._partitioned import (
     is_partitioned,
     refuse_cluster_for_single_file,
 )
+from wzgeo.cli.layers import (
+    LAND_PARCEL_COLUMNS,
+    add_land_layer_arguments,
+    land_layers_from_args,
+    land_lines,
+)
 from wzgeo.errors import InputFileError, WzgeoError
 
 if TYPE_CHECKING:
@@ -94,6 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default 20; use check-plots for a whole parcel layer)",
     )
     add_store_arguments(p)
+    add_land_layer_arguments(p)
     p.set_defaults(func=_check_plot)
 
     q = sub.add_parser(
@@ -144,6 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_cluster_arguments(q)
     add_store_arguments(q)
+    add_land_layer_arguments(q)
     q.set_defaults(func=_check_plots)
 
     s = sub.add_parser(
@@ -213,7 +221,11 @@ def _check_plot(args: argparse.Namespace) -> int:
     )
     ws = _workspace(args)
     check = check_plots(
-        imported.plots, sector_id=args.sector, project_id=args.project, **_check_inputs(ws)
+        imported.plots,
+        sector_id=args.sector,
+        project_id=args.project,
+        land_layers=land_layers_from_args(args),
+        **_check_inputs(ws),
     )
     report = check.to_dict()
     report["source_crs"] = imported.source_crs
@@ -255,6 +267,7 @@ def _check_plot(args: argparse.Namespace) -> int:
             )
         if plot["overlapping_plots"]:
             out.write(f"  与地块重叠 / overlaps plots: {', '.join(plot['overlapping_plots'])}\n")
+        out.writelines(f"  {line}\n" for line in land_lines(plot))
         if plot.get("intensity_yi_per_km2") is not None:
             out.write(
                 f"  地均产出 / output per km²: {_fmt(plot['intensity_yi_per_km2'])} 亿元/km² "
@@ -477,6 +490,7 @@ def _check_plots(args: argparse.Namespace) -> int:
         "plot_overlaps": args.overlaps,
         "nearest": args.distance,
         "validate": not args.assume_valid,
+        "land_layers": land_layers_from_args(args),
     }
     if gp is not None and usable:
         # geometries stay WKB: decoded only where the check needs them
@@ -486,7 +500,7 @@ def _check_plots(args: argparse.Namespace) -> int:
             assert gp is not None
             gdf = _to_frame(gp)
         check = check_plots(gdf, **options)
-    cols = [c for c in _parcel_columns(args) if c in check.table.columns]
+    cols = [c for c in (*_parcel_columns(args), *LAND_PARCEL_COLUMNS) if c in check.table.columns]
     n = len(check.table)
     with atomic_output(out) as tmp:
         if driver == "parquet" and gp is not None:

@@ -28,6 +28,7 @@ _COMMAND_GROUPS = (
     "wzgeo.cli.analysis",
     "wzgeo.cli.maps",
     "wzgeo.cli.store",
+    "wzgeo.cli.layers",
 )
 
 EXIT_OK = 0

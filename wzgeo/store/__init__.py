@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 from wzgeo._lazy import lazy_face
 
 if TYPE_CHECKING:  # for type checkers and readers; at run time they load on first use
-    from wzgeo.store import auth, core, overlays, savededits, savedwork, transfer, workspace
+    from wzgeo.store import (
+        auth,
+        core,
+        layers,
+        overlays,
+        savededits,
+        savedwork,
+        transfer,
+        workspace,
+    )
     from wzgeo.store.core import Store, default_store_path, open_store
     from wzgeo.store.workspace import Workspace, load_workspace
 
@@ -20,6 +29,7 @@ __all__ = [
     "auth",
     "core",
     "default_store_path",
+    "layers",
     "load_workspace",
     "open_store",
     "overlays",
@@ -31,7 +41,16 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_face(
     __name__,
-    modules=["auth", "core", "overlays", "savededits", "savedwork", "transfer", "workspace"],
+    modules=[
+        "auth",
+        "core",
+        "layers",
+        "overlays",
+        "savededits",
+        "savedwork",
+        "transfer",
+        "workspace",
+    ],
     names={
         "Store": "core",
         "Workspace": "workspace",
