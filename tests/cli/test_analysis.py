@@ -41,7 +41,10 @@ def test_check_plot_json_equals_library(
 ) -> None:
     assert main(["check-plot", str(plot_file), "--project", "NM-BM-02", "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)
-    # the CLI checks against the workspace: shipped data (+ saved work, none here)
+    # the CLI checks against the workspace: shipped data (+ saved work, none here) and the
+    # imported land layers (none here: the land findings are unknown)
+    from wzgeo.analysis.landuse import LandLayers
+
     ws = load_workspace()
     lib = check_plots(
         read_plots(plot_file).plots,
@@ -52,6 +55,7 @@ def test_check_plot_json_equals_library(
         rules=ws.rules,
         fit=ws.fit,
         sectors=ws.sectors,
+        land_layers=LandLayers(),
     ).to_dict()
     assert cli["plots"] == json.loads(json.dumps(lib["plots"]))
     assert cli["indicators"] == json.loads(json.dumps(lib["indicators"]))

@@ -153,7 +153,7 @@ def test_check_plots_columns(env: Path, capsys) -> None:
 
 def test_demo_layers_are_labelled_and_never_default(env: Path, capsys) -> None:
     assert json.loads(run(capsys, "layers", "list", "--json")[1]) == []
-    code, out, err = run(capsys, "layers", "demo", "--by", "teacher")
+    code, _out, err = run(capsys, "layers", "demo", "--by", "teacher")
     assert code == 0, err
     listed = json.loads(run(capsys, "layers", "list", "--json")[1])
     assert len(listed) == 4
