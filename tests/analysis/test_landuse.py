@@ -209,7 +209,15 @@ def test_red_lines_overlaps_to_one_square_metre(tmp_path):
     assert ref_out > 100
     assert abs(c.loc["dev_boundary", "outside_m2"] - ref_out) < 1.0
     assert c.loc["dev_boundary", "status"] == "fail"
+    # the most serious finding leads the answer sentence
+    zh, en = res.answers(lang="zh")[0], res.answers(lang="en")[0]
+    head = zh.split("：", 1)[1]
+    assert head.startswith(f"占用永久基本农田 {ref_farm / M2_PER_MU:.1f} 亩")
+    assert f"{ref_out / M2_PER_MU:.1f} 亩在城镇开发边界外" in head
+    assert head.index("永久基本农田") < head.index("城镇开发边界")
+    assert f"takes {ref_farm / M2_PER_MU:.1f} mu of permanent basic farmland" in en
     d = res.to_dict()["plots"][0]
+    assert d["answer_zh"] == zh
     kinds = {x["kind"]: x for x in d["constraints"]}
     assert kinds["basic_farmland"]["status"] == "fail"
     assert "outside_m2" in kinds["dev_boundary"] and "outside_m2" not in kinds["eco_redline"]

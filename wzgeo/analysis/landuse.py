@@ -75,6 +75,7 @@ __all__ = [
     "check_land",
     "class_of_code",
     "code_colours",
+    "land_findings",
     "load_landclass",
     "load_landuse_codes",
     "load_mapping",
@@ -834,3 +835,100 @@ def check_land(
             far_status[np.isnan(ceiling)] = "unknown"
         cols["planned_far_status"] = pd.array(far_status, dtype="string")
     return LandCheck(cols, comp.reset_index(drop=True), constraints.reset_index(drop=True))
+
+
+def _mu(v: float) -> str:
+    return f"{v / M2_PER_MU:,.1f}"
+
+
+def land_findings(table: pd.DataFrame) -> dict[str, tuple[Any, ...]]:
+    """Plot id → the land findings that lead its answer sentence, most serious first.
+
+    Order: 永久基本农田, 生态保护红线, outside 城镇开发边界, a land class that does not fit, a
+    planned 容积率 ceiling below the sector's minimum. Only failures are findings.
+
+    Parameters
+    ----------
+    table
+        The plot check's table with the :class:`LandCheck` columns.
+    """
+    from wzgeo.analysis.answer import Finding
+
+    out: dict[str, tuple[Any, ...]] = {}
+
+    def col(name: str) -> list[Any]:
+        if name not in table.columns:
+            return [None] * len(table)
+        return [None if pd.isna(v) else v for v in table[name]]
+
+    rows = zip(
+        table["plot_id"].astype(str),
+        col("basic_farmland_status"),
+        col("basic_farmland_overlap_m2"),
+        col("eco_redline_status"),
+        col("eco_redline_overlap_m2"),
+        col("dev_boundary_status"),
+        col("dev_boundary_outside_m2"),
+        col("land_class_status"),
+        col("land_class_found"),
+        col("land_class_found_code"),
+        col("land_class_required"),
+        col("planned_far_status"),
+        col("planned_far_max"),
+        strict=True,
+    )
+    for pid, bf, bf_m2, eco, eco_m2, dev, out_m2, lc, found, fcode, req, far, far_max in rows:
+        fs: list[Any] = []
+        if bf == "fail":
+            fs.append(
+                Finding(
+                    f"占用永久基本农田 {_mu(bf_m2)} 亩",
+                    f"takes {_mu(bf_m2)} mu of permanent basic farmland",
+                    "basic_farmland",
+                )
+            )
+        if eco == "fail":
+            fs.append(
+                Finding(
+                    f"占用生态保护红线 {_mu(eco_m2)} 亩",
+                    f"takes {_mu(eco_m2)} mu of the ecological protection red line",
+                    "eco_redline",
+                )
+            )
+        if dev == "fail":
+            fs.append(
+                Finding(
+                    f"{_mu(out_m2)} 亩在城镇开发边界外",
+                    f"{_mu(out_m2)} mu lie outside the urban development boundary",
+                    "dev_boundary",
+                )
+            )
+        if lc == "fail":
+            if found == "non_industrial":
+                fs.append(
+                    Finding(
+                        f"含非工业用地（{fcode}）",
+                        f"includes land not planned for industry ({fcode})",
+                        "land_class",
+                    )
+                )
+            else:
+                fs.append(
+                    Finding(
+                        f"{CLASS_ZH.get(int(found), found)}工业用地，项目需要"
+                        f"{CLASS_ZH.get(int(req), req)}",
+                        f"class {found} industrial land, the project needs class {req}",
+                        "land_class",
+                    )
+                )
+        if far == "fail":
+            fs.append(
+                Finding(
+                    f"控规容积率上限 {far_max:g} 低于行业最低要求",
+                    f"planned FAR ceiling {far_max:g} is below the sector's minimum",
+                    "planned_far",
+                )
+            )
+        if fs:
+            out[pid] = tuple(fs)
+    return out

@@ -38,7 +38,7 @@ import shapely
 
 from wzgeo.analysis._bulkcheck import PlotGeometries, measure_plots, zone_overlaps
 from wzgeo.analysis.answer import Finding, answer_sentences
-from wzgeo.analysis.landuse import LandLayers, check_land
+from wzgeo.analysis.landuse import LandLayers, check_land, land_findings
 from wzgeo.analysis.rules import check_indicators, sector_codes
 from wzgeo.errors import CRSError, WzgeoError
 from wzgeo.geo import crs as wzcrs
@@ -110,13 +110,13 @@ class PlotCheck:
     zones_not_located: tuple[str, ...] = ()
     zone_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    land_use: pd.DataFrame = field(default_factory=pd.DataFrame)
+    constraints: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def answers(self, *, lang: str, limit: int | None = None) -> list[str]:
         """One answer sentence per plot in ``lang``
         (:func:`wzgeo.analysis.answer.answer_sentences`)."""
         return answer_sentences(self, lang=lang, limit=limit)
-    land_use: pd.DataFrame = field(default_factory=pd.DataFrame)
-    constraints: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serializable report (NaN/NA become ``None``), led by the answer sentences
@@ -744,6 +744,7 @@ def _check(
         zone_names=zone_names,
         land_use=land_use,
         constraints=constraints,
+        findings=land_findings(table) if land_layers is not None else {},
     )
 
 
