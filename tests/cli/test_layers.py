@@ -149,6 +149,10 @@ def test_check_plots_columns(env: Path, capsys) -> None:
     assert list(res["land_class_status"]) == ["pass", "fail"]
     assert list(res["basic_farmland_status"]) == ["unknown", "unknown"]
     assert "dev_boundary_outside_m2" in res.columns
+    # without any layer the output has no land columns (as for partitioned datasets)
+    out2 = env / "out2.parquet"
+    assert run(capsys, "check-plots", str(src), "--out", str(out2))[0] == 0
+    assert "land_class_status" not in pd.read_parquet(out2).columns
 
 
 def test_demo_layers_are_labelled_and_never_default(env: Path, capsys) -> None:

@@ -459,7 +459,15 @@ def _parcel_columns(args: argparse.Namespace) -> list[str]:
 def _check_plots(args: argparse.Namespace) -> int:
     from wzgeo.analysis.plotcheck import check_plot_layer, check_plots
 
+    # land columns only when a land-use or red-line layer is imported or given
+    land = land_layers_from_args(args)
     if is_partitioned(args.parcels):
+        if land.layers:
+            raise WzgeoError(
+                "分区数据集的批量核查暂不支持用地用海/红线图层；请用 --no-store 或对单个文件核查。",
+                "land-use / red-line layers are not supported yet for partitioned datasets; "
+                "use --no-store or check a single file.",
+            )
         return check_plots_partitioned(args, columns=_parcel_columns(args))
     refuse_cluster_for_single_file(args)
 
@@ -490,7 +498,7 @@ def _check_plots(args: argparse.Namespace) -> int:
         "plot_overlaps": args.overlaps,
         "nearest": args.distance,
         "validate": not args.assume_valid,
-        "land_layers": land_layers_from_args(args),
+        "land_layers": land if land.layers else None,
     }
     if gp is not None and usable:
         # geometries stay WKB: decoded only where the check needs them
