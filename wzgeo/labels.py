@@ -143,6 +143,14 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "reason_zh": ("说明", "Reason (Chinese)"),
     "reason_en": ("说明（英文）", "Reason"),
     "source": ("来源", "Source"),
+    "requirement": ("要求", "Requirement"),
+    "site_area_mu": ("项目用地合计（亩）", "Project site, all plots (mu)"),
+    "project_land_need_mu": ("项目用地需求（亩）", "Project's land need (mu)"),
+    "site_vs_need_pct": ("用地合计占需求比例（%）", "Site as share of the need (%)"),
+    "intensity_wan_per_mu": ("亩均产出（万元/亩）", "Output per mu (10k CNY/mu)"),
+    "indicators_pass": ("控制指标达标（项）", "Control indicators met (count)"),
+    "indicators_fail": ("控制指标未达标（项）", "Control indicators not met (count)"),
+    "indicators_unknown": ("控制指标无法判断（项）", "Control indicators unknown (count)"),
 }
 
 _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
@@ -228,6 +236,36 @@ _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "fail": ("未达标", "Fail"),
         "unknown": ("无法判断", "Unknown"),
     },
+    "indicator": {
+        # control indicators (wzgeo.analysis.rules; geodata/land_rules.csv)
+        "plot_ratio": ("容积率", "Plot ratio (floor area ratio)"),
+        "building_coverage_pct": ("建筑系数", "Building coverage"),
+        "admin_facility_share_pct": (
+            "行政办公及生活服务设施用地比例",
+            "Admin and living facilities share",
+        ),
+        "green_ratio_pct": ("绿地率", "Green space ratio"),
+        "investment_intensity_wan_per_mu": ("投资强度", "Investment per mu"),
+        "tax_per_mu_wan": ("亩均税收", "Tax per mu"),
+        "output_intensity_yi_per_km2": ("地均产出", "Output per km²"),
+        "output_intensity_wan_per_mu": ("亩均产出", "Output per mu"),
+    },
+    "edition": {
+        "2008": ("2008 年国家标准", "2008 national standard"),
+        "2023": ("2023 年修订", "2023 revision"),
+        "plan_2025": ("规划 2025 年目标", "Plan target for 2025"),
+        "plan_2035": ("规划 2035 年目标", "Plan target for 2035"),
+    },
+    "unit": {
+        "ratio": ("比值", "ratio"),
+        "pct": ("%", "%"),
+        "wan_per_mu": ("万元/亩", "10k CNY/mu"),
+        "yi_per_km2": ("亿元/km²", "100 M CNY/km²"),
+        "yi": ("亿元", "100 M CNY"),
+        "mu": ("亩", "mu"),
+        "m2": ("m²", "m²"),
+        "km2": ("km²", "km²"),
+    },
     "basemap": {
         "osm": ("OpenStreetMap 地图", "OpenStreetMap"),
         "gaode": ("高德地图（GCJ-02）", "Gaode (GCJ-02)"),
@@ -278,6 +316,8 @@ _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "unit_mu": ("亩", "mu"),
         "unit_m2": ("m²", "m²"),
         "unit_km2": ("km²", "km²"),
+        "all_industries": ("所有行业", "all industries"),
+        "checked_plots": ("核查地块", "Checked plots"),
         "other": ("其他", "Other"),
         "unknown": ("未知", "unknown"),
     },

@@ -30,7 +30,7 @@ import pandas as pd
 
 from wzgeo.errors import WzgeoError
 
-__all__ = ["CheckResult", "Finding", "answer_sentence", "answer_sentences"]
+__all__ = ["CheckResult", "Finding", "answer_sentence", "answer_sentences", "summary_sentence"]
 
 #: a plot at least this share (%) inside one zone lies "in" it (no "the rest outside")
 _WHOLE_PCT = 99.95
@@ -421,3 +421,47 @@ def answer_sentence(
     zones = _zones_by_plot(ov).get(str(plot_id), [])
     found = _findings_of(check, {str(plot_id): findings}).get(str(plot_id), [])
     return _sentence(rec, zones, found, check, _Words(check, lang))
+
+
+def summary_sentence(check: CheckResult, *, lang: str) -> str:
+    """One sentence over all plots: how many, their total area, how many lie inside a zone,
+    partly inside, or outside every (located) zone.
+
+    Raises
+    ------
+    WzgeoError
+        If ``lang`` is not ``"zh"`` or ``"en"``.
+    """
+    _check_lang(lang)
+    t = check.table
+    n = len(t)
+    area = float(pd.to_numeric(t["area_mu"], errors="coerce").sum()) if n else 0.0
+    inside_pct = pd.to_numeric(t.get("in_zones_pct", pd.Series(0.0, index=t.index)))
+    inside_pct = inside_pct.fillna(0.0)
+    whole = int((inside_pct >= _WHOLE_PCT).sum())
+    outside = int((inside_pct <= 0).sum())
+    partly = n - whole - outside
+    located = "已定位" if getattr(check, "zones_not_located", ()) else ""
+    if lang == "zh":
+        parts = [
+            f"{k:,} 个{v}"
+            for k, v in (
+                (whole, "位于园区内"),
+                (partly, "部分位于园区内"),
+                (outside, f"不在任何{located}园区内"),
+            )
+            if k
+        ]
+        return f"共 {n:,} 个地块，合计 {area:,.1f} 亩：" + "，".join(parts) + "。"
+    where = "located zone" if located else "zone"
+    parts = [
+        f"{k:,} {v}"
+        for k, v in (
+            (whole, "inside a zone"),
+            (partly, "partly inside"),
+            (outside, f"outside every {where}"),
+        )
+        if k
+    ]
+    plural = "s" if n != 1 else ""
+    return f"{n:,} plot{plural}, {area:,.1f} mu in all: " + ", ".join(parts) + "."

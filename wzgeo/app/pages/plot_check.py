@@ -1,15 +1,32 @@
-"""地块核查 Plot check: upload or draw a plot, choose a sector or project, read the report."""
+"""地块核查 Plot check: upload or draw a plot, choose a sector or project, read the answer.
+
+The page shows, in this order: the answer (one sentence per plot, page text), one notice with
+what applies to the whole check (CRS, zones of unknown location, schematic boundaries — each
+once), the plot table, the control indicators, the plot on a map, and the report downloads.
+
+State: every choice is kept as an id (``plot_keep_*`` in the session) and survives language
+switches; the widgets themselves are keyed per language (their labels change), and are set
+from the kept ids. The upload is kept too, parsed once and checked once per file hash and
+options (:func:`_parsed`, :func:`_checked`): a widget change that does not change the check
+(language, another page and back) reuses the result.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from wzgeo import labels
 from wzgeo.analysis import plotcheck
+from wzgeo.analysis.answer import summary_sentence
 from wzgeo.app import state as appstate
 from wzgeo.app._text import plain
 from wzgeo.app.pages import _common
@@ -17,11 +34,16 @@ from wzgeo.app.state import tr
 from wzgeo.errors import WzgeoError
 from wzgeo.maps import offline
 from wzgeo.maps import webmap as maps
+from wzgeo.paths import geodata_dir
 from wzgeo.plots import io as plotio
 
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "txt", "csv", "xlsx", "wkt"]
 CRS_CHOICES = ("", "EPSG:4326", "EPSG:4490", "EPSG:4545", "EPSG:4524")
 DATUM_CHOICES = ("wgs84", "gcj02", "bd09")  # the ids read_plots (and --datum) take
+#: answer sentences shown on the page (all of them are in the reports)
+SHOWN_ANSWERS = 20
+#: height of the result map (px)
+MAP_HEIGHT = 420
 
 
 def _datum_label(value: str) -> str:
@@ -46,6 +68,71 @@ def _crs_label(value: str) -> str:
     return names[value]
 
 
+# --------------------------------------------------------------------------------------------
+# choices kept as ids across language switches
+
+
+def _kept(name: str, options: Sequence[Any], default: Any) -> tuple[str, Callable[[], None]]:
+    """The widget key for choice ``name`` in the current language, set to the kept id, and
+    the ``on_change`` callback that keeps the widget's new value.
+
+    Labels change with the language, so each language has its own widget; the choice itself
+    lives in ``plot_keep_<name>`` (an id, never a label).
+    """
+    ss = st.session_state
+    keep = f"plot_keep_{name}"
+    key = f"plot_{name}_{appstate.lang()}"
+    value = ss.get(keep, default)
+    if value not in options:
+        value = default
+    ss[keep] = value
+    if key not in ss or ss[key] != value:
+        ss[key] = value
+
+    def remember() -> None:
+        ss[keep] = ss.get(key)
+
+    return key, remember
+
+
+def _choice(widget: Any, label: str, options: Sequence[Any], *, name: str, **kw: Any) -> Any:
+    """``widget(label, options, ...)`` whose value is kept as an id across languages."""
+    if not options:
+        return None
+    key, remember = _kept(name, options, options[0])
+    value = widget(label, list(options), key=key, on_change=remember, **kw)
+    st.session_state[f"plot_keep_{name}"] = value
+    return value
+
+
+def _language_switched() -> bool:
+    """Whether the language changed since this page's previous run."""
+    ss = st.session_state
+    switched = ss.get("plot_last_lang", appstate.lang()) != appstate.lang()
+    ss["plot_last_lang"] = appstate.lang()
+    return switched
+
+
+# --------------------------------------------------------------------------------------------
+# input: the upload or the drawing, kept; parsed and checked once
+
+
+@dataclass(frozen=True)
+class _Input:
+    """A plot file as bytes, with what identifies it (hash, name, CRS choice)."""
+
+    data: bytes
+    filename: str
+    crs: str
+    digest: str
+    drawn: bool = False
+    datum: str = "wgs84"
+
+    @classmethod
+    def of(cls, data: bytes, filename: str, crs: str, *, drawn: bool = False) -> _Input:
+        return cls(data, filename, crs, hashlib.sha256(data).hexdigest(), drawn)
+
+
 def _zones_map(geo: appstate.Geometry) -> Any:
     """The district and zones on no basemap (the base of this page's maps); ``None`` when
     the geometry or the zones table could not be loaded."""
@@ -62,6 +149,43 @@ def _zones_map(geo: appstate.Geometry) -> Any:
     )
 
 
+def _add_before_controls(fmap: Any, layer: Any) -> None:
+    """Add ``layer`` to ``fmap`` ahead of its layer control.
+
+    folium renders children in order, and the layer control's script refers to every layer
+    by its variable: a layer added after the control is used before it is defined, the map
+    script stops ("Cannot read properties of undefined") and streamlit-folium never sizes its
+    iframe (it stayed 0 px tall).
+    """
+    import folium
+
+    controls = [(k, c) for k, c in fmap._children.items() if isinstance(c, folium.LayerControl)]
+    for k, _c in controls:
+        del fmap._children[k]
+    layer.add_to(fmap)
+    for _k, c in controls:
+        fmap.add_child(c)
+
+
+def _stable_ids(fmap: Any) -> Any:
+    """``fmap`` with its elements numbered in tree order instead of random ids.
+
+    streamlit-folium keys its iframe on the map's script, and folium names every element by
+    a random id: a map rebuilt on a rerun would be a new iframe (drawn shapes lost, the map
+    reloaded). The same map built again now gives the same script. (A built map cannot be
+    cached and reused instead: rendering it for streamlit-folium changes it.)
+    """
+    n = 0
+    stack = [fmap]
+    while stack:
+        element = stack.pop()
+        if hasattr(element, "_id"):
+            element._id = f"{n:032x}"
+            n += 1
+        stack.extend(reversed(list(getattr(element, "_children", {}).values())))
+    return fmap
+
+
 def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
     """A map with the Leaflet.draw toolbar; the drawn features (GeoJSON) or ``None``."""
     fmap = _zones_map(geo)
@@ -71,7 +195,7 @@ def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
     import folium.plugins
     from streamlit_folium import st_folium
 
-    folium.plugins.Draw(
+    draw = folium.plugins.Draw(
         export=False,
         draw_options={
             "polyline": False,
@@ -81,9 +205,10 @@ def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
             "rectangle": True,
             "polygon": True,
         },
-    ).add_to(fmap)
+    )
+    _add_before_controls(fmap, draw)
     out = st_folium(
-        offline.use_offline_assets(fmap),
+        _stable_ids(offline.use_offline_assets(fmap)),
         key="draw_map",
         height=450,
         use_container_width=True,
@@ -98,11 +223,14 @@ def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
     return {"type": "FeatureCollection", "features": polygons}
 
 
-def _import() -> Any:
-    """The plots from the upload or the drawing (``PlotImport``), or ``None``."""
-    source = st.radio(
+def _input(switched: bool) -> _Input | None:
+    """The plot file from the upload or the drawing, kept across language switches."""
+    ss = st.session_state
+    source = _choice(
+        st.radio,
         tr("地块来源", "Plot source"),
         ("upload", "draw"),
+        name="source",
         format_func=appstate.fmt(
             ("upload", "draw"),
             lambda v: (
@@ -112,86 +240,187 @@ def _import() -> Any:
             ),
         ),
         horizontal=True,
-        key="plot_source",
     )
     if source == "upload":
+        # the uploader's state exists when it was on the page in the previous run: then an
+        # empty uploader means the user removed the file; a new (empty) uploader after a
+        # visit to another page or the drawing tab does not lose the kept file
+        alive = "plot_upload" in ss
         c1, c2 = st.columns([2, 1])
-        upload = c1.file_uploader(
-            tr(
-                "地块文件（GeoJSON、GPKG、SHP 压缩包、KML/KMZ、部标 TXT、CSV/XLSX 坐标点、WKT）",
-                "Plot file (GeoJSON, GPKG, zipped SHP, KML/KMZ, land-office TXT, "
-                "CSV/XLSX points, WKT)",
-            ),
-            type=UPLOAD_TYPES,
-            key="plot_upload",
-        )
-        crs = c2.selectbox(
-            tr("坐标系", "CRS"),
-            CRS_CHOICES,
-            format_func=appstate.fmt(CRS_CHOICES, _crs_label),
-            key="plot_crs",
-        )
-        datum = c2.selectbox(
-            tr("经纬度来源", "Lon/lat source"),
-            DATUM_CHOICES,
-            format_func=appstate.fmt(DATUM_CHOICES, _datum_label),
-            key=appstate.choice_key("plot_datum"),
-        )
-        if upload is None:
-            return None
-        data, filename = upload.getvalue(), upload.name
-    else:
-        drawn = _drawn_map(appstate.geometry())
-        if drawn is None:
-            st.caption(
-                tr("用左侧工具栏绘制多边形。", "Draw a polygon with the toolbar on the left.")
+        with c1:
+            upload = st.file_uploader(
+                tr(
+                    "地块文件（GeoJSON、GPKG、SHP 压缩包、KML/KMZ、部标 TXT、"
+                    "CSV/XLSX 坐标点、WKT）",
+                    "Plot file (GeoJSON, GPKG, zipped SHP, KML/KMZ, land-office TXT, "
+                    "CSV/XLSX points, WKT)",
+                ),
+                type=UPLOAD_TYPES,
+                key="plot_upload",
             )
+        with c2:
+            crs = _choice(
+                st.selectbox,
+                tr("坐标系", "CRS"),
+                CRS_CHOICES,
+                name="crs",
+                format_func=appstate.fmt(CRS_CHOICES, _crs_label),
+            )
+            # the lon/lat source: an id, kept across languages by appstate.keep_choices
+            datum = st.selectbox(
+                tr("经纬度来源", "Lon/lat source"),
+                DATUM_CHOICES,
+                format_func=appstate.fmt(DATUM_CHOICES, _datum_label),
+                key=appstate.choice_key("plot_datum"),
+            )
+        # kept as plain values: this page's classes are defined anew on every run
+        if upload is not None:
+            data = upload.getvalue()
+            old = ss.get("plot_file")
+            if not (isinstance(old, tuple) and old[0] == upload.name and old[1] == data):
+                ss["plot_file"] = (upload.name, data, hashlib.sha256(data).hexdigest())
+        elif alive and not switched:
+            ss.pop("plot_file", None)  # removed by the user
+        stored = ss.get("plot_file")
+        if not isinstance(stored, tuple):
             return None
-        data, filename, crs = json.dumps(drawn).encode("utf-8"), "drawn.geojson", "EPSG:4326"
-        datum = "wgs84"
-    try:
-        return plotio.read_plots(data, filename=filename, crs=crs or None, datum=datum)
-    except WzgeoError as e:
-        appstate.show_error(e)
+        kept = _Input(stored[1], stored[0], crs or "", stored[2], datum=datum or "wgs84")
+        if upload is None:
+            c1.caption(plain(tr(f"已载入：{kept.filename}", f"Loaded: {kept.filename}")))
+            if c1.button(tr("清除", "Clear"), key="plot_clear"):
+                ss.pop("plot_file", None)
+                st.rerun()
+        return kept
+    drawn = _drawn_map(appstate.geometry())
+    if drawn is not None:
+        ss["plot_drawn"] = json.dumps(drawn, sort_keys=True).encode("utf-8")
+    elif not switched:
+        ss.pop("plot_drawn", None)
+    stored = ss.get("plot_drawn")
+    if not isinstance(stored, bytes):
+        st.caption(tr("用左侧工具栏绘制多边形。", "Draw a polygon with the toolbar on the left."))
         return None
+    return _Input.of(stored, "drawn.geojson", "EPSG:4326", drawn=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _parsed(digest: str, filename: str, crs: str, datum: str, _data: bytes) -> Any:
+    """The plots of a file (``PlotImport``), or the ``WzgeoError`` that reading gave; read
+    once per file content (``digest``), name, CRS and lon/lat-source choice (shared,
+    read-only)."""
+    try:
+        return plotio.read_plots(_data, filename=filename, crs=crs or None, datum=datum)
+    except WzgeoError as e:
+        return e
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _checked(
+    digest: str,
+    filename: str,
+    crs: str,
+    datum: str,
+    sector_id: str | None,
+    project_id: str | None,
+    data_dir: str,
+    revision: tuple[str, int],
+    _imported: Any,
+) -> Any:
+    """The check of parsed plots (``PlotCheck``) or the ``WzgeoError`` it gave; once per file,
+    CRS, target and data (folder and saved-work revision)."""
+    tables = appstate.plan_tables()
+    try:
+        return plotcheck.check_plots(
+            _imported.plots,
+            zones_geo=appstate.geometry().zones_geo,
+            zones=tables.zones,
+            projects=tables.projects,
+            sectors=tables.sectors,
+            fit=appstate.fit_table(),
+            rules=appstate.rules_table(),
+            sector_id=sector_id,
+            project_id=project_id,
+        )
+    except WzgeoError as e:
+        return e
 
 
 def _choose_target(tables: appstate.PlanTables) -> dict[str, str | None]:
     id_names = appstate.names(tables)
-    mode = st.radio(
-        tr("核查依据", "Check against"),
-        ("sector", "project"),
-        format_func=appstate.fmt(
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        mode = _choice(
+            st.radio,
+            tr("核查依据", "Check against"),
             ("sector", "project"),
-            lambda v: tr("产业", "A sector") if v == "sector" else tr("项目", "A project"),
-        ),
-        horizontal=True,
-        key="plot_mode",
-    )
+            name="mode",
+            format_func=appstate.fmt(
+                ("sector", "project"),
+                lambda v: tr("产业", "A sector") if v == "sector" else tr("项目", "A project"),
+            ),
+            horizontal=True,
+        )
     if mode == "sector":
         options = tables.sectors["sector_id"].tolist() if tables.sectors is not None else []
-        sid = st.selectbox(
-            tr("产业", "Sector"),
-            options,
-            format_func=lambda v: id_names.get(v, v),
-            key="plot_sector",
-        )
+        with c2:
+            sid = _choice(
+                st.selectbox,
+                tr("产业", "Sector"),
+                options,
+                name="sector",
+                format_func=appstate.fmt(options, lambda v: id_names.get(v, v)),
+            )
         return {"sector_id": sid, "project_id": None}
     assert tables.projects is not None
     pnames = dict(zip(tables.projects["project_id"], tables.projects["name_zh"], strict=True))
-    pid = st.selectbox(
-        tr("项目", "Project"),
-        list(pnames),
-        format_func=lambda p: f"{p} {pnames.get(p, '')}",
-        key="plot_project",
-    )
+    pids = list(pnames)
+    with c2:
+        pid = _choice(
+            st.selectbox,
+            tr("项目", "Project"),
+            pids,
+            name="project",
+            format_func=appstate.fmt(pids, lambda p: f"{p} {pnames.get(p, '')}"),
+        )
     return {"sector_id": None, "project_id": pid}
 
 
-#: report columns not shown (the same fact is shown in another column or language)
+# --------------------------------------------------------------------------------------------
+# tables as users read them
+
+
+#: plot table columns in the order shown (others are not shown: the same fact is in another
+#: column, in the answer or in the notice above the table)
+_PLOT_COLUMNS = (
+    "plot_id",
+    "plot_name",
+    "area_mu",
+    "area_ha",
+    "zone",
+    "zone_share_pct",
+    "in_zones_pct",
+    "zones_overlapped",
+    "fit_grade",
+    "fit_reason_zh",
+    "nearest_fitting_zone_id",
+    "distance_to_fitting_zone_m",
+    "zone_geometry_quality",
+    "n_overlapping_plots",
+    "overlapping_plots",
+    "geometry_repaired",
+    "site_area_mu",
+    "project_land_need_mu",
+    "site_vs_need_pct",
+    "intensity_yi_per_km2",
+    "intensity_wan_per_mu",
+    "indicators_pass",
+    "indicators_fail",
+    "indicators_unknown",
+)
+#: report columns not shown in a language (the Chinese-only fit reason in English)
 _HIDDEN = {
-    "zh": ("zone_name_zh", "reason_en", "area_m2"),
-    "en": ("zone_name_zh", "fit_reason_zh", "reason_zh", "area_m2"),
+    "zh": ("zone_name_zh", "reason_en", "area_m2", "geometry_note"),
+    "en": ("zone_name_zh", "fit_reason_zh", "reason_zh", "area_m2", "geometry_note"),
 }
 
 
@@ -199,20 +428,87 @@ def report_table(df: Any) -> Any:
     """A report table as users read it: zone names, labels, one language, labelled headers."""
     frame = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
     if "zone_id" in frame.columns:
-        frame = frame.assign(zone_id=frame["zone_id"].map(_common.zone_name))
+        frame = frame.assign(zone_id=frame["zone_id"].map(_zone_name))
         frame = frame.rename(columns={"zone_id": "zone"})
     frame = frame.drop(columns=list(_HIDDEN[appstate.lang()]), errors="ignore")
+    if "area_mu" in frame.columns:  # the plot table
+        frame = frame[[c for c in _PLOT_COLUMNS if c in frame.columns]]
     return appstate.col_labels(_common.present(frame))
 
 
+def _zone_name(zone_id: object) -> object:
+    if zone_id is None or zone_id is pd.NA or (isinstance(zone_id, float) and zone_id != zone_id):
+        return None
+    return _common.zone_name(zone_id)
+
+
+_RULE = re.compile(r"\s*([^:;]+):\s*(>=|<=|>|<|==)\s*([-0-9.eE]+)\s*")
+_CMP = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+
+
+def _number(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def rule_text(thresholds: str, lang: str) -> str:
+    """A rule string of :mod:`wzgeo.analysis.rules` as people write it:
+    ``"*: >= 0.6; 33: >= 0.7"`` → ``"≥ 0.6（所有行业）；≥ 0.7（行业代码 33）"``."""
+    rules = [m.groups() for part in str(thresholds).split(";") if (m := _RULE.fullmatch(part))]
+    if not rules:
+        return str(thresholds or "")
+    out = []
+    for code, cmp, value in rules:
+        text = f"{_CMP[cmp]} {_number(float(value))}"
+        if len(rules) > 1 or code.strip() != "*":
+            which = (
+                labels.label("ui.all_industries", lang)
+                if code.strip() == "*"
+                else (
+                    f"行业代码 {code.strip()}" if lang == "zh" else f"industry code {code.strip()}"
+                )
+            )
+            text += f"（{which}）" if lang == "zh" else f" ({which})"
+        out.append(text)
+    return ("；" if lang == "zh" else "; ").join(out)
+
+
+def indicator_table(ind: pd.DataFrame) -> pd.DataFrame:
+    """The control indicators as users read them: names, editions, units and rules in words
+    (no ``plot_ratio``, ``plan_2025``, ``wan_per_mu`` or ``*: >= 0.6``)."""
+    lang = appstate.lang()
+    out = pd.DataFrame()
+    if ind.empty:
+        return out
+    out["indicator"] = [labels.value_label("indicator", v, lang) for v in ind["indicator"]]
+    out["edition"] = [
+        labels.value_label("edition", v, lang) if str(v) else "—" for v in ind["edition"]
+    ]
+    out["value"] = pd.to_numeric(ind["value"], errors="coerce").to_numpy()
+    out["unit"] = [labels.value_label("unit", v, lang) for v in ind["unit"]]
+    req = [rule_text(t, lang) if str(t) else "—" for t in ind["thresholds"]]
+    out["requirement"] = req
+    out["result"] = [labels.value_label("result", v, lang) for v in ind["result"]]
+    reasons = ind["reason_en" if lang == "en" else "reason_zh"].astype(str).tolist()
+    out["reason"] = [
+        r.replace(str(t), q) if str(t) else r
+        for r, t, q in zip(reasons, ind["thresholds"], req, strict=True)
+    ]
+    out["source"] = ind["source"].astype(str).replace("", "—").to_numpy()
+    return appstate.col_labels(out)
+
+
+# --------------------------------------------------------------------------------------------
+# reports
+
+
 def report_html(check: Any, *, title: str, filename: str, project_name: str | None = None) -> str:
-    """A standalone HTML report (no scripts, no external resources); every value escaped."""
-    to_html = getattr(check, "to_html", None)
-    if callable(to_html):
-        return str(to_html(lang=appstate.lang()))
+    """A standalone HTML report (no scripts, no external resources); every value escaped.
+
+    The answer (one sentence per plot) leads it, then the notes, then the tables.
+    """
 
     def table(df: Any) -> str:
-        return str(_common.as_text(report_table(df)).to_html(index=False, escape=True))
+        return str(_common.as_text(df).to_html(index=False, escape=True))
 
     parts = [
         "<!doctype html>",
@@ -238,86 +534,152 @@ def report_html(check: Any, *, title: str, filename: str, project_name: str | No
         f"<p>{html.escape(_common.with_zone_names(tr(zh, en)))}</p>"
         for zh, en in zip(check.notes_zh, check.notes_en, strict=True)
     ]
-    parts += [f"<h2>{html.escape(tr('地块', 'Plots'))}</h2>", table(check.table)]
+    parts += [f"<h2>{html.escape(tr('地块', 'Plots'))}</h2>", table(report_table(check.table))]
     if len(check.zone_overlaps):
         parts += [f"<h2>{html.escape(tr('与园区的重叠', 'Overlap with zones'))}</h2>"]
-        parts.append(table(check.zone_overlaps))
+        parts.append(table(report_table(check.zone_overlaps)))
     if len(check.indicators):
         parts += [f"<h2>{html.escape(tr('控制指标', 'Control indicators'))}</h2>"]
-        parts.append(table(check.indicators))
+        parts.append(table(indicator_table(check.indicators)))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
+def report_json(check: Any, imported: Any) -> str:
+    """The JSON report (led by the answers), with how the file was read."""
+    report = check.to_dict()
+    report["source_crs"] = str(getattr(imported, "source_crs", "") or "")
+    report["import_warnings"] = [str(w) for w in getattr(imported, "warnings", ()) or ()]
+    return json.dumps(report, ensure_ascii=False, indent=2, default=str)
+
+
+# --------------------------------------------------------------------------------------------
+# the page
+
+
+def _notice(imported: Any, check: Any, drawn: bool) -> None:
+    """One notice with what applies to the whole check; import warnings in one box."""
+    lines = []
+    # a drawn plot is in WGS84 by construction: no CRS line ("specified by the user") then
+    if getattr(imported, "crs_reason_zh", None) and not drawn:
+        lines.append(
+            tr(
+                f"坐标系：{imported.source_crs}（{imported.crs_reason_zh}）",
+                f"CRS: {imported.source_crs} ({imported.crs_reason_en})",
+            )
+        )
+    for zh, en in zip(check.notes_zh, check.notes_en, strict=True):
+        lines.append(_common.with_zone_names(tr(zh, en)))
+    if lines:
+        st.info("\n".join(f"- {plain(line)}" for line in lines), icon=":material/info:")
+    warnings = list(dict.fromkeys(str(w) for w in getattr(imported, "warnings", ()) or ()))
+    if warnings:
+        st.warning("\n".join(f"- {plain(w)}" for w in warnings), icon=":material/warning:")
+
+
+def _answer(check: Any) -> None:
+    """The answer: one sentence per plot (the first ones), as page text."""
+    lang = appstate.lang()
+    n = len(check.table)
+    if n > 1:
+        st.markdown(f"**{plain(summary_sentence(check, lang=lang))}**")
+    for sentence in check.answers(lang=lang, limit=SHOWN_ANSWERS):
+        st.markdown(plain(sentence) if n > 1 else f"**{plain(sentence)}**")
+    if n > SHOWN_ANSWERS:
+        st.caption(
+            tr(
+                f"其余 {n - SHOWN_ANSWERS:,} 个地块的结论见下表和下载的报告。",
+                f"The other {n - SHOWN_ANSWERS:,} plots: see the table below and the report.",
+            )
+        )
+
+
 def render() -> None:
     st.title(tr("地块核查", "Plot check"))
+    switched = _language_switched()
     tables = _common.require_tables("zones", "projects", "sectors")
     if tables is None:
         return
     target = _choose_target(tables)
-    imported = _import()
-    if imported is None:
+    given = _input(switched)
+    if given is None:
         return
-    # a drawn plot is in WGS84 by construction: no CRS notice ("specified by the user") then
-    if getattr(imported, "crs_reason_zh", None) and st.session_state.get("plot_source") != "draw":
-        st.info(
-            plain(
-                tr(
-                    f"坐标系：{imported.source_crs}（{imported.crs_reason_zh}）",
-                    f"CRS: {imported.source_crs} ({imported.crs_reason_en})",
-                )
-            ),
-            icon=":material/info:",
-        )
-    for warning in getattr(imported, "warnings", ()) or ():
-        st.warning(plain(warning), icon=":material/warning:")
-    geo = appstate.geometry()
-    try:
-        check = plotcheck.check_plots(
-            imported.plots,
-            zones_geo=geo.zones_geo,
-            zones=tables.zones,
-            projects=tables.projects,
-            sectors=tables.sectors,
-            fit=appstate.fit_table(),
-            rules=appstate.rules_table(),
-            sector_id=target["sector_id"],
-            project_id=target["project_id"],
-        )
-    except WzgeoError as e:
-        appstate.show_error(e)
+    imported = _parsed(given.digest, given.filename, given.crs, given.datum, given.data)
+    if isinstance(imported, WzgeoError):
+        appstate.show_error(imported)
         return
+    run = (
+        given.digest,
+        given.filename,
+        given.crs,
+        given.datum,
+        target["sector_id"],
+        target["project_id"],
+        str(geodata_dir()),
+        appstate.store_revision(),
+    )
+    check = _checked(*run, imported)
+    if isinstance(check, WzgeoError):
+        appstate.show_error(check)
+        return
+    st.subheader(tr("核查结论", "Answer"))
+    _answer(check)
+    _notice(imported, check, given.drawn)
     st.subheader(tr("核查报告", "Report"))
-    for zh, en in zip(check.notes_zh, check.notes_en, strict=True):
-        st.info(plain(_common.with_zone_names(tr(zh, en))), icon=":material/info:")
-    _common.show_table(report_table(check.table), hide_index=True, key="plot_report")
-    if len(check.zone_overlaps):
-        st.markdown("**" + tr("与园区的重叠", "Overlap with zones") + "**")
-        _common.show_table(report_table(check.zone_overlaps), hide_index=True, key="plot_overlaps")
+    _common.show_table(
+        _common.as_text(report_table(check.table)), hide_index=True, key="plot_report"
+    )
     if len(check.indicators):
         st.markdown("**" + tr("控制指标", "Control indicators") + "**")
-        _common.show_table(report_table(check.indicators), hide_index=True, key="plot_indicators")
+        _common.show_table(
+            _common.as_text(indicator_table(check.indicators)),
+            hide_index=True,
+            key="plot_indicators",
+        )
+    if len(check.zone_overlaps) and (check.table["n_zones"] > 1).any():
+        with st.expander(tr("与园区的重叠（明细）", "Overlap with zones (detail)")):
+            _common.show_table(
+                _common.as_text(report_table(check.zone_overlaps)),
+                hide_index=True,
+                key="plot_overlaps",
+            )
     _plot_on_map(imported.plots)
+    _downloads(check, imported, given, _project_name(tables, target.get("project_id")), run)
+
+
+def _downloads(
+    check: Any, imported: Any, given: _Input, project_name: str | None, run: tuple[Any, ...]
+) -> None:
+    """HTML and JSON report downloads (built once per check and language, kept in the
+    session: a rerun does not rebuild them)."""
     title = tr("地块核查报告", "Plot check report")
+    ss = st.session_state
+    key = (*run, appstate.lang())
+    cached = ss.get("plot_reports")
+    if not (isinstance(cached, tuple) and cached[0] == key):
+        html_bytes = report_html(
+            check, title=title, filename=given.filename, project_name=project_name
+        ).encode("utf-8")
+        cached = (key, html_bytes, report_json(check, imported).encode("utf-8"))
+        ss["plot_reports"] = cached
+    stem = re.sub(r"[^\w.-]+", "_", given.filename.rsplit(".", 1)[0]) or "plot"
+    name = tr("地块核查", "plot_check")
     c1, c2 = st.columns(2)
     c1.download_button(
         tr("下载报告 HTML", "Download report (HTML)"),
-        data=report_html(
-            check,
-            title=title,
-            filename=getattr(imported, "filename", "") or "",
-            project_name=_project_name(tables, target.get("project_id")),
-        ).encode("utf-8"),
-        file_name="wzgeo_plot_check.html",
+        data=cached[1],
+        file_name=f"{name}_{stem}.html",
         mime="text/html",
         key="plot_dl_html",
+        on_click="ignore",
     )
     c2.download_button(
         tr("下载报告 JSON", "Download report (JSON)"),
-        data=json.dumps(check.to_dict(), ensure_ascii=False, indent=2, default=str).encode("utf-8"),
-        file_name="wzgeo_plot_check.json",
+        data=cached[2],
+        file_name=f"{name}_{stem}.json",
         mime="application/json",
         key="plot_dl_json",
+        on_click="ignore",
     )
 
 
@@ -328,25 +690,37 @@ def _project_name(tables: appstate.PlanTables, project_id: str | None) -> str | 
     return str(rows.iloc[0]) if len(rows) else None
 
 
-def _plot_on_map(plots: Any) -> None:
+def _result_map(plots: Any, lang: str) -> Any:
+    """The zones with the checked plots on top, zoomed to the plots."""
+    import folium
+
     fmap = _zones_map(appstate.geometry())
     if fmap is None:
-        return
-    import folium
+        return None
+    shapes = plots[["geometry"]].to_crs("EPSG:4326")
+    layer = folium.GeoJson(
+        shapes.__geo_interface__,
+        name=labels.label("ui.checked_plots", lang),
+        style_function=lambda _f: {"color": "#d00", "weight": 3, "fillOpacity": 0.3},
+    )
+    _add_before_controls(fmap, layer)
+    bounds = shapes.total_bounds
+    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], max_zoom=16)
+    return _stable_ids(offline.use_offline_assets(fmap))
+
+
+def _plot_on_map(plots: Any) -> None:
     from streamlit_folium import st_folium
 
-    shapes = plots[["geometry"]].to_crs("EPSG:4326")
-    folium.GeoJson(
-        shapes.__geo_interface__,
-        name=tr("核查地块", "Checked plot"),
-        style_function=lambda _f: {"color": "#d00", "weight": 3, "fillOpacity": 0.3},
-    ).add_to(fmap)
-    bounds = shapes.total_bounds
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    st.markdown("**" + tr("地块位置", "Where the plots are") + "**")
+    fmap = _result_map(plots, appstate.lang())
+    if fmap is None:
+        appstate.notice_missing("地图（边界数据）", "the map (boundary data)")
+        return
     st_folium(
-        offline.use_offline_assets(fmap),
+        fmap,
         key="plot_map",
-        height=420,
+        height=MAP_HEIGHT,
         use_container_width=True,
         returned_objects=[],
     )

@@ -1,0 +1,180 @@
+"""The plot check page, headless (``AppTest``): answer first, state kept across languages,
+uploads read and checked once, tables in words. The real browser: test_plot_check_browser.py.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests._plotcheck_helpers import bubiao_txt
+from wzgeo.app.pages.plot_check import rule_text
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = "wzgeo/app/pages/plot_check.py"
+RAW = (
+    "plot_ratio",
+    "building_coverage_pct",
+    "wan_per_mu",
+    "yi_per_km2",
+    "plan_2025",
+    "plan_2035",
+    "*: >=",
+    "site_area_mu",
+    "indicators_fail",
+    "DOMAIN.md",
+    "gaofeng",
+    "jiulong_a",
+)
+
+
+@pytest.fixture(autouse=True)
+def _own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WZGEO_STORE", str(tmp_path / "store.sqlite"))
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def _upload(at: AppTest, data: bytes, name: str = "gaofeng.txt") -> None:
+    at.file_uploader(key="plot_upload").set_value((name, data, "text/plain")).run()
+    assert not at.exception, at.exception
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _tables(at: AppTest) -> str:
+    out = []
+    for df in at.dataframe:
+        value = df.value
+        out.append(" | ".join(map(str, value.columns)))
+        out.append(value.astype(str).to_string())
+    return "\n".join(out)
+
+
+def _lang(at: AppTest, lang: str) -> None:
+    at.sidebar.radio(key="lang").set_value(lang).run()
+    assert not at.exception, at.exception
+
+
+def _unique_txt(**kw: Any) -> bytes:
+    """A TXT no other test uploaded (the page's caches are per file content)."""
+    return bubiao_txt(name=f"地块{uuid.uuid4().hex[:6]}", **kw)
+
+
+def test_answer_first_and_choices_survive_zh_en_zh() -> None:
+    at = _page()
+    at.selectbox(key="plot_sector_zh").set_value("food").run()
+    _upload(at, bubiao_txt())
+    answer = "地块 1（高峰试验地块，60.0 亩）位于高峰园内（100 %），产业适配：主导产业。"
+    assert answer in _texts(at).replace("\\", "")
+    # the answer comes before the tables, as page text
+    assert "核查结论" in [h.value for h in at.subheader]
+    _lang(at, "en")
+    assert at.radio(key="plot_mode_en").value == "sector"
+    assert at.selectbox(key="plot_sector_en").value == "food"
+    assert at.selectbox(key="plot_crs_en").value == ""
+    assert at.radio(key="plot_source_en").value == "upload"
+    assert "Plot 1 (高峰试验地块, 60.0 mu) lies in Gaofeng Park (100 %); sector fit: a focus" in (
+        _texts(at).replace("\\", "")
+    )
+    _lang(at, "zh")
+    assert at.radio(key="plot_mode_zh").value == "sector"
+    assert at.selectbox(key="plot_sector_zh").value == "food"
+    assert answer in _texts(at).replace("\\", "")
+    assert at.dataframe, "the report table is back"
+
+
+def test_a_language_switch_neither_rereads_nor_rechecks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wzgeo.analysis import plotcheck
+    from wzgeo.plots import io as plotio
+
+    calls = {"read": 0, "check": 0}
+    read, check = plotio.read_plots, plotcheck.check_plots
+
+    def counting_read(*a: Any, **k: Any) -> Any:
+        calls["read"] += 1
+        return read(*a, **k)
+
+    def counting_check(*a: Any, **k: Any) -> Any:
+        calls["check"] += 1
+        return check(*a, **k)
+
+    monkeypatch.setattr(plotio, "read_plots", counting_read)
+    monkeypatch.setattr(plotcheck, "check_plots", counting_check)
+    at = _page()
+    _upload(at, _unique_txt())
+    assert calls == {"read": 1, "check": 1}
+    _lang(at, "en")
+    _lang(at, "zh")
+    assert calls == {"read": 1, "check": 1}
+    # another sector: checked again, the file is not read again; back: neither
+    at.selectbox(key="plot_sector_zh").set_value("auto").run()
+    assert calls == {"read": 1, "check": 2}
+    at.selectbox(key="plot_sector_zh").set_value("new_materials").run()
+    assert calls == {"read": 1, "check": 2}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_project_check_tables_are_in_words(lang: str) -> None:
+    at = _page()
+    if lang == "en":
+        _lang(at, "en")
+    at.radio(key=f"plot_mode_{lang}").set_value("project").run()
+    _upload(at, bubiao_txt(n=2))
+    text = _tables(at) + "\n" + _texts(at) + "\n" + "\n".join(i.value for i in at.info)
+    for raw in RAW:
+        assert raw not in text, raw
+    for missing in ("None", "<NA>", "nan", "NaN"):
+        assert not re.search(rf"(?<![A-Za-z]){re.escape(missing)}(?![A-Za-z])", text), missing
+    if lang == "zh":
+        assert "容积率" in text and "规划 2025 年目标" in text and "≥ 50" in text
+    else:
+        assert "Plot ratio" in text and "Plan target for 2025" in text
+        assert not re.search(r"[\u4e00-\u9fff]", _tables(at).split("\n")[0])  # headers
+
+
+def test_notices_shown_once() -> None:
+    at = _page()
+    _upload(at, bubiao_txt(n=3))
+    infos = [i.value for i in at.info]
+    joined = "\n".join(infos)
+    assert joined.count("园区范围为示意") == 1
+    assert joined.count("位置未知的园区") == 1
+    assert len(infos) == 1
+
+
+def test_upload_is_kept_after_visiting_another_page() -> None:
+    at = _page()
+    _upload(at, bubiao_txt())
+    at.switch_page("wzgeo/app/pages/zones.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert "位于高峰园内" in _texts(at)
+
+
+@pytest.mark.parametrize(
+    ("rules", "lang", "expected"),
+    [
+        ("*: >= 30", "zh", "≥ 30"),
+        ("13: >= 1", "zh", "≥ 1（行业代码 13）"),
+        ("29: >= 0.8; 29: >= 1", "en", "≥ 0.8 (industry code 29); ≥ 1 (industry code 29)"),
+        ("*: >= 0.6; 33: >= 0.7", "zh", "≥ 0.6（所有行业）；≥ 0.7（行业代码 33）"),
+        ("*: <= 7", "en", "≤ 7"),
+        ("*: >= 333.333", "zh", "≥ 333.33"),
+        ("", "zh", ""),
+    ],
+)
+def test_rule_text(rules: str, lang: str, expected: str) -> None:
+    assert rule_text(rules, lang) == expected
