@@ -365,3 +365,56 @@ def test_check_plot_refuses_a_bowtie_with_where(
     assert main(["check-plot", str(path), "--no-store"]) == 2
     err = capsys.readouterr().err
     assert "%" not in err and "X=3410021.00, Y=536414.00" in err
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".docx", ".html"])
+def test_check_plot_report_has_the_json_reports_numbers(
+    plot_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    """``check-plot --report``: the document and ``--json`` give the same numbers."""
+    import io
+    import re
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    out = tmp_path / f"report{suffix}"
+    args = ["check-plot", str(plot_file), "--project", "NM-BM-02"]
+    assert main([*args, "--json", "--report", str(out)]) == 0
+    report = json.loads(capsys.readouterr().out)  # stdout stays pure JSON
+    data = out.read_bytes()
+    if suffix == ".pdf":
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    elif suffix == ".docx":
+        doc = Document(io.BytesIO(data))
+        text = "\n".join(
+            [p.text for p in doc.paragraphs]
+            + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+        )
+    else:
+        text = data.decode("utf-8")
+    flat = re.sub(r"\s+", "", text)
+    for plot in report["plots"]:
+        assert re.sub(r"\s+", "", plot["answer_zh"]) in flat
+        assert f"{plot['area_m2']:,.2f}" in text and f"{plot['area_mu']:,.2f}" in text
+        assert f"{plot['area_ha']:,.4f}" in text
+        for z in plot["zones"]:
+            assert f"{z['share_pct']:,.2f}" in text
+    for ind in report["indicators"]:
+        assert ind["name_zh"] in text
+        if ind["value"] is not None:
+            assert f"{ind['value']:,.2f}" in flat.replace(" ", "")
+    # 40 000 m² = 60 亩 = 4 公顷 (200 m × 200 m, by hand)
+    assert "40,000.00" in text and "60.00" in text and "4.0000" in text
+    # an existing report is not replaced without --overwrite (refused before any work)
+    assert main([*args, "--report", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == data
+
+
+def test_check_plot_report_refuses_other_formats(
+    plot_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-plot", str(plot_file), "--report", str(tmp_path / "r.odt")]) == 2
+    assert ".pdf, .docx or .html" in capsys.readouterr().err
+    assert main(["check-plot", str(plot_file), "--report", str(plot_file), "--overwrite"]) == 2

@@ -99,6 +99,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="文件大小上限 MB（默认 20；整个宗地图层请用 check-plots）/ size limit in MB "
         "(default 20; use check-plots for a whole parcel layer)",
     )
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="另写核查报告 .pdf（存档）、.docx（可编辑）或 .html；已存在时需 --overwrite / also "
+        "write the check report as .pdf (archiving), .docx (editable) or .html; an existing "
+        "file needs --overwrite",
+    )
+    p.add_argument(
+        "--report-lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="报告语言（默认中文）/ report language (default Chinese)",
+    )
+    add_overwrite_argument(p)
     add_store_arguments(p)
     add_land_layer_arguments(p)
     p.set_defaults(func=_check_plot)
@@ -216,6 +231,8 @@ def _check_plot(args: argparse.Namespace) -> int:
     from wzgeo.geo.units import fmt_sig
     from wzgeo.plots.io import read_plots
 
+    if args.report is not None:
+        _check_report_path(args.report, args.file, overwrite=args.overwrite)
     imported = read_plots(
         args.file, crs=args.crs, max_bytes=int(args.max_mb * 1_000_000), datum=args.datum
     )
@@ -227,6 +244,8 @@ def _check_plot(args: argparse.Namespace) -> int:
         land_layers=land_layers_from_args(args),
         **_check_inputs(ws),
     )
+    if args.report is not None:
+        _write_report(args, check, imported, ws)
     report = check.to_dict()
     report["source_crs"] = imported.source_crs
     report["crs_inferred"] = imported.crs_inferred
@@ -285,6 +304,45 @@ def _check_plot(args: argparse.Namespace) -> int:
     for note in report["notes"]:
         out.write(f"\n注 / note: {note}\n")
     return 0
+
+
+_REPORT_SUFFIXES = (".pdf", ".docx", ".html", ".htm")
+
+
+def _check_report_path(out: Path, source: Path, *, overwrite: bool) -> None:
+    if out.suffix.lower() not in _REPORT_SUFFIXES:
+        raise WzgeoError(
+            f"报告文件 {out} 应以 .pdf、.docx 或 .html 结尾。",
+            f"The report file {out} must end in .pdf, .docx or .html.",
+        )
+    check_output_path(out, overwrite=overwrite, inputs=[source])
+
+
+def _write_report(args: argparse.Namespace, check: Any, imported: Any, ws: Workspace) -> None:
+    """``check-plot --report OUT``: the report of :mod:`wzgeo.reports.plotreport`."""
+    from wzgeo.geo import basedata
+    from wzgeo.reports.plotreport import build_plot_report, render_report
+
+    out: Path = args.report
+    fmt = {".htm": "html"}.get(out.suffix.lower(), out.suffix.lower().lstrip("."))
+    basis = None
+    if args.project:
+        names = ws.projects.loc[ws.projects["project_id"] == args.project, "name_zh"]
+        basis = f"{args.project} {names.iloc[0] if len(names) else ''}".strip()
+    report = build_plot_report(
+        check,
+        imported,
+        data=Path(args.file).read_bytes(),
+        zones=ws.zones,
+        zones_geo=ws.zones_geo,
+        district=basedata.load_district(),
+        lang=args.report_lang,
+        basis=basis,
+    )
+    data = render_report(report, fmt)
+    with atomic_output(out) as tmp:
+        tmp.write_bytes(data)
+    print(f"{out}  {len(data) / 1024:.0f} KiB", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import pandas as pd
 from wzgeo.errors import WzgeoError
 from wzgeo.labels import label
 from wzgeo.maps import _tiles
-from wzgeo.maps._fonts import print_rc, use_truetype
+from wzgeo.maps._fonts import MissingFontError, print_rc, truetype_subset, use_truetype
 from wzgeo.maps._inputs import is_missing, require_choice, zone_name
 from wzgeo.maps._printtext import text
 from wzgeo.maps._scalebar import draw_north_arrow, draw_scale_bar, nice_scale, scale_bar
@@ -48,10 +48,12 @@ __all__ = [
     "FORMATS",
     "MAP_CRS",
     "PAPERS",
+    "MissingFontError",
     "Page",
     "PrintedMap",
     "export_print_map",
     "page_frame",
+    "pdf_font_file",
     "render_print_map",
 ]
 
@@ -113,6 +115,18 @@ class Page:
     footer_y: float
     title_y: float
     font_scale: float
+
+
+def pdf_font_file(chars: str) -> Path:
+    """A TrueType font file with ``chars`` drawn as in Noto Sans CJK SC, for PDF writers that
+    embed TrueType only (matplotlib, reportlab); kept in the user's cache folder.
+
+    Raises
+    ------
+    MissingFontError
+        Noto Sans CJK (Debian ``fonts-noto-cjk``) is not installed.
+    """
+    return truetype_subset(chars)
 
 
 def page_frame(paper: str = "A4", orientation: str = "landscape") -> Page:

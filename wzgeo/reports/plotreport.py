@@ -1,0 +1,427 @@
+"""The plot-check report: one document model, written as PDF (archiving), DOCX (editable) or HTML.
+
+:func:`build_plot_report` turns a check (:class:`wzgeo.analysis.plotcheck.PlotCheck`) and the
+imported file into a :class:`PlotReport` — a list of blocks (headings, paragraphs, tables, the
+map, the signature block) in one language, from that language's template
+(:mod:`wzgeo.reports._templates`). Every number is taken from the check's JSON report
+(``PlotCheck.to_dict()``) and formatted by one function, so the three formats and the JSON say
+the same. :func:`render_report` writes the blocks in a format; texts from the user's file (names,
+ids) are escaped for HTML and DOCX, and drawn as text (never interpreted) in the PDF and map.
+
+Order: the answer sentence first, then the file and how its CRS was decided, the map (plot,
+zones, red-line layers when imported), areas in m² / 亩 / 公顷, zone shares, sector fit (and
+land-use class fit when the check has it), control indicators, conflicts, notes, signatures.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+
+from wzgeo.errors import WzgeoError
+from wzgeo.labels import value_label
+from wzgeo.reports._templates import TEMPLATES
+
+__all__ = [
+    "FORMATS",
+    "Block",
+    "PlotReport",
+    "build_plot_report",
+    "fmt_number",
+    "render_report",
+]
+
+FORMATS: Final = ("pdf", "docx", "html")
+MAP_WIDTH_MM: Final = 170.0
+_DIGITS: Final[dict[str, int]] = {
+    "area_m2": 2,
+    "area_mu": 2,
+    "area_ha": 4,
+    "overlap_m2": 2,
+    "share_pct": 2,
+    "distance_m": 0,
+    "value": 2,
+    "threshold": 2,
+    "intensity": 2,
+}
+
+
+def fmt_number(value: Any, kind: str) -> str:
+    """A number as every report format shows it (thousands separated, fixed decimals by kind);
+    ``"-"`` for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{float(value):,.{_DIGITS.get(kind, 2)}f}"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a report.
+
+    Attributes
+    ----------
+    kind
+        ``"heading"``, ``"answer"`` (bold paragraph), ``"para"``, ``"note"`` (small),
+        ``"table"``, ``"image"`` or ``"signature"``.
+    text
+        The text (headings, paragraphs, the image caption).
+    header, rows
+        A table's header and rows (all strings).
+    image
+        PNG bytes of an image.
+    """
+
+    kind: str
+    text: str = ""
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    image: bytes = b""
+
+
+@dataclass(frozen=True)
+class PlotReport:
+    """A plot-check report in one language.
+
+    Attributes
+    ----------
+    lang
+        ``"zh"`` or ``"en"``.
+    title
+        The document title.
+    blocks
+        The content, in order.
+    json
+        The JSON report the numbers come from (``PlotCheck.to_dict()`` plus the file's facts).
+    labels
+        The template's texts (signature labels, footer).
+    """
+
+    lang: str
+    title: str
+    blocks: tuple[Block, ...]
+    json: dict[str, Any]
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def _zone_name(zones: pd.DataFrame | None, zone_id: Any, lang: str) -> str:
+    if zone_id is None:
+        return "-"
+    zid = str(zone_id)
+    if zones is None:
+        return zid
+    hit = zones.loc[zones["zone_id"].astype(str) == zid]
+    if hit.empty:
+        return zid
+    col = "name_en" if lang == "en" and "name_en" in hit.columns else "name_zh"
+    v = hit.iloc[0].get(col)
+    return zid if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def _s(v: Any) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def build_plot_report(
+    check: Any,
+    imported: Any,
+    *,
+    data: bytes,
+    zones: pd.DataFrame | None = None,
+    zones_geo: gpd.GeoDataFrame | None = None,
+    district: gpd.GeoDataFrame | None = None,
+    redlines: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+    basis: str | None = None,
+    date: _dt.date | None = None,
+    with_map: bool = True,
+) -> PlotReport:
+    """Build the report of a plot check.
+
+    Parameters
+    ----------
+    check
+        The result of :func:`wzgeo.analysis.plotcheck.check_plots`.
+    imported
+        The file as read (:class:`wzgeo.plots.io.PlotImport`): plots, file name, format, the
+        CRS and how it was decided, import warnings.
+    data
+        The file's bytes (for its SHA-256).
+    zones, zones_geo, district
+        Zone names, zone geometry and the district boundary for the map.
+    redlines
+        Red-line layers the user imported (polygons with a ``layer`` name column), drawn on the
+        map; their overlaps reach the report through ``check.findings`` (answer sentence and
+        conflicts). ``None`` until such layers are imported; the report then says red lines
+        were not checked.
+    lang
+        ``"zh"`` or ``"en"`` (the template).
+    basis
+        What the plots were checked against, in words (sector or project name); default from
+        the check's ids.
+    date
+        Date of the check (default today).
+    with_map
+        Draw the map (needs ``zones_geo``).
+
+    Returns
+    -------
+    PlotReport
+    """
+    if lang not in TEMPLATES:
+        raise WzgeoError(
+            f"不支持的语言 {lang!r}：请用 'zh' 或 'en'。",
+            f"Unsupported language {lang!r}: use 'zh' or 'en'.",
+        )
+    t = TEMPLATES[lang]
+    date = date or _dt.date.today()
+    report = check.to_dict()
+    sha = hashlib.sha256(data).hexdigest()
+    reason = getattr(imported, f"crs_reason_{lang}", "") or ""
+    if getattr(imported, "crs_inferred", False):
+        reason += t["crs_inferred"]
+    report.update(
+        {
+            "file_name": getattr(imported, "filename", "") or "",
+            "file_sha256": sha,
+            "file_format": getattr(imported, "format", "") or "",
+            "source_crs": getattr(imported, "source_crs", None),
+            "crs_inferred": bool(getattr(imported, "crs_inferred", False)),
+            "crs_reason": reason,
+            "import_warnings": [str(w) for w in getattr(imported, "warnings", ()) or ()],
+            "check_date": date.isoformat(),
+        }
+    )
+    if basis is None:
+        if report.get("project_id"):
+            basis = str(report["project_id"])
+        elif report.get("sector_id"):
+            basis = value_label("sector", report["sector_id"], lang)
+        else:
+            basis = t["no_basis"]
+    blocks: list[Block] = [Block("heading", t["answer"])]
+    answers = report.get(f"answer_{lang}") or []
+    blocks += [Block("answer", a) for a in answers]
+    blocks += [
+        Block("heading", t["basics"]),
+        Block(
+            "table",
+            header=("", ""),
+            rows=(
+                (t["file"], report["file_name"] or "-"),
+                (t["sha256"], sha),
+                (t["format"], report["file_format"] or "-"),
+                (t["crs"], _s(report["source_crs"])),
+                (t["crs_how"], reason or "-"),
+                (t["basis"], basis),
+                (t["date"], report["check_date"]),
+                (t["software"], "wzgeo"),
+            ),
+        ),
+    ]
+    plots = report["plots"]
+    # map
+    if with_map and zones_geo is not None:
+        from wzgeo.maps.plotmap import render_plot_map
+
+        pm = render_plot_map(
+            imported.plots,
+            zones_geo=zones_geo,
+            zones=zones,
+            district=district,
+            redlines=redlines,
+            lang=lang,
+            width_mm=MAP_WIDTH_MM,
+        )
+        caption = t["map_caption"].format(
+            scale=f"{pm.scale:,}".replace(",", " "), width=int(MAP_WIDTH_MM)
+        )
+        blocks += [Block("heading", t["map"]), Block("image", caption, image=pm.png)]
+        if pm.schematic:
+            blocks.append(Block("note", t["schematic"]))
+    if redlines is None:
+        blocks.append(Block("note", t["redlines_none"]))
+    # areas
+    declared = any(p.get("declared_area_mu") is not None for p in plots)
+    header = [t["plot"], t["plot_name"], t["area_m2"], t["area_mu"], t["area_ha"]]
+    if declared:
+        header.append(t["declared_mu"])
+    rows = []
+    for p in plots:
+        row = [
+            _s(p.get("plot_id")),
+            _s(p.get("plot_name")) if p.get("plot_name") else "-",
+            fmt_number(p.get("area_m2"), "area_m2"),
+            fmt_number(p.get("area_mu"), "area_mu"),
+            fmt_number(p.get("area_ha"), "area_ha"),
+        ]
+        if declared:
+            row.append(fmt_number(p.get("declared_area_mu"), "area_mu"))
+        rows.append(tuple(row))
+    if len(plots) > 1:
+        total = [
+            t["total"],
+            "",
+            fmt_number(sum(p["area_m2"] for p in plots), "area_m2"),
+            fmt_number(sum(p["area_mu"] for p in plots), "area_mu"),
+            fmt_number(sum(p["area_ha"] for p in plots), "area_ha"),
+        ]
+        rows.append(tuple(total + ([""] if declared else [])))
+    blocks += [Block("heading", t["areas"]), Block("table", header=tuple(header), rows=tuple(rows))]
+    # zone shares
+    share_rows = []
+    for p in plots:
+        for z in p.get("zones") or []:
+            share_rows.append(
+                (
+                    _s(p["plot_id"]),
+                    _zone_name(zones, z.get("zone_id"), lang),
+                    fmt_number(z.get("overlap_m2"), "overlap_m2"),
+                    fmt_number(z.get("share_pct"), "share_pct"),
+                    value_label("geometry_quality", z.get("geometry_quality"), lang),
+                )
+            )
+        if not p.get("zones"):
+            share_rows.append((_s(p["plot_id"]), t["outside"], "-", "-", "-"))
+    blocks += [
+        Block("heading", t["shares"]),
+        Block(
+            "table",
+            header=(t["plot"], t["zone"], t["overlap_m2"], t["share_pct"], t["quality"]),
+            rows=tuple(share_rows),
+        ),
+    ]
+    # sector fit (and land-use class fit when the check has one)
+    fit_rows = []
+    for p in plots:
+        grade = p.get("fit_grade")
+        reason_text = p.get("fit_reason_zh") or ""
+        if lang == "en" and " / " in reason_text:
+            reason_text = reason_text.split(" / ", 1)[1]
+        elif " / " in reason_text:
+            reason_text = reason_text.split(" / ", 1)[0]
+        nearest = p.get("nearest_fitting_zone_id")
+        fit_rows.append(
+            (
+                _s(p["plot_id"]),
+                _zone_name(zones, p.get("zone_id"), lang) if p.get("zone_id") else t["outside"],
+                value_label("fit_grade", grade, lang) if grade else "-",
+                reason_text or "-",
+                _zone_name(zones, nearest, lang) if nearest else "-",
+                fmt_number(p.get("distance_to_fitting_zone_m"), "distance_m"),
+            )
+        )
+    blocks += [
+        Block("heading", t["fit"]),
+        Block(
+            "table",
+            header=(
+                t["plot"],
+                t["zone"],
+                t["fit_grade"],
+                t["reason"],
+                t["nearest"],
+                t["distance_m"],
+            ),
+            rows=tuple(fit_rows),
+        ),
+    ]
+    land_rows = [
+        (_s(p["plot_id"]), _s(p.get("land_class_fit")), _s(p.get("land_class_reason")))
+        for p in plots
+        if p.get("land_class_fit") is not None
+    ]
+    if land_rows:
+        blocks += [
+            Block("heading", t["land_class"]),
+            Block("table", header=(t["plot"], t["fit_grade"], t["reason"]), rows=tuple(land_rows)),
+        ]
+    # control indicators
+    indicators = report.get("indicators") or []
+    if indicators:
+        ind_rows = []
+        for r in indicators:
+            name = r.get("name_zh") if lang == "zh" else r.get("indicator")
+            requirement = f"{_s(r.get('comparator'))} {fmt_number(r.get('threshold'), 'threshold')}"
+            ind_rows.append(
+                (
+                    _s(name),
+                    _s(r.get("edition")),
+                    fmt_number(r.get("value"), "value"),
+                    requirement if r.get("threshold") is not None else "-",
+                    value_label("result", r.get("result"), lang),
+                    _s(r.get(f"reason_{lang}")),
+                )
+            )
+        blocks += [
+            Block("heading", t["indicators"]),
+            Block(
+                "table",
+                header=(
+                    t["indicator"],
+                    t["edition"],
+                    t["value"],
+                    t["requirement"],
+                    t["result"],
+                    t["reason"],
+                ),
+                rows=tuple(ind_rows),
+            ),
+        ]
+    # conflicts: overlaps between plots, findings (red lines …)
+    conflicts = []
+    for p in plots:
+        others = p.get("overlapping_plots") or []
+        if others:
+            text = t["overlaps_plots"].format(
+                others="、".join(others) if lang == "zh" else ", ".join(others)
+            )
+            conflicts.append(f"{p['plot_id']}: {text}")
+    for pid, fs in (report.get("findings") or {}).items():
+        for f in fs:
+            conflicts.append(f"{pid}: {f.get(lang) or f.get('zh') or f}")
+    blocks.append(Block("heading", t["conflicts"]))
+    blocks += [Block("para", c) for c in conflicts] or [Block("para", t["no_conflicts"])]
+    # notes
+    notes = report.get(f"notes_{lang}") or []
+    if notes or report["import_warnings"]:
+        blocks.append(Block("heading", t["notes"]))
+        blocks += [Block("para", n) for n in notes]
+        blocks += [Block("note", f"{t['warnings']}: {w}") for w in report["import_warnings"]]
+    blocks += [Block("heading", t["signature"]), Block("signature")]
+    return PlotReport(
+        lang=lang, title=t["title"], blocks=tuple(blocks), json=report, labels=dict(t)
+    )
+
+
+def render_report(report: PlotReport, fmt: str) -> bytes:
+    """Write ``report`` as ``"pdf"``, ``"docx"`` or ``"html"``.
+
+    Raises
+    ------
+    WzgeoError
+        An unknown format; the CJK font is missing (PDF).
+    """
+    if fmt == "html":
+        from wzgeo.reports._html import to_html
+
+        return to_html(report).encode("utf-8")
+    if fmt == "docx":
+        from wzgeo.reports._docx import to_docx
+
+        return to_docx(report)
+    if fmt == "pdf":
+        from wzgeo.reports._pdf import to_pdf
+
+        return to_pdf(report)
+    raise WzgeoError(
+        f"报告格式应为 pdf、docx 或 html，收到 {fmt!r}。",
+        f"The report format must be pdf, docx or html, got {fmt!r}.",
+    )
