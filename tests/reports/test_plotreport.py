@@ -199,3 +199,19 @@ def test_unknown_format_and_language_are_refused(zh: Any, ws: Any, plot_file: Pa
         render_report(zh, "odt")
     with pytest.raises(WzgeoError, match="Unsupported language"):
         build_plot_report(None, None, data=b"", lang="fr")
+
+
+def test_pdfs_with_different_characters_in_one_process(zh: Any) -> None:
+    """Each PDF's font subset has a name of its own (reportlab keeps faces by name: two
+    subsets with one name gave the second PDF the first one's glyphs, extracted as NULs)."""
+    from dataclasses import replace
+
+    from wzgeo.reports.plotreport import Block
+
+    texts = []
+    for words in ("甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未"):
+        rep = replace(zh, blocks=(Block("para", words),))
+        pdf = render_report(rep, "pdf")
+        texts.append("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    assert "甲乙丙丁戊己庚辛" in texts[0] and "子丑寅卯辰巳午未" in texts[1]
+    assert "\x00" not in texts[1]

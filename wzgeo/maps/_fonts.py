@@ -105,6 +105,7 @@ def print_rc() -> dict[str, Any]:
 # outlines (fontTools, as its otf2ttf snippet does). Kept on disk by character set.
 
 _SC_INDEX: Final = "Noto Sans CJK SC"
+_SUBSET_VERSION: Final = 2  # part of the cache key: change it when the files change
 
 
 def _face_number(path: Path) -> int:
@@ -176,7 +177,8 @@ def truetype_subset(chars: str) -> Path:
     src = cjk_font_path()
     wanted = "".join(sorted(set(chars) | {chr(c) for c in range(32, 127)}))
     stat = src.stat()
-    key = hashlib.sha256(f"{src}|{stat.st_size}|{stat.st_mtime_ns}|{wanted}".encode()).hexdigest()
+    stamp = f"{_SUBSET_VERSION}|{src}|{stat.st_size}|{stat.st_mtime_ns}|{wanted}"
+    key = hashlib.sha256(stamp.encode()).hexdigest()
     folder = Path(user_cache_dir("wzgeo")) / "fonts"
     out = folder / f"cjk-{key[:24]}.ttf"
     if out.is_file():
@@ -194,6 +196,12 @@ def truetype_subset(chars: str) -> Path:
         sub.subset(font)
         if "CFF " in font:
             _to_truetype(font)
+        # a PostScript name of its own: PDF writers (reportlab) keep faces by that name, and
+        # two subsets with one name would share the first one's glyphs
+        ps_name = f"NotoSansCJKsc-Regular-{key[:8]}"
+        for rec in font["name"].names:
+            if rec.nameID in (4, 6):
+                rec.string = ps_name
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
             font.save(tmp)
     os.replace(tmp.name, out)
