@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from wzgeo.reports.plotreport import PlotReport
+from wzgeo.reports._doc import PlotReport
 
 __all__ = ["to_docx"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 
-from wzgeo.reports.plotreport import PlotReport
+from wzgeo.reports._doc import PlotReport
 
 __all__ = ["to_html"]
 

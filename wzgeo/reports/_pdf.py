@@ -11,7 +11,7 @@ import hashlib
 import io
 from xml.sax.saxutils import escape
 
-from wzgeo.reports.plotreport import PlotReport
+from wzgeo.reports._doc import PlotReport
 
 __all__ = ["to_pdf"]
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import math
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 import geopandas as gpd
@@ -26,6 +25,7 @@ import pandas as pd
 
 from wzgeo.errors import WzgeoError
 from wzgeo.labels import value_label
+from wzgeo.reports._doc import Block, PlotReport
 from wzgeo.reports._templates import TEMPLATES
 
 __all__ = [
@@ -60,55 +60,6 @@ def fmt_number(value: Any, kind: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     return f"{float(value):,.{_DIGITS.get(kind, 2)}f}"
-
-
-@dataclass(frozen=True)
-class Block:
-    """One piece of a report.
-
-    Attributes
-    ----------
-    kind
-        ``"heading"``, ``"answer"`` (bold paragraph), ``"para"``, ``"note"`` (small),
-        ``"table"``, ``"image"`` or ``"signature"``.
-    text
-        The text (headings, paragraphs, the image caption).
-    header, rows
-        A table's header and rows (all strings).
-    image
-        PNG bytes of an image.
-    """
-
-    kind: str
-    text: str = ""
-    header: tuple[str, ...] = ()
-    rows: tuple[tuple[str, ...], ...] = ()
-    image: bytes = b""
-
-
-@dataclass(frozen=True)
-class PlotReport:
-    """A plot-check report in one language.
-
-    Attributes
-    ----------
-    lang
-        ``"zh"`` or ``"en"``.
-    title
-        The document title.
-    blocks
-        The content, in order.
-    json
-        The JSON report the numbers come from (``PlotCheck.to_dict()`` plus the file's facts).
-    labels
-        The template's texts (signature labels, footer).
-    """
-
-    lang: str
-    title: str
-    blocks: tuple[Block, ...]
-    json: dict[str, Any]
-    labels: dict[str, str] = field(default_factory=dict)
 
 
 def _zone_name(zones: pd.DataFrame | None, zone_id: Any, lang: str) -> str:
