@@ -178,20 +178,56 @@ def test_english_template(ws: Any, plot_file: Path, checked: tuple[Any, Any]) ->
     assert en.json["answer_en"][0] in html
 
 
-def test_red_line_layers_are_drawn_when_imported(
-    ws: Any, plot_file: Path, checked: tuple[Any, Any]
-) -> None:
-    p1 = checked[1].plots.to_crs(4545).geometry.iloc[0]
-    layer = gpd.GeoDataFrame(
-        {"layer": ["永久基本农田 示例（虚构）"]}, geometry=[p1.buffer(200)], crs=4545
-    )
-    rep = _report(ws, plot_file, checked, "zh", redlines=layer)
-    html = render_report(rep, "html").decode("utf-8")
-    assert "未导入红线图层" not in html
+def test_red_lines_when_imported(ws: Any, plot_file: Path, checked: tuple[Any, Any]) -> None:
+    """A (fictional) 永久基本农田 layer over half of P1: drawn on the map, its overlap in the
+    report — 150 m × 300 m = 45 000 m² = 67.5 亩, by hand."""
+    from wzgeo.analysis.landuse import LandLayers, prepare_redline
     from wzgeo.maps.plotmap import render_plot_map
 
-    pm = render_plot_map(checked[1].plots, zones_geo=ws.zones_geo, redlines=layer)
-    assert "永久基本农田 示例（虚构）" in pm.texts
+    _check, imported = checked
+    p1 = imported.plots.to_crs(4545).geometry.iloc[0]
+    x0, y0, x1, y1 = p1.bounds
+    farmland = gpd.GeoDataFrame(
+        {"name": ["示例（虚构）农田"]},
+        geometry=[box(x0 - 500, y0 - 500, (x0 + x1) / 2, y1 + 500)],
+        crs=4545,
+    )
+    land = LandLayers(
+        {"basic_farmland": prepare_redline(farmland, "basic_farmland", name="demo", fictional=True)}
+    )
+    check = check_plots(
+        imported.plots,
+        sector_id="nm_building",
+        zones_geo=ws.zones_geo,
+        zones=ws.zones,
+        fit=ws.fit,
+        sectors=ws.sectors,
+        land_layers=land,
+    )
+    rep = build_plot_report(
+        check,
+        imported,
+        data=plot_file.read_bytes(),
+        zones=ws.zones,
+        zones_geo=ws.zones_geo,
+        land_layers=land,
+        lang="zh",
+    )
+    html = render_report(rep, "html").decode("utf-8")
+    assert "未导入红线图层" not in html
+    assert "三区三线" in html and "永久基本农田" in html
+    assert "45,000.00" in html and "67.50" in html
+    assert "永久基本农田" in rep.json["answer_zh"][0]  # the finding leads the answer
+    pm = render_plot_map(
+        imported.plots,
+        zones_geo=ws.zones_geo,
+        redlines=gpd.GeoDataFrame(
+            {"layer": ["永久基本农田（示例（虚构））"]},
+            geometry=[farmland.geometry.iloc[0]],
+            crs=4545,
+        ),
+    )
+    assert "永久基本农田（示例（虚构））" in pm.texts
 
 
 def test_unknown_format_and_language_are_refused(zh: Any, ws: Any, plot_file: Path) -> None:

@@ -237,15 +237,16 @@ def _check_plot(args: argparse.Namespace) -> int:
         args.file, crs=args.crs, max_bytes=int(args.max_mb * 1_000_000), datum=args.datum
     )
     ws = _workspace(args)
+    land = land_layers_from_args(args)
     check = check_plots(
         imported.plots,
         sector_id=args.sector,
         project_id=args.project,
-        land_layers=land_layers_from_args(args),
+        land_layers=land,
         **_check_inputs(ws),
     )
     if args.report is not None:
-        _write_report(args, check, imported, ws)
+        _write_report(args, check, imported, ws, land)
     report = check.to_dict()
     report["source_crs"] = imported.source_crs
     report["crs_inferred"] = imported.crs_inferred
@@ -318,7 +319,9 @@ def _check_report_path(out: Path, source: Path, *, overwrite: bool) -> None:
     check_output_path(out, overwrite=overwrite, inputs=[source])
 
 
-def _write_report(args: argparse.Namespace, check: Any, imported: Any, ws: Workspace) -> None:
+def _write_report(
+    args: argparse.Namespace, check: Any, imported: Any, ws: Workspace, land: Any
+) -> None:
     """``check-plot --report OUT``: the report of :mod:`wzgeo.reports.plotreport`."""
     from wzgeo.geo import basedata
     from wzgeo.reports.plotreport import build_plot_report, render_report
@@ -336,6 +339,7 @@ def _write_report(args: argparse.Namespace, check: Any, imported: Any, ws: Works
         zones=ws.zones,
         zones_geo=ws.zones_geo,
         district=basedata.load_district(),
+        land_layers=land,
         lang=args.report_lang,
         basis=basis,
     )

@@ -89,6 +89,7 @@ def build_plot_report(
     zones_geo: gpd.GeoDataFrame | None = None,
     district: gpd.GeoDataFrame | None = None,
     redlines: gpd.GeoDataFrame | None = None,
+    land_layers: Any = None,
     lang: str = "zh",
     basis: str | None = None,
     date: _dt.date | None = None,
@@ -108,10 +109,12 @@ def build_plot_report(
     zones, zones_geo, district
         Zone names, zone geometry and the district boundary for the map.
     redlines
-        Red-line layers the user imported (polygons with a ``layer`` name column), drawn on the
-        map; their overlaps reach the report through ``check.findings`` (answer sentence and
-        conflicts). ``None`` until such layers are imported; the report then says red lines
-        were not checked.
+        Further polygons to draw on the map, with a ``layer`` name column.
+    land_layers
+        The imported land layers the check used (:class:`wzgeo.analysis.landuse.LandLayers`):
+        its red-line layers (永久基本农田, 生态保护红线, 城镇开发边界) are drawn on the map near
+        the plots; the check's findings (answer sentence, conflicts) and land-class fit come
+        from ``check``. Without red-line layers the report says red lines were not checked.
     lang
         ``"zh"`` or ``"en"`` (the template).
     basis
@@ -178,6 +181,9 @@ def build_plot_report(
         ),
     ]
     plots = report["plots"]
+    drawn = _redline_frame(land_layers, imported.plots, lang)
+    if redlines is not None and len(redlines):
+        drawn = redlines if drawn is None else pd.concat([drawn, redlines.to_crs(4545)])
     # map
     if with_map and zones_geo is not None:
         from wzgeo.maps.plotmap import render_plot_map
@@ -187,7 +193,7 @@ def build_plot_report(
             zones_geo=zones_geo,
             zones=zones,
             district=district,
-            redlines=redlines,
+            redlines=drawn,
             lang=lang,
             width_mm=MAP_WIDTH_MM,
         )
@@ -197,7 +203,8 @@ def build_plot_report(
         blocks += [Block("heading", t["map"]), Block("image", caption, image=pm.png)]
         if pm.schematic:
             blocks.append(Block("note", t["schematic"]))
-    if redlines is None:
+    checked_redlines = report["plots"] and any(p.get("constraints") for p in report["plots"])
+    if not checked_redlines and drawn is None:
         blocks.append(Block("note", t["redlines_none"]))
     # areas
     declared = any(p.get("declared_area_mu") is not None for p in plots)
@@ -285,14 +292,52 @@ def build_plot_report(
         ),
     ]
     land_rows = [
-        (_s(p["plot_id"]), _s(p.get("land_class_fit")), _s(p.get("land_class_reason")))
+        (
+            _s(p["plot_id"]),
+            _s(lc.get("required")),
+            " ".join(x for x in (_s(lc.get("found_code")), _s(lc.get("found"))) if x != "-") or "-",
+            value_label("result", lc.get("status"), lang) if lc.get("status") else "-",
+            _s(lc.get("reason")),
+        )
         for p in plots
-        if p.get("land_class_fit") is not None
+        if (lc := p.get("land_class") or {}) and lc.get("status") is not None
     ]
     if land_rows:
         blocks += [
             Block("heading", t["land_class"]),
-            Block("table", header=(t["plot"], t["fit_grade"], t["reason"]), rows=tuple(land_rows)),
+            Block(
+                "table",
+                header=(t["plot"], t["lc_required"], t["lc_found"], t["result"], t["reason"]),
+                rows=tuple(land_rows),
+            ),
+        ]
+    red_rows = [
+        (
+            _s(p["plot_id"]),
+            _kind_label(c.get("kind"), lang),
+            fmt_number(c.get("overlap_m2"), "overlap_m2"),
+            fmt_number(c.get("overlap_mu"), "area_mu"),
+            fmt_number(c.get("outside_m2"), "overlap_m2"),
+            value_label("result", c.get("status"), lang) if c.get("status") else "-",
+        )
+        for p in plots
+        for c in p.get("constraints") or []
+    ]
+    if red_rows:
+        blocks += [
+            Block("heading", t["redlines"]),
+            Block(
+                "table",
+                header=(
+                    t["plot"],
+                    t["layer"],
+                    t["overlap_m2"],
+                    t["overlap_mu"],
+                    t["outside_m2"],
+                    t["result"],
+                ),
+                rows=tuple(red_rows),
+            ),
         ]
     # control indicators
     indicators = report.get("indicators") or []
@@ -350,6 +395,40 @@ def build_plot_report(
     return PlotReport(
         lang=lang, title=t["title"], blocks=tuple(blocks), json=report, labels=dict(t)
     )
+
+
+def _kind_label(kind: Any, lang: str) -> str:
+    from wzgeo.analysis.landuse import KIND_LABELS
+
+    zh, en = KIND_LABELS.get(str(kind), (str(kind), str(kind)))
+    return en if lang == "en" else zh
+
+
+def _redline_frame(land_layers: Any, plots: gpd.GeoDataFrame, lang: str) -> Any:
+    """The red-line features within 5 km of the plots, for the map (``layer`` = the kind's
+    name, marked 示例（虚构） for demo data); ``None`` without red-line layers."""
+    if land_layers is None:
+        return None
+    from wzgeo.analysis.landuse import REDLINE_KINDS
+
+    near = plots.to_crs(4545).union_all().buffer(5000).envelope
+    parts = []
+    for kind in REDLINE_KINDS:
+        layer = land_layers.get(kind)
+        if layer is None or not len(layer.geoms):
+            continue
+        idx = layer.tree.query(near)
+        name = _kind_label(kind, lang)
+        if layer.fictional:
+            name += "（示例（虚构））" if lang == "zh" else " (fictional demo)"
+        parts.append(
+            gpd.GeoDataFrame(
+                {"layer": [name] * len(idx)}, geometry=list(layer.geoms[idx]), crs=4545
+            )
+        )
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True)
 
 
 def render_report(report: PlotReport, fmt: str) -> bytes:
