@@ -24,6 +24,11 @@ def _private_user_files(
     monkeypatch.setenv("WZGEO_STORE", str(home / "store.sqlite"))
     monkeypatch.setenv("WZGEO_USERS", str(home / "users.toml"))
     monkeypatch.setenv("WZGEO_EXPORT_KEY", str(home / "export-key"))
+    # scrypt at the shipped cost (N = 2**17) takes ≈ 1 s per hash here; tests of logins use
+    # a cheaper one (tests/store/test_auth_hardening.py checks the shipped cost itself)
+    import wzgeo.store.auth
+
+    monkeypatch.setattr(wzgeo.store.auth, "SCRYPT_N", 2**14)
     yield
 
 

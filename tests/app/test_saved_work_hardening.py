@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
 
 from tests.app.test_saved_work_page import IDS, _app, _pick_fit, _text, env  # noqa: F401
 from wzgeo.store.core import open_store
@@ -38,3 +42,46 @@ def test_page_survives_a_bad_stored_value_and_can_revert_it(env: Path) -> None: 
     at.run()
     assert not at.exception
     assert store.invalid_values().empty and store.state("zone_boundary", "gaofeng").version == 2
+
+
+@pytest.fixture
+def on_network() -> Iterator[None]:
+    from streamlit import config
+
+    old = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")  # the one documented setting
+    try:
+        yield
+    finally:
+        config.set_option("server.address", old)
+
+
+def test_on_a_network_without_users_the_page_is_view_only(
+    env: Path,  # noqa: F811
+    on_network: None,
+) -> None:
+    at = _app()
+    assert any("View-only" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not [t for t in at.text_input if t.key == "sw_local_name"]  # no "record as" name
+    save = next(b for b in at.button if "Save assignment" in b.label)
+    assert save.disabled
+    assert open_store(env / "store.sqlite", ids=IDS).counts()["changes"] == 0
+
+
+def test_on_a_network_every_page_says_view_only(env: Path, on_network: None) -> None:  # noqa: F811
+    def sidebar_only() -> None:
+        from wzgeo.app import state as appstate
+
+        appstate.render_sidebar(appstate.plan_tables())
+
+    at = AppTest.from_function(sidebar_only, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("View-only" in w.value or "只读" in w.value for w in at.sidebar.warning)
+
+
+def test_on_localhost_without_users_the_local_user_edits(env: Path) -> None:  # noqa: F811
+    from wzgeo.app import state as appstate
+
+    assert not appstate.serving_on_network("127.0.0.1")
+    assert appstate.serving_on_network("0.0.0.0") and appstate.serving_on_network(None or "")

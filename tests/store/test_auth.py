@@ -37,7 +37,7 @@ def test_file_holds_hashes_with_per_user_salt_and_is_private(users_file: Path) -
     users = auth.load_users()
     assert users["alice"].salt != users["bob"].salt
     assert users["alice"].hash != users["bob"].hash
-    assert (users["alice"].n, users["alice"].r, users["alice"].p) == (2**14, 8, 1)
+    assert (users["alice"].n, users["alice"].r, users["alice"].p) == (auth.SCRYPT_N, 8, 1)
     assert stat.S_IMODE(users_file.stat().st_mode) == 0o600
 
 

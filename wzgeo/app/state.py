@@ -51,10 +51,12 @@ __all__ = [
     "keep_choices",
     "lang",
     "lbl",
+    "login_limiter",
     "notice_missing",
     "plan_tables",
     "render_sidebar",
     "rules_table",
+    "serving_on_network",
     "show_error",
     "store_revision",
     "sync_query",
@@ -155,6 +157,60 @@ def valid_choice(value: Any, options: Iterable[_C], default: _C) -> _C:
         if value == option or str(value) == str(option):
             return option
     return default
+
+
+# --------------------------------------------------------------------------------------------
+# deployment: who can reach the server
+
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def serving_on_network(address: str | None = None) -> bool:
+    """True unless the server listens on this machine only (``server.address`` loopback).
+
+    The shipped ``.streamlit/config.toml`` sets ``address = "127.0.0.1"``; Streamlit's own
+    default (no address) listens on every interface, so an unset address counts as a
+    network. Served on a network, editing needs configured users (view-only otherwise).
+    """
+    if address is None:
+        address = st.get_option("server.address")
+    address = str(address or "").strip()
+    return not (address in _LOOPBACK or address.startswith("127."))
+
+
+@st.cache_resource(show_spinner=False)
+def login_limiter() -> Any:
+    """The server's :class:`~wzgeo.store.auth.LoginLimiter` (one per process, all sessions)."""
+    from wzgeo.store.auth import LoginLimiter
+
+    return LoginLimiter()
+
+
+def _deployment_notice() -> None:
+    """On a network without configured users: say on every page that the app is view-only."""
+    if not serving_on_network():
+        return
+    from wzgeo.store import auth
+
+    try:
+        store_path = default_store_path()
+        recorded = get_store().users_file() if store_path.exists() else None
+        mode = auth.editing_mode(recorded, required=recorded is not None)
+    except WzgeoError as e:
+        log.warning("users not readable: %s", e.en)
+        return
+    if not mode.configured:
+        st.sidebar.warning(
+            tr(
+                "只读：本应用在网络上提供服务，但未配置用户，因此任何人都不能编辑。"
+                "管理员可用 `wzgeo users add 用户名` 添加用户（文件位置 WZGEO_USERS）。",
+                "View-only: this app is served on a network and no users are configured, so "
+                "nobody can edit. An administrator adds users with `wzgeo users add NAME` "
+                "(file: WZGEO_USERS).",
+            ),
+            icon=":material/visibility:",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -717,6 +773,7 @@ def render_sidebar(tables: PlanTables) -> Filters:
         horizontal=True,
     )
     id_names = names(tables)
+    _deployment_notice()
     sb.header(tr("筛选", "Filters"))
     if not any(opts.values()) or tables.projects is None:
         sb.caption(tr("数据未加载，筛选不可用。", "Data not loaded; filters unavailable."))

@@ -1,8 +1,9 @@
 """CLI commands for saved work: assign, unassign, history, revert, store …, users ….
 
-When a users file exists (``wzgeo users add``), commands that change the store need the
-user's password: typed at the prompt, or piped with ``--password-stdin``. Without a users
-file the local user may edit freely.
+When users are configured for the store, commands that change it need the user's password:
+typed at the prompt, or piped with ``--password-stdin``. The users file is the one the store
+records (set at the first authenticated edit, or with ``wzgeo store users-file``), else
+``$WZGEO_USERS`` / the user config dir. Without any users file the local user may edit freely.
 """
 
 from __future__ import annotations
@@ -64,12 +65,22 @@ def _edit_args(p: argparse.ArgumentParser) -> None:
     _store_arg(p)
 
 
-def _editor(args: argparse.Namespace) -> str:
-    """The user allowed to make this change (asks for the password when users exist)."""
+def _editor(args: argparse.Namespace, store: Store) -> str:
+    """The user allowed to change ``store`` (asks for the password when users exist).
+
+    The store's recorded users file wins over ``WZGEO_USERS``; a configured users file not
+    yet recorded is recorded at this first authenticated edit.
+    """
     from wzgeo.store import auth
 
-    password = _password(args) if auth.editing_mode().configured else None
-    return auth.require_editor(args.by, password)
+    recorded = store.users_file()
+    path = recorded or auth.users_path()
+    mode = auth.editing_mode(path, required=recorded is not None)
+    password = _password(args) if mode.configured else None
+    user = auth.require_editor(args.by, password, path=path, required=recorded is not None)
+    if mode.configured and recorded is None:
+        store.record_users_file(path)
+    return user
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -132,8 +143,9 @@ def _print_change(c: Change) -> None:
 
 
 def _cmd_assign(args: argparse.Namespace) -> int:
-    by = _editor(args)
-    change = _open(args).assign(
+    store = _open(args)
+    by = _editor(args, store)
+    change = store.assign(
         args.project, args.zone, by=by, why=args.why, expected_version=args.expected_version
     )
     _print_change(change)
@@ -141,8 +153,9 @@ def _cmd_assign(args: argparse.Namespace) -> int:
 
 
 def _cmd_unassign(args: argparse.Namespace) -> int:
-    by = _editor(args)
-    change = _open(args).unassign(
+    store = _open(args)
+    by = _editor(args, store)
+    change = store.unassign(
         args.project, by=by, why=args.why, expected_version=args.expected_version
     )
     _print_change(change)
@@ -186,8 +199,9 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _cmd_revert(args: argparse.Namespace) -> int:
-    by = _editor(args)
-    change = _open(args).revert(args.change_id, by=by, why=args.why, force=args.force)
+    store = _open(args)
+    by = _editor(args, store)
+    change = store.revert(args.change_id, by=by, why=args.why, force=args.force)
     _print_change(change)
     return 0
 
@@ -201,20 +215,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from wzgeo.store import auth
-
     if args.file.is_dir():
         raise WzgeoError(
             f"{args.file} 是文件夹；请给出 wzgeo store export 写出的 .gpkg 文件。未导入任何内容。",
             f"{args.file} is a folder; give the .gpkg file written by wzgeo store export. "
             "Nothing was imported.",
         )
-    if auth.editing_mode().configured:
-        by = auth.require_editor(args.by, _password(args))
-    else:
-        by = auth.require_editor(args.by, None)
+    store = _open(args)
+    by = _editor(args, store)
     result = transfer.import_store(
-        _open(args), args.file, replace=args.replace, by=by,
+        store, args.file, replace=args.replace, by=by,
         require_signature=args.require_signature,
     )  # fmt: skip
     print(f"已导入 / imported {args.file}: {_counts_text(result['counts'])}")
@@ -231,7 +241,8 @@ def _cmd_boundary(args: argparse.Namespace) -> int:
     from wzgeo.errors import InputFileError
     from wzgeo.store.savedwork import features_of_zone
 
-    by = _editor(args)
+    store = _open(args)
+    by = _editor(args, store)
     try:
         gdf = gpd.read_file(args.file, layer=args.layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as e:
@@ -240,7 +251,7 @@ def _cmd_boundary(args: argparse.Namespace) -> int:
             f"Cannot read the boundary file {args.file}: {e}.",
         ) from e
     gdf = features_of_zone(gdf, args.zone, name=str(args.file))
-    change = _open(args).set_zone_boundary(
+    change = store.set_zone_boundary(
         args.zone, gdf, source=Path(args.file).name, by=by, why=args.why,
         expected_version=args.expected_version,
     )  # fmt: skip
@@ -259,6 +270,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(terminal_text(f"problem: {problem}"))
     print("一致 / consistent" if check.ok else "不一致 / INCONSISTENT")
     return 0 if check.ok else 1
+
+
+def _cmd_users_file(args: argparse.Namespace) -> int:
+    store = _open(args)
+    if args.path is None:
+        recorded = store.users_file()
+        print(
+            terminal_text(
+                f"存储 / store {store.path}: 用户文件 / users file "
+                f"{recorded if recorded else '（未记录 / not recorded）'}"
+            )
+        )
+        return 0
+    if not args.path.is_file():
+        raise WzgeoError(
+            f"用户文件 {args.path} 不存在；请先用 wzgeo users add 创建（设置 WZGEO_USERS）。",
+            f"The users file {args.path} does not exist; create it first with wzgeo users add "
+            f"(with WZGEO_USERS set to it).",
+        )
+    user = _editor(args, store)  # a login against the file recorded so far, if any
+    store.record_users_file(args.path)
+    print(terminal_text(f"{user}: 存储 / store {store.path} → 用户文件 / users file {args.path}"))
+    return 0
 
 
 def _cmd_users_add(args: argparse.Namespace) -> int:
@@ -387,6 +421,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _edit_args(q)
     q.set_defaults(func=_cmd_boundary)
+    q = ssub.add_parser(
+        "users-file",
+        help="存储要求的用户文件（查看或设置）/ show or set the users file this store requires "
+        "logins from",
+    )
+    q.add_argument(
+        "path", type=Path, nargs="?", default=None,
+        help="新的用户文件（省略则显示当前）/ the new users file (omit to show the current one)",
+    )  # fmt: skip
+    q.add_argument("--by", default=None, help="用户 / user (when users are configured)")
+    q.add_argument(
+        "--password-stdin", action="store_true", help="从标准输入读密码 / password from stdin"
+    )
+    _store_arg(q)
+    q.set_defaults(func=_cmd_users_file)
     q = ssub.add_parser(
         "check",
         help="完整性与一致性检查（不一致时退出码 1）/ integrity check and log/state consistency "

@@ -135,6 +135,17 @@ class StoreReads:
                  "value", "why", "reverts_change_id", "origin", "payload"]  # fmt: skip
         return df[order]
 
+    def users_file(self) -> Path | None:
+        """The users file this store requires logins from (None: not recorded yet).
+
+        Recorded at the first authenticated edit (:meth:`record_users_file`); from then on
+        the CLI and the app check logins against it whatever ``WZGEO_USERS`` says, so an
+        account with no users file (or its own) cannot edit without a password.
+        """
+        with reading(self.path) as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'users_file'").fetchone()
+        return Path(row[0]) if row else None
+
     def last_import(self) -> dict[str, Any] | None:
         """The last import into this store (who, when, which file, its signature), or None.
 

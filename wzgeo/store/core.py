@@ -487,6 +487,21 @@ class Store(StoreReads):
             "land_rule", rule_id, payload, by=by, why=why, expected_version=expected_version
         )
 
+    def record_users_file(self, users_file: str | os.PathLike[str]) -> None:
+        """Record the users file this store requires logins from (see :meth:`users_file`).
+
+        The caller checks that the user may do this (a login against the file recorded so
+        far, if any); the path is stored absolute.
+        """
+        path = str(Path(users_file).expanduser().resolve())
+        with writing(self.path) as con:
+            con.execute(
+                "INSERT INTO meta (key, value) VALUES ('users_file', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (path,),
+            )
+        logger.info("store %s: logins from %s", self.path, path)
+
     def revert(self, change_id: int, *, by: str, why: str, force: bool = False) -> Change:
         """Append a change that restores the state from before ``change_id``.
 

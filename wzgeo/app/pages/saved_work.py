@@ -54,13 +54,27 @@ __all__ = ["current_editor", "render", "render_edit_status"]
 _USER_KEY = "sw_user"
 
 
-def current_editor(*, users_file: str | Path | None = None) -> str | None:
-    """Who may edit in this session: the logged-in user, the local user, or None."""
-    mode = auth.editing_mode(users_file)
+def current_editor(*, users_file: str | Path | None = None, required: bool = False) -> str | None:
+    """Who may edit in this session: the logged-in user, the local user, or None.
+
+    Without configured users only a server on this machine alone has a local user who
+    may edit; served on a network it is view-only (:func:`wzgeo.app.state.serving_on_network`).
+    """
+    mode = auth.editing_mode(users_file, required=required)
     if not mode.configured:
+        if appstate.serving_on_network():
+            return None
         return str(st.session_state.get("sw_local_name") or _local_name())
     user = st.session_state.get(_USER_KEY)
     return str(user) if user in mode.users else None
+
+
+def _users_of(store: Store | None, users_file: str | Path | None) -> tuple[Path | None, bool]:
+    """The users file for logins and whether the store requires it (it records it)."""
+    if users_file is not None:
+        return Path(users_file), False
+    recorded = store.users_file() if store is not None else None
+    return recorded, recorded is not None
 
 
 def _local_name() -> str:
@@ -70,7 +84,11 @@ def _local_name() -> str:
 
 
 def render_edit_status(
-    *, lang: str = "zh", users_file: str | Path | None = None, interactive: bool = True
+    *,
+    lang: str = "zh",
+    users_file: str | Path | None = None,
+    interactive: bool = True,
+    store: Store | None = None,
 ) -> str | None:
     """Show who may edit (and a login/logout form); return the editing user or None.
 
@@ -86,11 +104,28 @@ def render_edit_status(
         The users file; default ``$WZGEO_USERS`` / user config dir.
     interactive
         Show the login/logout controls (and, without users, the "record as" name field).
+    store
+        The store: its recorded users file (if any) is the one logins are checked against,
+        and a successful login records the users file when none is recorded yet.
     """
     try:
-        mode = auth.editing_mode(users_file)
+        users_file, required = _users_of(store, users_file)
+        mode = auth.editing_mode(users_file, required=required)
     except WzgeoError as e:
         show_error(e, lang)
+        return None
+    if not mode.configured and appstate.serving_on_network():
+        st.warning(
+            t(
+                "只读：本应用在网络上提供服务，但未配置用户，因此不能编辑。"
+                "管理员可用 `wzgeo users add 用户名` 添加用户（文件位置 WZGEO_USERS）。",
+                "View-only: this app is served on a network and no users are configured, so "
+                "nobody can edit. An administrator adds users with `wzgeo users add NAME` "
+                "(file: WZGEO_USERS).",
+                lang,
+            ),
+            icon=":material/visibility:",
+        )
         return None
     if not mode.configured:
         st.info(plain(both(mode.describe("zh"), mode.describe("en"), lang)), icon=":material/info:")
@@ -101,7 +136,12 @@ def render_edit_status(
                 key="sw_local_name",
             )
         return current_editor(users_file=users_file)
-    user = current_editor(users_file=users_file)
+    if not mode.path.exists():
+        st.error(
+            plain(both(mode.describe("zh"), mode.describe("en"), lang)), icon=":material/error:"
+        )
+        return None
+    user = current_editor(users_file=mode.path, required=required)
     if user is not None:
         if not interactive:
             st.success(
@@ -131,12 +171,22 @@ def render_edit_status(
             if st.form_submit_button(t("登录", "Log in", lang)):
                 try:
                     st.session_state[_USER_KEY] = auth.require_editor(
-                        name.strip(), password, path=mode.path
-                    )
+                        name.strip(), password, path=mode.path, required=required,
+                        limiter=appstate.login_limiter(), address=_client_address(),
+                    )  # fmt: skip
+                    if store is not None and not required:
+                        store.record_users_file(mode.path)
                 except WzgeoError as e:
                     show_error(e, lang)
                 else:
                     st.rerun()
+    return None
+
+
+def _client_address() -> str | None:
+    """The browser's address as the server sees it (for the login limiter)."""
+    with contextlib.suppress(AttributeError, RuntimeError):
+        return st.context.ip_address
     return None
 
 
@@ -386,7 +436,7 @@ def render(
     flash = st.session_state.pop("sw_flash", None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
-    editor = render_edit_status(lang=lang, users_file=users_file)
+    editor = render_edit_status(lang=lang, users_file=users_file, store=store)
     _invalid_section(store, lang)
     project = _assign_section(store, editor, lang, zone_names or {}, project_names or {})
     st.subheader(t("当前安排", "Current assignments", lang))
