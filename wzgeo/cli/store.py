@@ -65,14 +65,17 @@ def _edit_args(p: argparse.ArgumentParser) -> None:
     _store_arg(p)
 
 
-def _editor(args: argparse.Namespace, store: Store) -> str:
+def _editor(args: argparse.Namespace, store: Store | None = None) -> str:
     """The user allowed to change ``store`` (asks for the password when users exist).
 
     The store's recorded users file wins over ``WZGEO_USERS``; a configured users file not
-    yet recorded is recorded at this first authenticated edit.
+    yet recorded is recorded at this first authenticated edit. ``store`` defaults to the
+    saved-work store at ``--store`` (other stores kept beside it, e.g. the imported layers,
+    follow its users file).
     """
     from wzgeo.store import auth
 
+    store = store if store is not None else _open(args)
     recorded = store.users_file()
     path = recorded or auth.users_path()
     mode = auth.editing_mode(path, required=recorded is not None)
