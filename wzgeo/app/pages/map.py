@@ -9,7 +9,7 @@ import streamlit as st
 
 from wzgeo.analysis import intensity
 from wzgeo.app import state as appstate
-from wzgeo.app.pages import _common
+from wzgeo.app.pages import _common, _print_downloads
 from wzgeo.app.state import tr
 from wzgeo.errors import WzgeoError
 from wzgeo.maps import webmap as maps
@@ -239,6 +239,7 @@ def render() -> None:
                 layer_control=parts.layer_control,
             )
             _export_button(kwargs)
+            _print_downloads.print_map_section(kwargs)
     with right:
         _side_panel(notes)
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))

@@ -29,7 +29,7 @@ from wzgeo.analysis import plotcheck
 from wzgeo.analysis.answer import summary_sentence
 from wzgeo.app import state as appstate
 from wzgeo.app._text import plain
-from wzgeo.app.pages import _common
+from wzgeo.app.pages import _common, _print_downloads
 from wzgeo.app.state import tr
 from wzgeo.errors import WzgeoError
 from wzgeo.maps import offline
@@ -645,6 +645,9 @@ def render() -> None:
             )
     _plot_on_map(imported.plots)
     _downloads(check, imported, given, _project_name(tables, target.get("project_id")), run)
+    pid = target.get("project_id")
+    basis = f"{pid} {_project_name(tables, pid) or ''}".strip() if pid else None
+    _print_downloads.report_section(check, imported, data=given.data, key=run, basis=basis)
 
 
 def _downloads(
