@@ -294,6 +294,17 @@ def require_existing_store(path: Path | str | None) -> None:
     """
     if path is None:
         return
+    from wzgeo.store.core import PgLocation, is_database_uri
+
+    if is_database_uri(path):
+        location = PgLocation(str(path))
+        if not location.exists():
+            raise WzgeoError(
+                f"数据库 {location} 不可用或其中没有 wzgeo 存储。请检查地址和 PGPASSFILE。",
+                f"the database {location} is not reachable or holds no wzgeo store. Check the "
+                "URI and PGPASSFILE.",
+            )
+        return
     p = Path(path)
     if not p.is_file():
         raise WzgeoError(

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wzgeo.errors import WzgeoError
 from wzgeo.store._records import EntityState, StoreCheck, describe, dumps
-from wzgeo.store._schema import CHANGE_COLUMNS, ENTITY_TYPES, all_changes, reading, replay
+from wzgeo.store._schema import (
+    CHANGE_COLUMNS,
+    ENTITY_TYPES,
+    Location,
+    all_changes,
+    reading,
+    replay,
+)
 from wzgeo.store._validate import validate_payload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,7 +78,7 @@ def _describe(etype: str, payload: str, op: str) -> str:
 class StoreReads:
     """The read side of a store file at ``path`` (see :class:`wzgeo.store.core.Store`)."""
 
-    path: Path
+    path: Location  # the SQLite file, or a PostgreSQL database (wzgeo.store._pg)
 
     # -- reads
 

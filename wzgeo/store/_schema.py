@@ -21,8 +21,9 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from wzgeo.store import _pg
 from wzgeo.store._records import StoreError, now
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "OPS",
     "PRIVATE_MODE",
     "SCHEMA_VERSION",
+    "Location",
     "LogState",
     "all_changes",
     "connect",
@@ -141,9 +143,18 @@ def connect(path: Path) -> sqlite3.Connection:
     return con
 
 
+#: Where a store is: its SQLite file, or a PostgreSQL database (:mod:`wzgeo.store._pg`).
+Location = Path | _pg.PgLocation
+
+
 @contextlib.contextmanager
-def reading(path: Path) -> Iterator[sqlite3.Connection]:
+def reading(path: Location) -> Iterator[sqlite3.Connection]:
     """A connection for reads (autocommit), closed on exit."""
+    if isinstance(path, _pg.PgLocation):
+        # the PostgreSQL connection runs the same statements (the subset of sqlite3 used)
+        with _pg.reading(path) as pg:
+            yield cast("sqlite3.Connection", pg)
+        return
     con = connect(path)
     try:
         yield con
@@ -152,8 +163,12 @@ def reading(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 @contextlib.contextmanager
-def writing(path: Path) -> Iterator[sqlite3.Connection]:
+def writing(path: Location) -> Iterator[sqlite3.Connection]:
     """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error)."""
+    if isinstance(path, _pg.PgLocation):
+        with _pg.writing(path) as pg:
+            yield cast("sqlite3.Connection", pg)
+        return
     con = connect(path)
     try:
         con.execute("BEGIN IMMEDIATE")
@@ -167,7 +182,7 @@ def writing(path: Path) -> Iterator[sqlite3.Connection]:
         con.close()
 
 
-def init_schema(path: Path) -> None:
+def init_schema(path: Location) -> None:
     """Create the tables and ``meta`` rows if missing; refuse foreign or newer files.
 
     Parameters
@@ -181,6 +196,9 @@ def init_schema(path: Path) -> None:
         If the file is not SQLite, is another application's database or was made by a newer
         schema version.
     """
+    if isinstance(path, _pg.PgLocation):
+        _pg.init_schema(path)
+        return
     with reading(path) as con:
         try:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
@@ -270,6 +288,9 @@ def replace_log(con: sqlite3.Connection, rows: list[tuple[Any, ...]], state: Log
     state
         ``replay(rows)[0]``.
     """
+    if isinstance(con, _pg.PgConnection):
+        _pg.replace_log(con, rows, state, CHANGE_COLUMNS)
+        return
     con.execute("DROP TRIGGER changes_no_delete")
     con.execute("DELETE FROM current")
     con.execute("DELETE FROM changes")

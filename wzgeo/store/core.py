@@ -51,6 +51,7 @@ from typing import Any
 
 from wzgeo.errors import WzgeoTypeError
 from wzgeo.paths import user_file
+from wzgeo.store._pg import PgLocation, is_dsn
 from wzgeo.store._reads import StoreReads, entity_state
 from wzgeo.store._records import (
     Change,
@@ -67,6 +68,7 @@ from wzgeo.store._schema import (
     ENTITY_TYPES,
     FORMAT_NAME,
     FORMAT_VERSION,
+    Location,
     create_private,
     init_schema,
     writing,
@@ -107,7 +109,9 @@ __all__ = [
     "ConflictError",
     "EntityState",
     "IdCatalog",
+    "Location",
     "NotFoundError",
+    "PgLocation",
     "Store",
     "StoreCheck",
     "StoreError",
@@ -117,6 +121,7 @@ __all__ = [
     "apply_sector_fit_edits",
     "apply_zone_boundaries",
     "default_store_path",
+    "is_database_uri",
     "land_rule_id",
     "load_id_catalog",
     "open_store",
@@ -128,18 +133,28 @@ logger = logging.getLogger(__name__)
 # ----------------------------------------------------------------------------- paths
 
 
-def default_store_path() -> Path:
+def default_store_path() -> Location:
     """``$WZGEO_STORE`` if set, else ``store.sqlite`` in the user data dir (platformdirs).
+
+    ``WZGEO_STORE=postgresql://user@host:port/db`` names a PostgreSQL/PostGIS database
+    instead of a file (see :mod:`wzgeo.store._pg`).
 
     Raises
     ------
     StoreError
-        ``$WZGEO_STORE`` looks like a URL (see :func:`store_path`).
+        ``$WZGEO_STORE`` looks like another URL (see :func:`store_path`).
     """
     env = os.environ.get("WZGEO_STORE")
+    if env and is_database_uri(env):
+        return PgLocation(env)
     if env:
         store_path(env)  # refuse a URL before it becomes a file name
     return user_file("WZGEO_STORE", "store.sqlite", folder="data")
+
+
+def is_database_uri(location: object) -> bool:
+    """Whether a store location is a PostgreSQL URI (``postgresql://…``), not a file."""
+    return is_dsn(location)
 
 
 # a URL scheme of two letters or more ("C:/..." is a Windows drive, not a URL); "//" may
@@ -148,11 +163,11 @@ _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):/")
 
 
 def store_path(path: str | os.PathLike[str]) -> Path:
-    """The store file named by ``path``, refusing a database URL.
+    """The store file named by ``path``, refusing a URL that is not a PostgreSQL URI.
 
-    The store is a local SQLite file. A URL such as ``postgresql://user@host/db`` would
-    otherwise be taken as a file name (creating a folder ``postgresql:``); it is refused
-    until a PostgreSQL store exists.
+    The store is a local SQLite file or a PostgreSQL database (``postgresql://…``, see
+    :func:`open_store`). Any other URL (or a PostgreSQL URI whose ``//`` ``Path()`` has
+    collapsed) would otherwise be taken as a file name (creating a folder ``mysql:``).
 
     Raises
     ------
@@ -164,13 +179,13 @@ def store_path(path: str | os.PathLike[str]) -> Path:
     if m:
         scheme = m.group(1)
         raise StoreError(
-            f"存储路径 {text!r} 看起来是数据库网址（{scheme}://），不是文件。目前只支持本地 "
-            "SQLite 文件（PostgreSQL 等数据库存储尚未实现）：请给出文件路径，例如 "
-            "--store ~/wzgeo/store.sqlite 或 WZGEO_STORE=/data/wzgeo/store.sqlite。",
+            f"存储路径 {text!r} 看起来是数据库网址（{scheme}://），不是文件。支持本地 SQLite "
+            "文件或 PostgreSQL 数据库（postgresql://用户@主机:端口/数据库）：例如 "
+            "--store ~/wzgeo/store.sqlite 或 WZGEO_STORE=postgresql://planner@db:5432/wzgeo。",
             f"the store path {text!r} looks like a database URL ({scheme}://), not a file. "
-            "Only a local SQLite file is supported for now (a PostgreSQL or other database "
-            "store does not exist yet): give a file path, e.g. --store ~/wzgeo/store.sqlite "
-            "or WZGEO_STORE=/data/wzgeo/store.sqlite.",
+            "A local SQLite file or a PostgreSQL database (postgresql://user@host:port/db) "
+            "is supported: e.g. --store ~/wzgeo/store.sqlite or "
+            "WZGEO_STORE=postgresql://planner@db:5432/wzgeo.",
         )
     return Path(path)
 
@@ -190,14 +205,15 @@ def _refuse_code_tree(path: Path) -> None:
 
 
 def open_store(
-    path: str | os.PathLike[str] | None = None, *, ids: IdCatalog | None = None
+    path: str | os.PathLike[str] | PgLocation | None = None, *, ids: IdCatalog | None = None
 ) -> Store:
     """Open (creating if needed) the store at ``path``.
 
     Parameters
     ----------
     path
-        The SQLite file; default :func:`default_store_path`.
+        The SQLite file, or a PostgreSQL URI ``postgresql://user@host:port/db`` (password in
+        ``PGPASSFILE`` / ``~/.pgpass``); default :func:`default_store_path`.
     ids
         Known ids to validate against; default: loaded lazily with :func:`load_id_catalog`.
 
@@ -205,7 +221,13 @@ def open_store(
     -------
     Store
     """
-    return Store(store_path(path) if path is not None else default_store_path(), ids=ids)
+    if path is None:
+        return Store(default_store_path(), ids=ids)
+    if isinstance(path, PgLocation):
+        return Store(path, ids=ids)
+    if is_database_uri(path):
+        return Store(PgLocation(str(path)), ids=ids)
+    return Store(store_path(path), ids=ids)
 
 
 # ----------------------------------------------------------------------------- the store
@@ -221,18 +243,20 @@ class Store(StoreReads):
     Parameters
     ----------
     path
-        The SQLite file (created with its folder if missing).
+        The SQLite file (created with its folder if missing), or a PostgreSQL database
+        (:class:`PgLocation`; schema created or migrated if needed).
     ids
         Known ids; default loaded lazily with :func:`load_id_catalog`.
     """
 
-    def __init__(self, path: Path, *, ids: IdCatalog | None = None) -> None:
-        store_path(path)  # refuse a URL (also when Path() has collapsed its "//")
-        _refuse_code_tree(path)
+    def __init__(self, path: Location, *, ids: IdCatalog | None = None) -> None:
         self.path = path
         self._ids = ids
-        path.parent.mkdir(parents=True, exist_ok=True)
-        create_private(path)
+        if isinstance(path, Path):  # a PostgreSQL store (PgLocation) has no file
+            store_path(path)  # refuse a URL (also when Path() has collapsed its "//")
+            _refuse_code_tree(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)
         init_schema(path)
 
     def __repr__(self) -> str:

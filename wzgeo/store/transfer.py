@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wzgeo.store._pg import PgLocation, backup_log
 from wzgeo.store._records import StoreError, StoreImportError, dumps, now
 from wzgeo.store._schema import (
     CHANGE_COLUMNS,
@@ -204,7 +205,9 @@ def import_store(
 
     The imported change log becomes this store's log. An empty store takes it directly;
     a store with changes needs ``replace=True``, which first copies the current store to
-    ``<store>.before-import-<time>.sqlite`` and then swaps the content in one transaction.
+    ``<store>.before-import-<time>.sqlite`` (PostgreSQL: to the tables
+    ``wzgeo.backup_<time>_changes`` and ``_current``) and then swaps the content in one
+    transaction.
 
     Parameters
     ----------
@@ -238,7 +241,7 @@ def import_store(
     by = check_text(by or "(unnamed)", "导入人 by", max_len=64)
     manifest, rows = read_export(file, store.ids)
     signature = _check_signature(file, manifest, require=require_signature)
-    backup: Path | None = None
+    backup: str | None = None
     with reading(store.path) as con:
         n_existing = con.execute("SELECT count(*) FROM changes").fetchone()[0]
     if n_existing and not replace:
@@ -248,12 +251,19 @@ def import_store(
             f"The store already holds {n_existing} changes; importing replaces them. "
             f"Use --replace to confirm (a backup is made first).",
         )
-    if n_existing:
+    if n_existing and isinstance(store.path, PgLocation):
+        # in the database itself: tables wzgeo.backup_<time>_changes / _current
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        backup = backup_log(store.path, stamp)
+        logger.info("backed up %s to %s", store.path, backup)
+    elif n_existing:
+        assert isinstance(store.path, Path)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        backup = store.path.with_name(f"{store.path.stem}.before-import-{stamp}.sqlite")
-        create_private(backup)
-        with reading(store.path) as src, contextlib.closing(sqlite3.connect(backup)) as dst:
+        backup_file = store.path.with_name(f"{store.path.stem}.before-import-{stamp}.sqlite")
+        create_private(backup_file)
+        with reading(store.path) as src, contextlib.closing(sqlite3.connect(backup_file)) as dst:
             src.backup(dst)
+        backup = str(backup_file)
         logger.info("backed up %s to %s", store.path, backup)
     state, _ = replay(rows)
     with writing(store.path) as con:
@@ -282,7 +292,7 @@ def import_store(
             (dumps(provenance),),
         )
     logger.info("imported %d changes from %s", len(rows), file)
-    return {**manifest, "backup": str(backup) if backup else None, "provenance": provenance}
+    return {**manifest, "backup": backup, "provenance": provenance}
 
 
 def _file_digest(file: Path) -> str:

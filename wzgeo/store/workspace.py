@@ -25,7 +25,7 @@ from wzgeo.store import overlays
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from wzgeo.store.core import Store
+    from wzgeo.store.core import PgLocation, Store
 
 __all__ = ["Workspace", "load_workspace", "store_for_reading"]
 
@@ -62,7 +62,7 @@ class Workspace:
     fit: pd.DataFrame
     rules: pd.DataFrame
     assignments: pd.DataFrame
-    store_path: Path | None
+    store_path: Path | PgLocation | None
 
     def describe(self, lang: str = "zh") -> str:
         """One line saying which saved work is included."""
@@ -93,11 +93,26 @@ def store_for_reading(path: str | os.PathLike[str] | None = None) -> Store | Non
     wzgeo.store.core.StoreError
         ``path`` is given and does not exist, or the file is not a wzgeo store.
     """
-    from wzgeo.store.core import StoreError, default_store_path, open_store, store_path
+    from wzgeo.store.core import (
+        PgLocation,
+        StoreError,
+        default_store_path,
+        is_database_uri,
+        open_store,
+        store_path,
+    )
 
     if path is None:
         default = default_store_path()
         return open_store(default) if default.exists() else None
+    if is_database_uri(path):
+        location = PgLocation(str(path))
+        if not location.exists():
+            raise StoreError(
+                f"数据库 {location} 不可用或其中没有 wzgeo 存储。",
+                f"the database {location} is not reachable or holds no wzgeo store.",
+            )
+        return open_store(location)
     p = store_path(path).expanduser()
     if not p.exists():
         raise StoreError(
@@ -138,7 +153,7 @@ def load_workspace(
     fit = load_sector_fit()
     rules = load_rules()
     assignments = pd.DataFrame({"project_id": [], "zone_id": []}, dtype="string")
-    used: Path | None = None
+    used: Path | PgLocation | None = None
     if use_store:
         if store is None:
             store = store_for_reading(store_path)
