@@ -503,16 +503,19 @@ def test_apply_zone_boundaries_on_zonegeom_layer(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["postgresql://planner@db.example/wzgeo", "postgres://h/db", "sqlite:///x.sqlite"]
+    "url", ["mysql://planner@db.example/wzgeo", "postgis://h/db", "sqlite:///x.sqlite"]
 )
 def test_a_store_path_that_looks_like_a_url_is_refused(
     url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # (postgresql:// URIs name a PostgreSQL store: tests/store/test_backends.py)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(StoreError, match=r"looks like a database URL.*SQLite file"):
         open_store(url)
     with pytest.raises(StoreError, match="数据库网址"):
         Store(Path(url))  # Path() collapses "//": still a URL
+    with pytest.raises(StoreError, match="数据库网址"):
+        Store(Path("postgresql://planner@db.example/wzgeo"))  # collapsed: not a URI any more
     monkeypatch.setenv("WZGEO_STORE", url)
     with pytest.raises(StoreError, match="looks like a database URL"):
         default_store_path()

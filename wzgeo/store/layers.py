@@ -45,6 +45,7 @@ from wzgeo.analysis.landuse import (
     prepare_redline,
 )
 from wzgeo.errors import WzgeoError
+from wzgeo.paths import user_file
 from wzgeo.plots.layers import LayerRead, read_layer
 from wzgeo.store._records import NotFoundError, StoreError, now
 from wzgeo.store._validate import check_text
@@ -118,10 +119,17 @@ class LayerImport:
 
 
 def layer_store_for(store_path: str | os.PathLike[str] | None = None) -> LayerStore:
-    """The layer store beside the saved-work store (default: the default store)."""
-    from wzgeo.store.core import default_store_path
+    """The layer store beside the saved-work store (default: the default store).
 
-    p = Path(store_path) if store_path is not None else default_store_path()
+    With a PostgreSQL store (``postgresql://…``) the layers stay local: ``layers`` in the
+    user data folder (``$WZGEO_LAYERS`` if set).
+    """
+    from wzgeo.store.core import default_store_path, is_database_uri
+
+    loc = store_path if store_path is not None else default_store_path()
+    if is_database_uri(loc):
+        return LayerStore(user_file("WZGEO_LAYERS", "layers", folder="data"))
+    p = Path(os.fspath(loc))  # type: ignore[arg-type]
     return LayerStore(p.with_name(p.name + ".layers"))
 
 
