@@ -231,6 +231,8 @@ CASES: list[Case] = [
     ),
     ("build-data-plan-folder", lambda f: ["build-data", "--plan", str(f["dir"])], "is a folder"),
     ("revert-not-a-number", lambda f: ["revert", "abc", "--by", "a", "--why", "b"], "invalid"),
+    # a change id past SQLite's 64-bit integers was an OverflowError traceback
+    ("revert-huge-id", lambda f: ["revert", "9" * 30, "--by", "a", "--why", "b"], "invalid"),
     ("unknown-command", lambda f: ["bogus"], "invalid choice"),
     ("missing-argument", lambda f: ["check-plot"], "required"),
 ]

@@ -24,11 +24,13 @@ __all__ = [
     "add_store_arguments",
     "atomic_folder",
     "atomic_output",
+    "check_output_name",
     "check_output_path",
     "positive_number",
     "print_json",
     "require_existing_store",
     "require_known",
+    "stored_int",
     "terminal_text",
 ]
 
@@ -186,6 +188,35 @@ def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_NAME_BAD_CHARS = frozenset(';|?*"<>')
+
+
+def check_output_name(out: Path) -> None:
+    """Refuse an output path that GDAL or a file system could take for something else.
+
+    GDAL cuts file names at ``;`` and reads ``|``, ``?``, ``*`` and paths starting with
+    ``/vsi`` as options or virtual files: ``--out 'dir/keep;v2.geojson'`` once wrote the
+    hidden file ``dir/.keep``. Such characters (and control characters, ``"``, ``<``,
+    ``>``, which Windows forbids) are refused in the file name before anything is written.
+
+    Raises
+    ------
+    OutputFileError
+        Naming the characters found and the fix.
+    """
+    name = out.name
+    bad = sorted({c for c in name if c in _NAME_BAD_CHARS or ord(c) < 32 or ord(c) == 127})
+    if bad or str(out).lower().startswith("/vsi") or not name.strip(" ."):
+        shown = " ".join(repr(c) for c in bad) or repr(str(out)[:40])
+        raise OutputFileError(
+            f"输出文件名 {str(out)[:200]!r} 含有不能用于文件名的字符或前缀（{shown}）；"
+            "请只用文字、数字、空格和 - _ . ( ) 等字符重新命名。",
+            f"The output name {str(out)[:200]!r} contains characters or a prefix that cannot "
+            f"be used in a file name ({shown}); use letters, digits, spaces and - _ . ( ) "
+            "instead.",
+        )
+
+
 def check_output_path(
     out: Path, *, overwrite: bool, inputs: Iterable[Path | None] = (), flag: str = "--overwrite"
 ) -> None:
@@ -205,9 +236,11 @@ def check_output_path(
     Raises
     ------
     OutputFileError
-        ``out`` is a folder, its folder is missing, not a folder or not writable, it is one
-        of the inputs, or it exists and ``overwrite`` is false.
+        ``out`` has a name that cannot be used (:func:`check_output_name`), is a folder, its
+        folder is missing, not a folder or not writable, it is one of the inputs, or it
+        exists and ``overwrite`` is false.
     """
+    check_output_name(out)
     if out.is_dir():
         raise OutputFileError(
             f"输出位置 {out} 是一个文件夹；请给出其中的一个文件名。",
@@ -251,8 +284,10 @@ def atomic_output(out: Path) -> Iterator[Path]:
     Raises
     ------
     OutputFileError
-        The folder is not writable, or the writer failed with an operating-system error.
+        A name that cannot be used (:func:`check_output_name`), the folder is not writable,
+        or the writer failed with an operating-system error.
     """
+    check_output_name(out)
     try:
         fd, name = tempfile.mkstemp(
             prefix=f".{out.stem[:40]}.", suffix=f".part{out.suffix}", dir=out.parent
@@ -356,3 +391,21 @@ def positive_number(text: str) -> float:
             f"需要大于 0 的有限数字 / a finite number > 0 is needed, got {text!r}"
         )
     return value
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def stored_int(text: str) -> int:
+    """An argparse ``type``: a whole number ≥ 0 that fits the store's 64-bit integers.
+
+    ``int`` alone accepts ``999…9`` of any length, which SQLite then refuses with an
+    ``OverflowError`` traceback; argparse reports this one as a bad value (exit 2).
+    """
+    value = text.strip()
+    if not value.isdigit() or len(value) > 19 or int(value) > _INT64_MAX:
+        raise argparse.ArgumentTypeError(
+            f"无效的值 {text[:40]!r}，需要 0 到 {_INT64_MAX} 之间的整数 / invalid value "
+            f"{text[:40]!r}: a whole number from 0 to {_INT64_MAX} is needed"
+        )
+    return int(value)

@@ -18,6 +18,7 @@ from wzgeo.cli._common import (
     check_output_path,
     print_json,
     require_existing_store,
+    stored_int,
     terminal_text,
 )
 from wzgeo.errors import WzgeoError
@@ -57,7 +58,7 @@ def _edit_args(p: argparse.ArgumentParser) -> None:
     _who_args(p)
     p.add_argument(
         "--expected-version",
-        type=int,
+        type=stored_int,
         default=None,
         help="乐观并发：当前版本不是此值时拒绝保存 / refuse the change if the item is no longer "
         "at this version",
@@ -359,7 +360,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "change_id",
-        type=int,
+        type=stored_int,
         help="要撤销的修改编号（见 history）/ change id to undo (see history)",
     )
     _who_args(p)

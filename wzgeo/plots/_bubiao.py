@@ -43,7 +43,8 @@ def parse_bubiao(text: str, ctx: FileContext) -> ParsedFile:
     ------
     InputFileError
         A truncated plot, non-numeric counts or coordinates, a point/line plot, coordinates
-        before any plot header, a unit other than metres (each names the line).
+        before any plot header, a unit other than metres (each names the line); more plots
+        or points than the limits (counted line by line, reading stops there).
     """
     lines = text.splitlines()
     header: dict[str, str] = {}
@@ -94,10 +95,11 @@ def parse_bubiao(text: str, ctx: FileContext) -> ParsedFile:
         fields = [f.strip() for f in line.split(",")]
         if fields[-1] == "@":
             close_plot()
+            ctx.count.add_plots()
             pts = []
             try:
                 cur_count = int(float(fields[0]))
-            except ValueError as e:
+            except (ValueError, OverflowError) as e:
                 raise ctx.err(
                     f"第 {n} 行地块头的点数 {fields[0]!r} 不是数字。"
                     "格式：点数,面积,地块编号,地块名称,"
@@ -163,6 +165,7 @@ def parse_bubiao(text: str, ctx: FileContext) -> ParsedFile:
                 f"line {n} (plot {cur.plot_id}, point {fields[0]}): coordinates are not "
                 f"numbers: {fields[2]!r}, {fields[3]!r}. Fix that line.",
             ) from e
+        ctx.count.add_vertices(1)
         pts.append((fields[0], fields[1] or "1", x_n, y_e, n))
     close_plot()
 
@@ -175,6 +178,12 @@ def _txt_crs(header: dict[str, str], parsed: ParsedFile, ctx: FileContext) -> No
     """Set ``parsed.crs`` from the TXT header, if it names a known GK zone."""
     system = header.get("坐标系", "")
     width = header.get("几度分带", "3").strip() or "3"
+    if width not in ("3", "6"):
+        raise ctx.err(
+            f"头部“几度分带={width[:40]}”无效，只能是 3 或 6。请修正头部。",
+            f"header '几度分带={width[:40]}' (zone width) is invalid; it must be 3 or 6. Fix "
+            "the header.",
+        )
     zone_s = header.get("带号", "").strip()
     unit = header.get("计量单位", "米")
     if unit and unit not in ("米", "m", "M", "metre", "meter"):
@@ -186,7 +195,7 @@ def _txt_crs(header: dict[str, str], parsed: ParsedFile, ctx: FileContext) -> No
     if zone_s:
         try:
             zone: int | None = int(float(zone_s))
-        except ValueError:
+        except (ValueError, OverflowError):
             zone = None
     else:
         zone = None

@@ -2,12 +2,20 @@
 
 GDAL errors and warnings are turned into bilingual messages; rings GEOS refuses because
 they are not closed are recovered and flagged so the caller can check the gap.
+
+Untrusted input: each layer's features and vertices are counted in a first, geometry-only
+streaming pass that stops at the first limit passed (:mod:`wzgeo.plots._limits`), before
+the layer is read whole; a GeoPackage is checked with SQLite itself before GDAL opens it
+(no views, feature layers must be plain tables), and GeoJSON nesting depth is checked
+before the text is parsed.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import sqlite3
 import tempfile
 import warnings
 import zipfile
@@ -21,12 +29,22 @@ from pyproj import CRS
 
 from wzgeo.errors import InputFileError
 from wzgeo.geo import crs as wcrs
+from wzgeo.plots._limits import short_list
 from wzgeo.plots._raw import SUPPORTED_TEXT, FileContext, ParsedFile, RawPlot, is_blank, to_python
-from wzgeo.plots._safezip import member_path, open_zip, read_member, safe_members
+from wzgeo.plots._safezip import (
+    check_xml_head,
+    member_path,
+    open_zip,
+    read_member,
+    safe_members,
+)
 
-__all__ = ["parse_geojson", "parse_kml", "parse_ogr", "parse_zip"]
+__all__ = ["json_depth", "parse_geojson", "parse_kml", "parse_ogr", "parse_zip"]
 
 _UNCLOSED = "_wzgeo_unclosed"
+_MAX_LAYERS = 100
+_MAX_GDAL_NOTES = 20
+_COUNT_BATCH = 2_000
 
 
 def parse_zip(data: bytes, ctx: FileContext) -> ParsedFile:
@@ -62,10 +80,10 @@ def parse_zip(data: bytes, ctx: FileContext) -> ParsedFile:
                 ".shp/.shx/.dbf/.prj together.",
             )
         if len(shps) > 1:
-            names = ", ".join(i.filename for i in shps)
+            names_zh, names_en = short_list(i.filename for i in shps)
             raise ctx.err(
-                f"压缩包中有多个 Shapefile（{names}），请每次只上传一个。",
-                f"the archive holds several Shapefiles ({names}); upload one at a time.",
+                f"压缩包中有多个 Shapefile（{names_zh}），请每次只上传一个。",
+                f"the archive holds several Shapefiles ({names_en}); upload one at a time.",
             )
         stem = member_path(shps[0]).stem
         with tempfile.TemporaryDirectory(prefix="wzgeo_shp_") as tmp:
@@ -103,10 +121,112 @@ def parse_zip(data: bytes, ctx: FileContext) -> ParsedFile:
 
 
 def _ogr_error(ctx: FileContext, fmt: str, e: Exception) -> InputFileError:
+    msg = str(e)
+    if "out of memory" in msg.lower() or "cannot allocate" in msg.lower():
+        raise MemoryError(msg) from e  # reported as the memory limit
+    if len(msg) > 300:
+        msg = msg[:297] + "..."
     return ctx.err(
-        f"无法读取 {fmt} 文件（文件损坏、不完整或不是 {fmt}）：{e}。请重新导出。",
-        f"cannot read it as {fmt} (damaged, truncated or not {fmt}): {e}. Export it again.",
+        f"无法读取 {fmt} 文件（文件损坏、不完整或不是 {fmt}）：{msg}。请重新导出。",
+        f"cannot read it as {fmt} (damaged, truncated or not {fmt}): {msg}. Export it again.",
     )
+
+
+def _gpkg_layers(path: str, ctx: FileContext) -> list[str]:
+    """The feature tables of a GeoPackage, checked with SQLite before GDAL opens it.
+
+    A GeoPackage is an SQLite database: its "layers" could be views running any query
+    (a recursive one never ends) or other objects GDAL would read. Only plain tables
+    registered as features are accepted.
+
+    Raises
+    ------
+    InputFileError
+        Not a GeoPackage, a damaged database, a view anywhere in it, a feature layer that
+        is not a plain table, or more than 100 layers.
+    """
+    uri = Path(path).resolve().as_uri() + "?mode=ro&immutable=1"
+    try:
+        con = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as e:
+        raise _ogr_error(ctx, "GeoPackage", e) from e
+    steps = 0
+
+    def budget() -> int:  # stop any query of ours that runs away (10^8 SQLite steps)
+        nonlocal steps
+        steps += 1
+        return int(steps > 10_000)
+
+    con.set_progress_handler(budget, 10_000)
+    try:
+        schema = con.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        kinds = {str(name): (str(kind), str(sql or "")) for kind, name, sql in schema}
+        views = [name for name, (kind, _) in kinds.items() if kind == "view"]
+        if views:
+            zh, en = short_list(views)
+            raise ctx.err(
+                f"GeoPackage 中含有视图（view：{zh}）。视图是查询而不是数据，出于安全原因不读取。"
+                "请在 GIS 软件中把图层另存为普通表（如 QGIS“导出 → 另存为”）后上传。",
+                f"the GeoPackage contains views ({en}). A view is a query, not data, and is "
+                "not read for safety. Save the layers as plain tables in GIS software (e.g. "
+                "QGIS Export → Save Features As) and upload that file.",
+            )
+        if kinds.get("gpkg_contents", ("", ""))[0] != "table":
+            raise ctx.err(
+                "这是 SQLite 数据库，但不是 GeoPackage（没有 gpkg_contents 表）。"
+                "请从 GIS 软件导出为 GeoPackage（.gpkg）。",
+                "this is an SQLite database but not a GeoPackage (no gpkg_contents table). "
+                "Export it as a GeoPackage (.gpkg) from GIS software.",
+            )
+        rows = con.execute(
+            "SELECT table_name, data_type FROM gpkg_contents LIMIT ?", (_MAX_LAYERS + 1,)
+        ).fetchall()
+    except sqlite3.Error as e:
+        raise _ogr_error(ctx, "GeoPackage", e) from e
+    finally:
+        con.close()
+    if len(rows) > _MAX_LAYERS:
+        raise ctx.err(
+            f"GeoPackage 中的图层超过 {_MAX_LAYERS} 个。请只导出需要检查的图层。",
+            f"the GeoPackage has more than {_MAX_LAYERS} layers. Export only the layers to check.",
+        )
+    layers = []
+    for table, data_type in rows:
+        if str(data_type).lower() != "features":
+            continue  # attribute tables, tiles: not plots, not read
+        kind, sql = kinds.get(str(table), ("", ""))
+        if kind != "table" or sql.lstrip().upper().startswith("CREATE VIRTUAL"):
+            raise ctx.err(
+                f"GeoPackage 图层 {str(table)[:80]!r} 不是普通数据表（{kind or '不存在'}），"
+                "出于安全原因不读取。请在 GIS 软件中另存为普通图层后上传。",
+                f"GeoPackage layer {str(table)[:80]!r} is not a plain table "
+                f"({kind or 'missing'}) and is not read for safety. Save it as a plain layer "
+                "in GIS software and upload that file.",
+            )
+        layers.append(str(table))
+    return layers
+
+
+def _count_layer(src: str, layer: Any, ctx: FileContext, **kw: Any) -> None:
+    """Count a layer's features and vertices in a geometry-only stream, stopping at a limit."""
+    import pyogrio.raw
+
+    with pyogrio.raw.open_arrow(
+        src,
+        layer=layer,
+        columns=[],
+        batch_size=_COUNT_BATCH,
+        use_pyarrow=True,
+        **kw,
+    ) as (meta, reader):
+        geom_col = meta.get("geometry_name") or "wkb_geometry"
+        for batch in reader:
+            ctx.count.add_plots(batch.num_rows)
+            if geom_col not in batch.schema.names:
+                continue
+            wkb = batch.column(geom_col).to_numpy(zero_copy_only=False)
+            geoms = shapely.from_wkb(wkb, on_invalid="fix")
+            ctx.count.add_vertices(int(shapely.get_num_coordinates(geoms).sum()))
 
 
 def _read_layers(src: Any, ctx: FileContext, fmt: str, **kw: Any) -> list[gpd.GeoDataFrame]:
@@ -125,22 +245,31 @@ def _read_layers(src: Any, ctx: FileContext, fmt: str, **kw: Any) -> list[gpd.Ge
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            layers = pyogrio.list_layers(src)
+            if fmt == "GeoPackage":
+                names = _gpkg_layers(src, ctx)
+                kw = {**kw, "LIST_ALL_TABLES": "NO"}
+            else:
+                names = [name for name, geom_type in pyogrio.list_layers(src) if geom_type]
+                # (a layer without geometry type is an attribute-only table)
+            for layer_name in names:
+                _count_layer(src, layer_name, ctx, **kw)
             frames = []
-            for layer_name, geom_type in layers:
-                if geom_type is None:  # attribute-only table (e.g. GeoPackage metadata)
-                    continue
+            for layer_name in names:
                 gdf = pyogrio.read_dataframe(src, layer=layer_name, on_invalid="ignore", **kw)
                 gdf = _refix_unclosed(gdf, src, layer_name, **kw)
-                if len(layers) > 1:
+                if len(names) > 1:
                     gdf["layer"] = layer_name
                 frames.append(gdf)
+    except InputFileError:  # ours (a limit, a refused GeoPackage): not a GDAL error
+        raise
     except errors as e:
         raise _ogr_error(ctx, fmt, e) from e
-    for w in caught:
-        msg = str(w.message)
-        if "closed ring" not in msg.lower():
-            ctx.warn(f"GDAL 提示：{msg}", f"GDAL: {msg}")
+    notes = [str(w.message) for w in caught if "closed ring" not in str(w.message).lower()]
+    for msg in notes[:_MAX_GDAL_NOTES]:
+        ctx.warn(f"GDAL 提示：{msg[:300]}", f"GDAL: {msg[:300]}")
+    if len(notes) > _MAX_GDAL_NOTES:
+        more = len(notes) - _MAX_GDAL_NOTES
+        ctx.warn(f"另有 {more:,} 条 GDAL 提示未列出", f"{more:,} more GDAL notes not listed")
     return frames
 
 
@@ -171,9 +300,10 @@ def _frames_to_parsed(
 ) -> ParsedFile:
     crs_set = {CRS.from_user_input(f.crs).to_string() for f in frames if f.crs is not None}
     if len(crs_set) > 1:
+        crs_zh, crs_en = short_list(sorted(crs_set))
         raise ctx.err(
-            f"文件中的图层坐标系不一致（{'、'.join(sorted(crs_set))}），请统一后再导入。",
-            f"the layers use different CRSs ({', '.join(sorted(crs_set))}); unify them first.",
+            f"文件中的图层坐标系不一致（{crs_zh}），请统一后再导入。",
+            f"the layers use different CRSs ({crs_en}); unify them first.",
         )
     crs = next((CRS.from_user_input(f.crs) for f in frames if f.crs is not None), None)
     plots: list[RawPlot] = []
@@ -227,16 +357,44 @@ def parse_ogr(
     return _frames_to_parsed(_read_layers(layers_src, ctx, fmt, **kw), ctx, fmt)
 
 
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of ``[``/``{`` in JSON text (brackets inside strings ignored).
+
+    Done with a regular expression and numpy, without building the JSON objects, so that
+    text nested 100,000 deep costs no more than any other text of its size.
+    """
+    code = _JSON_STRING.sub("", text).encode("utf-8", "replace")
+    arr = np.frombuffer(code, dtype=np.uint8)
+    step = np.isin(arr, (ord("["), ord("{"))).astype(np.int32)
+    step -= np.isin(arr, (ord("]"), ord("}")))
+    return int(np.cumsum(step).max(initial=0))
+
+
 def parse_geojson(text: str, ctx: FileContext) -> ParsedFile:
     """Read GeoJSON; its CRS counts as declared only with a ``crs`` member.
 
     Raises
     ------
     InputFileError
-        Invalid or truncated JSON (names line and column), or JSON that is not GeoJSON.
+        Invalid or truncated JSON (names line and column), JSON nested deeper than
+        :attr:`~wzgeo.plots._limits.Limits.max_json_depth`, or JSON that is not GeoJSON.
     """
+    depth = json_depth(text)
+    if depth > ctx.limits.max_json_depth:
+        raise ctx.err(
+            f"JSON 嵌套深度为 {depth:,} 层，超过上限 {ctx.limits.max_json_depth} 层"
+            "（GeoJSON 通常不到 10 层），已拒绝。请从 GIS 软件重新导出。",
+            f"the JSON is nested {depth:,} levels deep, over the limit of "
+            f"{ctx.limits.max_json_depth} (GeoJSON needs fewer than 10); refused. Export it "
+            "again from GIS software.",
+        )
     try:
         obj = json.loads(text)
+    except RecursionError as e:  # pragma: no cover - the depth check comes first
+        raise ctx.err("JSON 嵌套过深。", "the JSON is nested too deeply.") from e
     except json.JSONDecodeError as e:
         raise ctx.err(
             f"GeoJSON 格式错误或文件不完整（第 {e.lineno} 行第 {e.colno} 列：{e.msg}）。"
@@ -263,12 +421,7 @@ def parse_kml(data: bytes, ctx: FileContext) -> ParsedFile:
     InputFileError
         A DOCTYPE/ENTITY declaration (refused for safety), or XML that is not KML.
     """
-    if re.search(rb"<!DOCTYPE|<!ENTITY", data[:4096], re.I):
-        raise ctx.err(
-            "KML 文件含有 DOCTYPE/ENTITY 声明，出于安全原因拒绝读取。请从原软件重新导出。",
-            "the KML contains a DOCTYPE/ENTITY declaration and is refused for safety; "
-            "export it again from the original software.",
-        )
+    check_xml_head(io.BytesIO(data).read, ctx, what_zh="KML 文件", what_en="the KML")
     if b"<kml" not in data[:4096].lower() and b"opengis.net/kml" not in data[:4096]:
         raise ctx.err(
             f"XML 文件不是 KML。支持：{SUPPORTED_TEXT}。",

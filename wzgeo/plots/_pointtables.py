@@ -3,6 +3,10 @@
 Columns are recognised by name in Chinese or English (点号, 圈号, 地块编号, X/Y, 纵坐标/横坐标,
 经度/纬度, 面积...), also below a title row; rows are grouped into plots by plot id (carried
 down from merged cells) and into rings by ring number.
+
+Untrusted input: cells and columns are counted while the table is read (a CSV is read no
+further than the cell limit allows; a workbook is streamed row by row), and a workbook is
+an archive checked like any zip (members, expansion, XML declarations) before it is opened.
 """
 
 from __future__ import annotations
@@ -10,14 +14,16 @@ from __future__ import annotations
 import io
 import math
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from wzgeo.errors import InputFileError
 from wzgeo.geo.units import MU_PER_HA
 from wzgeo.plots._attrs import NAME_KEYS, PLOT_ID_NAMES_ZH, norm_key
+from wzgeo.plots._limits import short_list
 from wzgeo.plots._raw import (
     SUPPORTED_TEXT,
     FileContext,
@@ -28,6 +34,7 @@ from wzgeo.plots._raw import (
     to_python,
     try_float,
 )
+from wzgeo.plots._safezip import check_xml_members, open_zip, safe_members
 
 __all__ = ["parse_csv", "parse_excel"]
 
@@ -86,10 +93,11 @@ def _parse_table(df: pd.DataFrame, ctx: FileContext, *, fmt: str, first_line: in
     elif "x" in cols and "y" in cols:
         xcol, ycol = cols["x"], cols["y"]  # order resolved by the CRS inference (swap test)
     else:
+        cols_zh, cols_en = short_list(df.columns)
         raise ctx.err(
-            f"找不到坐标列（现有列：{', '.join(map(str, df.columns))}）。请使用列名 X/Y、"
+            f"找不到坐标列（现有列：{cols_zh}）。请使用列名 X/Y、"
             "纵坐标/横坐标 或 经度/纬度（lon/lat），可加 点号、地块编号 列。",
-            f"no coordinate columns found (columns: {', '.join(map(str, df.columns))}). Use "
+            f"no coordinate columns found (columns: {cols_en}). Use "
             "X/Y, 纵坐标/横坐标 (northing/easting) or lon/lat (经度/纬度), optionally 点号 "
             "(point) and 地块编号/plot_id columns.",
         )
@@ -138,6 +146,8 @@ def _parse_table(df: pd.DataFrame, ctx: FileContext, *, fmt: str, first_line: in
         groups.setdefault(pid, []).append(pos)
     plots: list[RawPlot] = []
     for pid, positions in groups.items():
+        ctx.count.add_plots()
+        ctx.count.add_vertices(len(positions))
         pos_a = np.asarray(positions)
         rings, ring_where = group_rings(
             ring_a[pos_a],
@@ -189,45 +199,138 @@ def parse_csv(text: str, ctx: FileContext) -> ParsedFile:
     """
     sample = text[:4096]
     sep = max([",", "\t", ";", "，"], key=sample.count)
+    # the header (or a title row above it) is in the first lines; longer rows are refused
+    # by the CSV parser, so their width bounds every row's
+    n_cols = max((line.count(sep) + 1 for line in text.split("\n", 11)[:11]), default=1)
+    ctx.count.check_columns(n_cols)
+    max_rows = max(1, ctx.limits.max_cells // n_cols)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, skipinitialspace=True)
+        df = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, skipinitialspace=True, nrows=max_rows + 1
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as e:
         raise ctx.err(
             f"无法读取 CSV 表格（{e}）。也可能是不支持的格式。支持：{SUPPORTED_TEXT}。",
             f"cannot read the CSV table ({e}); or the format is unsupported. "
             f"Supported: {SUPPORTED_TEXT}.",
         ) from e
+    ctx.count.add_cells(max(len(df), 1) * n_cols)  # over the limit if nrows stopped it
     return _parse_table(df, ctx, fmt="CSV", first_line=2)
+
+
+def _cell(cell: Any) -> Any:
+    """A cell's value as pandas' Excel reader gives it (empty "", error NaN, whole numbers int)."""
+    from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
+
+    if cell.value is None:
+        return ""
+    if cell.data_type == TYPE_ERROR:
+        return np.nan
+    if cell.data_type == TYPE_NUMERIC:
+        whole = int(cell.value)
+        return whole if whole == cell.value else float(cell.value)
+    return cell.value
+
+
+def _sheet_rows(sheet: Any, ctx: FileContext) -> Iterator[list[Any]]:
+    """A worksheet's rows, trailing empty cells removed, counted against the limits."""
+    sheet.reset_dimensions()  # the declared size may be wrong (or hostile): stream instead
+    for row in sheet.rows:
+        ctx.count.add_cells(max(1, len(row)))
+        values = [_cell(c) for c in row]
+        while values and values[-1] == "":
+            values.pop()
+        ctx.count.check_columns(len(values))
+        yield values
+
+
+def _sheet_frame(sheet: Any, ctx: FileContext, *, rows_with_data: int | None = None) -> Any:
+    """A worksheet as ``pd.read_excel(dtype=str)`` reads it (first row = header).
+
+    ``rows_with_data`` stops the reading after that many non-empty rows (enough to tell
+    whether a sheet holds data).
+    """
+    from pandas.io.parsers import TextParser  # type: ignore[attr-defined]  # (not in the stubs)
+
+    data: list[list[Any]] = []
+    last, seen = -1, 0
+    for i, values in enumerate(_sheet_rows(sheet, ctx)):
+        data.append(values)
+        if values:
+            last, seen = i, seen + 1
+            if rows_with_data is not None and seen >= rows_with_data:
+                break
+    data = data[: last + 1]
+    if not data:
+        return pd.DataFrame()
+    width = max(len(r) for r in data)
+    data = [r + [""] * (width - len(r)) for r in data]
+    try:
+        return TextParser(data, header=0, dtype=str, skip_blank_lines=False).read()
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+def _read_workbook(data: bytes, ctx: FileContext) -> tuple[tuple[str, Any] | None, int]:
+    """The workbook's first sheet holding data (name, frame) or None; how many others do.
+
+    The archive is checked first (:mod:`wzgeo.plots._safezip`): members, expansion,
+    XML declarations. Then the sheets are streamed, every cell counted.
+    """
+    import openpyxl
+
+    with open_zip(data, ctx) as zf:
+        infos = safe_members(zf, ctx)
+        check_xml_members(zf, infos, ctx)
+    book = openpyxl.load_workbook(
+        io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+    )
+    try:
+        first = None
+        others = 0
+        for ws in book.worksheets:
+            if first is None:
+                df = _sheet_frame(ws, ctx)
+                if not df.dropna(how="all").empty:
+                    first = (ws.title, df)
+            elif not _sheet_frame(ws, ctx, rows_with_data=2).dropna(how="all").empty:
+                others += 1
+    finally:
+        book.close()
+    return first, others
 
 
 def parse_excel(data: bytes, ctx: FileContext) -> ParsedFile:
     """Read the first non-empty sheet of an Excel (.xlsx/.xlsm) point table.
 
     As :func:`parse_csv`, from the workbook's bytes; a note says when other sheets were
-    ignored.
+    ignored. The workbook is streamed: cells are counted as they are read and reading stops
+    at the first limit passed (:mod:`wzgeo.plots._limits`).
 
     Raises
     ------
     InputFileError
-        A damaged, truncated or encrypted workbook, no data, or a bad table (see
-        :func:`parse_csv`).
+        A damaged, truncated or encrypted workbook, an unsafe archive, too many cells or
+        columns, no data, or a bad table (see :func:`parse_csv`).
     """
     try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
+        first, others = _read_workbook(data, ctx)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile, TypeError) as e:
+        if isinstance(e, InputFileError):
+            raise
         raise ctx.err(
-            f"无法读取 Excel 文件（损坏、不完整或加密）：{e}。请另存为 .xlsx 或 .csv 后重试。",
-            f"cannot read the Excel file (damaged, truncated or encrypted): {e}. Save it again "
-            "as .xlsx or .csv.",
+            f"无法读取 Excel 文件（损坏、不完整或加密）：{str(e)[:300]}。"
+            "请另存为 .xlsx 或 .csv 后重试。",
+            f"cannot read the Excel file (damaged, truncated or encrypted): {str(e)[:300]}. "
+            "Save it again as .xlsx or .csv.",
         ) from e
-    non_empty = [(k, v) for k, v in sheets.items() if not v.dropna(how="all").empty]
-    if not non_empty:
+    if first is None:
         raise ctx.err("Excel 文件中没有数据。", "the Excel file holds no data.")
-    sheet, df = non_empty[0]
+    sheet, df = first
     parsed = _parse_table(df, ctx, fmt="Excel", first_line=2)
-    if len(non_empty) > 1:
+    if others:
         parsed.notes.append(
-            f"只读取了第一个工作表“{sheet}”，其余 {len(non_empty) - 1} 个被忽略 / "
-            f"only the first sheet {sheet!r} was read; {len(non_empty) - 1} other(s) ignored"
+            f"只读取了第一个工作表“{sheet}”，其余 {others} 个被忽略 / "
+            f"only the first sheet {sheet!r} was read; {others} other(s) ignored"
         )
     return parsed

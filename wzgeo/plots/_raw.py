@@ -21,6 +21,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from wzgeo.errors import InputFileError
+from wzgeo.plots._limits import Counter, Limits
 
 __all__ = [
     "SUPPORTED_FORMATS",
@@ -82,17 +83,27 @@ class ParsedFile:
 
 
 class FileContext:
-    """File name and message helpers.
+    """File name, message helpers and the limits the parsers count against.
 
     Parameters
     ----------
     name
         The file name used in messages.
+    limits
+        The limits for this file (default: the built-in ones).
+
+    Attributes
+    ----------
+    count : Counter
+        Plots, vertices and table cells read so far; each ``add_*`` refuses the file at the
+        first count over its limit.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, limits: Limits | None = None) -> None:
         self.name = name
         self.warnings: list[str] = []
+        self.limits = limits if limits is not None else Limits()
+        self.count = Counter(name, self.limits)
 
     def err(self, zh: str, en: str) -> InputFileError:
         """Return an :class:`InputFileError` whose messages start with the file name."""

@@ -9,7 +9,29 @@ from typing import Any
 from wzgeo.errors import InputFileError, WzgeoTypeError
 from wzgeo.plots._raw import FileContext
 
-__all__ = ["decode_text", "load_source"]
+__all__ = ["check_source", "decode_text", "load_source"]
+
+
+def check_source(source: Any, *, filename: str | None, max_bytes: int) -> None:
+    """The checks of :func:`load_source` that need no reading: type, existence, size.
+
+    Done by the caller before a file is handed to the reading process, so that a wrong
+    argument or an oversized upload is refused without copying it there.
+
+    Raises
+    ------
+    InputFileError, WzgeoTypeError
+        As :func:`load_source`.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        if len(source) > max_bytes:
+            raise _too_big(filename or "上传文件/upload", len(source), max_bytes)
+        return
+    if not isinstance(source, str | os.PathLike):
+        load_source(source, filename=filename, max_bytes=max_bytes)  # raises the type error
+    path = Path(source)
+    if path.is_file() and path.stat().st_size > max_bytes:
+        raise _too_big(filename or path.name, path.stat().st_size, max_bytes)
 
 
 def load_source(

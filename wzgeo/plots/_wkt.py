@@ -7,6 +7,7 @@ import re
 import shapely
 
 from wzgeo.plots._crs import parse_crs_arg
+from wzgeo.plots._limits import short_list
 from wzgeo.plots._raw import FileContext, ParsedFile, RawPlot
 
 __all__ = ["WKT_RE", "parse_wkt"]
@@ -39,7 +40,7 @@ def parse_wkt(text: str, ctx: FileContext) -> ParsedFile:
     plots: list[RawPlot] = []
     srids: set[int] = set()
     for n, chunk in chunks:
-        m = re.match(r"^SRID=(\d+);\s*", chunk, re.I)
+        m = re.match(r"^SRID=(\d{1,9});\s*", chunk, re.I)
         if m:
             srids.add(int(m.group(1)))
             chunk = chunk[m.end() :]
@@ -60,12 +61,13 @@ def parse_wkt(text: str, ctx: FileContext) -> ParsedFile:
                 f"第 {n} 行：{zh}（{msg}）。请修正后重新导入。",
                 f"line {n}: {en} ({msg}). Fix it and import again.",
             ) from e
+        ctx.count.add_plots()
+        ctx.count.add_vertices(int(shapely.get_num_coordinates(geom)))
         plots.append(RawPlot(where_zh=f"第 {n} 行", where_en=f"line {n}", geometry=geom))
     parsed = ParsedFile(fmt="WKT", plots=plots)
     if len(srids) > 1:
-        raise ctx.err(
-            f"WKT 中的 SRID 不一致（{sorted(srids)}）。", f"inconsistent SRIDs {sorted(srids)}."
-        )
+        zh, en = short_list(sorted(srids))
+        raise ctx.err(f"WKT 中的 SRID 不一致（{zh}）。", f"inconsistent SRIDs ({en}).")
     if srids:
         srid = srids.pop()
         parsed.crs = parse_crs_arg(srid)

@@ -12,6 +12,10 @@ zone 36 with or without the zone prefix, X/Y swapped); the result says which and
 Every problem a user can cause raises :class:`wzgeo.InputFileError` with a Chinese and an
 English message naming the file, the plot/line and the fix; GDAL errors are wrapped.
 
+Files are untrusted: each is read in a child process with memory, CPU-time and wall-clock
+limits (``_isolate``), and the readers count plots, vertices, table cells, zip expansion and
+JSON depth as they read, stopping at the first limit passed (``_limits``).
+
 This module holds the entry point, the format dispatch and the assembly of the result; the
 work is done by private modules, one per concern: ``_plotsource`` (bytes, size limit,
 encoding), ``_gdalformats`` (GeoJSON, GeoPackage, Shapefile zip, KML/KMZ) with ``_safezip``,
@@ -33,19 +37,23 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS, Transformer
 
 from wzgeo.errors import InputFileError
 from wzgeo.geo import crs as wcrs
 from wzgeo.geo.units import M2_PER_MU, MU_PER_HA
+from wzgeo.plots import _safezip
 from wzgeo.plots._attrs import declared_from_attrs, pick_name, plot_ids
 from wzgeo.plots._bubiao import is_bubiao, parse_bubiao
 from wzgeo.plots._crs import LONLAT_DATUM_CAVEAT, crs_label, decide_crs, parse_crs_arg
 from wzgeo.plots._gdalformats import parse_geojson, parse_kml, parse_ogr, parse_zip
+from wzgeo.plots._isolate import run_limited
+from wzgeo.plots._limits import Counter, Limits, current_limits
 from wzgeo.plots._pointtables import parse_csv, parse_excel
 from wzgeo.plots._raw import SUPPORTED_FORMATS, SUPPORTED_TEXT, FileContext, ParsedFile
 from wzgeo.plots._safezip import MAX_ZIP_RATIO, MAX_ZIP_UNCOMPRESSED_BYTES
-from wzgeo.plots._source import decode_text, load_source
+from wzgeo.plots._source import check_source, decode_text, load_source
 from wzgeo.plots._validate import (
     WANZHOU_BBOX,
     check_lonlat_extent,
@@ -148,10 +156,68 @@ def read_plots(
     ------
     InputFileError
         For every problem with the file; the message names the file, the plot/line and the
-        fix, in Chinese and English.
+        fix, in Chinese and English. Also for a file over the limits of
+        :mod:`wzgeo.plots._limits` (plots, vertices, table cells, zip expansion, JSON depth)
+        or over the reading process's memory, CPU-time or wall-clock limit.
+
+    Notes
+    -----
+    The file is read in a separate process with memory, CPU-time and wall-clock limits
+    (:mod:`wzgeo.plots._isolate`): a hostile or broken file ends that process, never the
+    caller's (the app's server stays up and keeps its memory).
     """
+    check_source(source, filename=filename, max_bytes=max_bytes)
+    limits = current_limits(
+        max_zip_bytes=_safezip.MAX_ZIP_UNCOMPRESSED_BYTES, max_zip_ratio=_safezip.MAX_ZIP_RATIO
+    )
+    name = filename or (Path(source).name if isinstance(source, str | os.PathLike) else "")
+    return run_limited(
+        _read_here,
+        source,
+        filename,
+        crs,
+        max_bytes,
+        district,
+        check_extent,
+        datum,
+        limits,
+        limits=limits,
+        name=name or "上传文件/upload",
+        prepare="wzgeo.plots.io:_warm_up",
+    )
+
+
+_WARM_UP_PLOT = (
+    b'{"type": "Feature", "properties": {"name": "warm-up"}, "geometry": {"type": "Polygon", '
+    b'"coordinates": [[[108.38, 30.80], [108.381, 30.80], [108.381, 30.801], [108.38, 30.80]]]}}'
+)
+
+
+def _warm_up() -> None:
+    """Read a tiny built-in plot once, in the process the reading children are forked from.
+
+    Imports the readers' libraries and sets up GDAL and PROJ once, so a child reading a
+    file does not spend about 0.3 s doing it again.
+    """
+    import openpyxl  # noqa: F401  (the Excel reader; imported lazily by pandas otherwise)
+    import pyogrio.raw  # noqa: F401
+
+    _read_here(_WARM_UP_PLOT, "warm-up.geojson", None, 10_000, None, True, "WGS84", Limits())
+
+
+def _read_here(
+    source: str | os.PathLike[str] | bytes,
+    filename: str | None,
+    crs: Any,
+    max_bytes: int,
+    district: Any,
+    check_extent: bool,
+    datum: str,
+    limits: Limits,
+) -> PlotImport:
+    """:func:`read_plots` in the process that reads the file (see :mod:`wzgeo.plots._isolate`)."""
     data, name, path = load_source(source, filename=filename, max_bytes=max_bytes)
-    ctx = FileContext(name)
+    ctx = FileContext(name, limits)
     if not data.strip():
         raise ctx.err(
             "文件为空，请检查是否导出/上传了正确的文件。",
@@ -159,6 +225,7 @@ def read_plots(
         )
     override = parse_crs_arg(crs) if crs is not None else None
     parsed = _parse(data, ctx, path=path)
+    _check_totals(parsed, ctx)
     for note in parsed.notes:
         ctx.warnings.append(note)
     if not parsed.plots:
@@ -175,6 +242,17 @@ def read_plots(
         check_extent=check_extent,
         datum=datum,
     )
+
+
+def _check_totals(parsed: ParsedFile, ctx: FileContext) -> None:
+    """Hold the plot and vertex limits for the whole file, whatever the parser counted."""
+    total = Counter(ctx.name, ctx.limits)
+    total.add_plots(len(parsed.plots))
+    for p in parsed.plots:
+        if p.rings is not None:
+            total.add_vertices(sum(len(r) for r in p.rings))
+        elif p.geometry is not None:
+            total.add_vertices(int(shapely.get_num_coordinates(p.geometry)))
 
 
 _DATUM_SHIFT: dict[str, Callable[[Any, Any], tuple[Any, Any]] | None] = {

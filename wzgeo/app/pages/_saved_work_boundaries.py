@@ -7,7 +7,9 @@ by :func:`wzgeo.store.savedwork.saved_plots_table`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -37,6 +39,44 @@ def planned_areas() -> dict[str, float]:
     return savedwork.planned_zone_areas_km2()
 
 
+_READ_KEY = "_sw_boundary_read"
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One boundary upload as read: the file and options (``key``), the result or error."""
+
+    key: tuple[object, ...]
+    found: savedwork.BoundaryUpload | None
+    error: WzgeoError | None
+
+
+def _read_once(
+    data: bytes, *, zone: str, filename: str, crs: str | None, planned: float | None
+) -> savedwork.BoundaryUpload:
+    """The upload read for ``zone``, from this session's cache when file and options match.
+
+    A page rerun (any click) must not read the file again: reading is the slow part, and
+    for a hostile file it ends only at the reader's limits. The outcome is kept per
+    session, failures included, keyed by the file's SHA-256 and the options.
+    """
+    key = (hashlib.sha256(data).hexdigest(), len(data), zone, filename, crs, planned)
+    cached: _Read | None = st.session_state.get(_READ_KEY)
+    if cached is None or cached.key != key:
+        try:
+            found = savedwork.read_zone_boundary(
+                data, zone_id=zone, filename=filename, crs=crs, planned_km2=planned
+            )
+            cached = _Read(key, found, None)
+        except WzgeoError as e:
+            cached = _Read(key, None, e)
+        st.session_state[_READ_KEY] = cached
+    if cached.error is not None:
+        raise cached.error
+    assert cached.found is not None
+    return cached.found
+
+
 def _preview(
     zone: str, planned_km2: Mapping[str, float], lang: str
 ) -> savedwork.BoundaryUpload | None:
@@ -59,12 +99,12 @@ def _preview(
     if upload is None:
         return None
     try:
-        found = savedwork.read_zone_boundary(
+        found = _read_once(
             upload.getvalue(),
-            zone_id=zone,
+            zone=zone,
             filename=upload.name,
             crs=crs or None,
-            planned_km2=planned_km2.get(zone),
+            planned=planned_km2.get(zone),
         )
     except WzgeoError as e:
         show_error(e, lang)
