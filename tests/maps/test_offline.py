@@ -164,7 +164,13 @@ def test_streamlit_folium_path_is_offline(tmp_path: Path) -> None:
             frame.locator("path.wz-zone").first.wait_for(timeout=30_000)
             assert frame.locator("path.wz-zone").count() == 2
             assert frame.locator(".marker-cluster").count() == 1
-            assert "目标: 50" in frame.locator(".wz-legend").inner_text()
+            legend = frame.locator(".wz-legend").inner_text()
+            # the legend lists the layers that are on: the intensity layer starts hidden
+            assert "重点项目" in legend and "目标: 50" not in legend
+            frame.get_by_text("地均产出", exact=False).first.click()  # tick it in the control
+            frame.locator(".wz-legend").get_by_text("目标: 50", exact=False).wait_for(
+                timeout=10_000
+            )
             assert blocked == [] and errors == []
         except BaseException:
             save_screenshot(page, "streamlit_folium_offline")

@@ -252,7 +252,14 @@ def test_highlight_project_and_zone(frames: dict[str, object]) -> None:
     assert 'class="wz-proj wz-hl"' in layers[False][0]["properties"]["icon"]  # type: ignore[index,operator]
     assert sorted(f["properties"]["project_id"] for f in layers[True]) == ["AU-01", "NM-CU-01"]  # type: ignore[index]
     _, plain = render(**frames, basemap="none")
-    assert [c for c, _ in project_layers(plain)] == [True]  # no highlight: one clustered layer
+    # no highlight: one clustered layer per zone, each holding only that zone's projects
+    per_zone = project_layers(plain)
+    assert [c for c, _ in per_zone] == [True, True]
+    zones_of = [{f["properties"]["zone_id"] for f in feats} for _, feats in per_zone]  # type: ignore[index]
+    assert sorted(map(sorted, zones_of)) == [["gaofeng"], ["wuqiao"]]
+    # no spiderfy: a click on a bubble zooms in and lists its projects
+    assert plain.count('"spiderfyOnMaxZoom": false') == 2
+    assert plain.count(".on('clusterclick',") == 2
 
 
 def test_one_project_layer_whatever_the_number_of_projects(frames: dict[str, object]) -> None:
@@ -262,8 +269,9 @@ def test_one_project_layer_whatever_the_number_of_projects(frames: dict[str, obj
     many["project_id"] = [f"P-{i:03d}" for i in range(len(many))]
     _, html = render(**{**frames, "projects": many}, basemap="none")
     assert len(project_points(html)) == 3 * 40
-    assert html.count("L.geoJSON(") == 1  # the project layer (folium's zones: L.geoJson)
-    assert "L.marker(" in html and html.count("L.marker(") == 1  # inside pointToLayer only
+    # one project layer per zone (folium's zones: L.geoJson), not one per project
+    assert html.count("L.geoJSON(") == 2
+    assert html.count("L.marker(") == 2  # inside each layer's pointToLayer only
     assert "L.divIcon(" in html and "bindTooltip(p.html" in html
 
 
@@ -390,7 +398,8 @@ def test_zone_without_land_projects_has_no_intensity(frames: dict[str, object]) 
 
 def test_view_fits_highlight(frames: dict[str, object]) -> None:
     _, html = render(**frames, basemap="none")
-    assert "[[30.4, 107.9], [31.1, 108.9]]" in html  # the district
+    # the drawn zones' extent (not the district, where zones are specks)
+    assert "[[30.7, 108.32], [30.79, 108.47]]" in html
     _, html_hl = render(**frames, basemap="none", highlight="wuqiao")
     bounds = re.search(r"fitBounds\(\s*\[\[([\d.]+), ([\d.]+)\], \[([\d.]+), ([\d.]+)\]\]", html_hl)
     assert bounds is not None
@@ -475,9 +484,11 @@ def test_parts_layers_legend_hidden_intensity_and_escaping(frames: dict[str, obj
     _, dynamic = _st_folium_strings(parts)
     # the intensity group (created hidden) is taken off again by the layer control
     assert "map_div.removeLayer(feature_group_feature_group_1);" in dynamic
-    assert dynamic.count("removeLayer(") == 1
-    # legend and banner come and go with the overlay group; the view fits the highlight
-    assert dynamic.count("p.on('add',function(){c.addTo(p._map);})") == 2
+    assert dynamic.count("map_div.removeLayer(") == 1
+    # the legend comes and goes with the overlay group (the app shows the messages beside
+    # the map, not in it); the view fits the highlight
+    assert dynamic.count("p.on('add',function(){c.addTo(p._map);})") == 1
+    assert "wz-banner" not in dynamic
     fit = re.search(r"p\._map\.fitBounds\(\[\[([\d.]+),([\d.]+)\],\[([\d.]+),([\d.]+)\]\]", dynamic)
     assert fit is not None
     s, w, n, e = map(float, fit.groups())
@@ -508,8 +519,18 @@ def test_parts_draw_what_build_map_draws(frames: dict[str, object]) -> None:
     assert project_points(dynamic) == project_points(html)
     assert set(zone_features(m)) == {"gaofeng", "wuqiao"}
     boxes = re.compile(r'd\.innerHTML=("(?:[^"\\]|\\.)*")')
-    assert len(boxes.findall(html)) == 2  # legend and banner
-    assert boxes.findall(dynamic) == boxes.findall(html)
+    exported = boxes.findall(html)
+    assert len(exported) == 2  # legend and banner
+    # the app's legend is the export's without what was not drawn (the page lists it once)
+    (legend,) = boxes.findall(dynamic)
+    assert legend.startswith('"\\u003cdetails\\u003e')  # folded in the app
+    assert (
+        legend.replace("details\\u003e", "details open\\u003e", 1)
+        == exported[0]
+        .split("\\u003ch4\\u003e位置未知")[0]
+        .split("\\u003cdetails class='wz-unplaced-box'")[0]
+        + '\\u003c/details\\u003e"'
+    )
 
 
 def test_legend_is_compact_and_folds_the_long_list() -> None:

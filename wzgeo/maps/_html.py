@@ -29,8 +29,10 @@ __all__ = [
     "Control",
     "Css",
     "FitOnAdd",
+    "KeepView",
     "LayerSwitcher",
     "ProjectMarkers",
+    "ZoneMinSize",
     "bind_text",
     "esc",
     "field",
@@ -208,27 +210,61 @@ class Control(MacroElement):
         The parent is a layer (e.g. a ``folium.FeatureGroup``), not the map: the control is
         shown while that layer is on the map and removed with it (so a layer swapped by
         ``st_folium(feature_group_to_add=...)`` brings and takes away its own legend).
+    legend_layers
+        For a legend (a ``<details>`` block): section name → feature group. Each element
+        of the HTML with ``data-layer="<section>"`` is shown only while that group is on the
+        map; the legend's open/closed state is remembered in the browser (``localStorage``,
+        key ``wz-legend-open``) across reruns and pages; the legend hides while a popup is
+        open, so it never covers one.
     """
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "(function(){var c=L.control({position:{{ this.position }}});"
-        "c.onAdd=function(){var d=L.DomUtil.create('div',{{ this.css_class }});"
+        "c.onAdd=function(map){var d=L.DomUtil.create('div',{{ this.css_class }});"
         "d.innerHTML={{ this.content }};L.DomEvent.disableClickPropagation(d);"
-        "L.DomEvent.disableScrollPropagation(d);return d;};"
+        "L.DomEvent.disableScrollPropagation(d);"
+        "{% if this.legend_layers %}"
+        "var det=d.querySelector('details');"
+        "try{var k='wz-legend-open',v=window.localStorage.getItem(k);"
+        "if(det&&v!==null){det.open=(v==='1');}"
+        "if(det){det.addEventListener('toggle',function(){"
+        "window.localStorage.setItem(k,det.open?'1':'0');});}}catch(e){}"
+        "var g={ {%- for key, group in this.legend_layers.items() %}"
+        "{{ key|tojson }}:function(){try{return {{ group.get_name() }};}catch(e){return null;}},"
+        "{%- endfor %} };"
+        "var sync=function(){d.querySelectorAll('[data-layer]').forEach(function(s){"
+        "var f=g[s.getAttribute('data-layer')],l=f&&f();"
+        "s.style.display=(l&&map.hasLayer(l))?'':'none';});};"
+        "var hide=function(){d.style.visibility='hidden';},"
+        "show=function(){d.style.visibility='';};"
+        "c._wzOn={overlayadd:sync,overlayremove:sync,popupopen:hide,popupclose:show};"
+        "map.on(c._wzOn);setTimeout(sync,0);"
+        "{% endif %}"
+        "return d;};"
+        "c.onRemove=function(map){if(c._wzOn){map.off(c._wzOn);}};"
         "{% if this.with_layer %}var p={{ this._parent.get_name() }};"
         "p.on('add',function(){c.addTo(p._map);});p.on('remove',function(){c.remove();});"
         "{% else %}c.addTo({{ this._parent.get_name() }});{% endif %}})();"
         "{% endmacro %}"
     )
 
-    def __init__(self, html_text: str, *, position: str, css_class: str, with_layer: bool = False):
+    def __init__(
+        self,
+        html_text: str,
+        *,
+        position: str,
+        css_class: str,
+        with_layer: bool = False,
+        legend_layers: Mapping[str, Element] | None = None,
+    ):
         super().__init__()
         self._name = "Control"
         self.with_layer = with_layer
         self.position = js_string(position)
         self.css_class = js_string(css_class)
         self.content = js_string(html_text)
+        self.legend_layers = dict(legend_layers or {})
 
 
 class Css(MacroElement):
@@ -273,7 +309,12 @@ class ProjectMarkers(MacroElement):
         GeoJSON point features ([lon, lat]) with the properties above.
     clustered
         The parent is a ``MarkerCluster``: its ``addLayers`` receives the markers (so they are
-        clustered); otherwise the GeoJSON layer is added to the parent as it is.
+        clustered), and a click on a bubble zooms in and lists the bubble's projects in a
+        popup (the projects of a zone share its point: zooming alone cannot part them, and
+        a spiderfy of dozens of markers covered the district); otherwise the GeoJSON layer
+        is added to the parent as it is.
+    list_title
+        Title of that list (escaped text), e.g. "重点项目".
     """
 
     _template = Template(
@@ -285,14 +326,23 @@ class ProjectMarkers(MacroElement):
         "m.bindTooltip(p.html, {});m.bindPopup(p.html, {maxWidth: 360});return m;}});"
         "{% if this.clustered %}"
         "{{ this._parent.get_name() }}.addLayers({{ this.get_name() }}.getLayers());"
+        "{{ this._parent.get_name() }}.on('clusterclick',function(e){var c=e.layer,"
+        "m=c._map||e.target._map;if(!m){return;}var ks=c.getAllChildMarkers(),"
+        "items=ks.map(function(k){return '<li>'+k.feature.properties.html.split('<br>')[0]"
+        "+'</li>';});m.setView(c.getLatLng(),Math.min(Math.max(m.getZoom()+2,14),"
+        "m.getMaxZoom()),{animate:false});L.popup({maxWidth:360,maxHeight:260})"
+        ".setLatLng(c.getLatLng()).setContent('<div class=\"wz-cluster-list\"><b>'"
+        "+{{ this.list_title }}+' ('+ks.length+')</b><ol>'+items.join('')+'</ol></div>')"
+        ".openOn(m);});"
         "{% else %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}"
         "{% endmacro %}"
     )
 
-    def __init__(self, features: list[dict[str, Any]], *, clustered: bool):
+    def __init__(self, features: list[dict[str, Any]], *, clustered: bool, list_title: str = ""):
         super().__init__()
         self._name = "ProjectMarkers"
         self.clustered = clustered
+        self.list_title = js_string(esc(list_title))
         self.data = js_json({"type": "FeatureCollection", "features": features})
 
 
@@ -308,7 +358,8 @@ class FitOnAdd(MacroElement):
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "(function(){var p={{ this._parent.get_name() }};"
-        "p.on('add',function(){p._map.fitBounds({{ this.bounds }});});})();"
+        "p.on('add',function(){p._map.fitBounds({{ this.bounds }},"
+        "{paddingTopLeft:[10,120],paddingBottomRight:[10,40]});});})();"
         "{% endmacro %}"
     )
 
@@ -316,6 +367,78 @@ class FitOnAdd(MacroElement):
         super().__init__()
         self._name = "FitOnAdd"
         self.bounds = js_json([[float(v) for v in corner] for corner in bounds])
+
+
+class ZoneMinSize(MacroElement):
+    """Zones drawn smaller than ``min_px`` on screen also get a dot of that size.
+
+    Added to the zones' feature group: at every zoom, each zone polygon narrower and lower
+    than ``min_px`` pixels gets a circle of ``min_px`` diameter (its fill and outline style,
+    its tooltip) at its centre, so no zone is a speck; the dots go when the zone is large
+    enough, or with the group.
+
+    Parameters
+    ----------
+    min_px
+        The smallest on-screen size, in pixels.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(){var g={{ this._parent.get_name() }},px={{ this.min_px }},"
+        "dots=L.layerGroup(),on=null;"
+        "function each(f){g.eachLayer(function(gj){if(gj.eachLayer){gj.eachLayer("
+        "function(l){f(l,gj);});}else{f(gj,gj);}});}"
+        "function upd(){var m=g._map;dots.clearLayers();if(!m){return;}"
+        "each(function(l,gj){if(!l.getBounds){return;}var b=l.getBounds(),"
+        "a=m.latLngToContainerPoint(b.getSouthWest()),c=m.latLngToContainerPoint("
+        "b.getNorthEast());if(Math.max(c.x-a.x,a.y-c.y)>=px){return;}var o=l.options,"
+        "d=L.circleMarker(b.getCenter(),{radius:px/2,color:o.color,weight:2,"
+        "dashArray:o.dashArray,fillColor:o.fillColor,fillOpacity:0.6,"
+        "className:'wz-zone-dot'});var t=gj.getTooltip&&gj.getTooltip();"
+        "if(t){d.bindTooltip(t.getContent(),{sticky:true});}dots.addLayer(d);});}"
+        "function add(){var m=g._map;if(!m){return;}on=m;dots.addTo(m);m.on('zoomend',upd);"
+        "upd();}"
+        "g.on('add',add);g.on('remove',function(){if(on){on.off('zoomend',upd);"
+        "on.removeLayer(dots);on=null;}});if(g._map){add();}})();"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, min_px: int = 14):
+        super().__init__()
+        self._name = "ZoneMinSize"
+        self.min_px = int(min_px)
+
+
+class KeepView(MacroElement):
+    """Remember the map's view in the browser tab (``sessionStorage``) and reopen on it.
+
+    For the app's map, which is re-created when the basemap or the language changes or
+    after a visit to another page: the view the user had comes back instead of the default
+    one. A fresh tab opens on the default view. (A later focus, e.g. on a filtered zone,
+    still wins: it is fitted after the map is created.)
+
+    Parameters
+    ----------
+    key
+        The ``sessionStorage`` key.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(){var m={{ this._parent.get_name() }},k={{ this.key }};"
+        "try{var v=JSON.parse(window.sessionStorage.getItem(k)||'null');"
+        "if(v&&isFinite(v.lat)&&isFinite(v.lng)&&isFinite(v.zoom)){"
+        "m.setView([v.lat,v.lng],v.zoom,{animate:false});}}catch(e){}"
+        "m.on('moveend',function(){try{var c=m.getCenter();window.sessionStorage.setItem(k,"
+        "JSON.stringify({lat:c.lat,lng:c.lng,zoom:m.getZoom()}));}catch(e){}});})();"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, key: str = "wz-view"):
+        super().__init__()
+        self._name = "KeepView"
+        self.key = js_string(key)
 
 
 class LayerSwitcher(folium.LayerControl):

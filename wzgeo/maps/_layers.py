@@ -20,7 +20,7 @@ import pandas as pd
 from folium.plugins import MarkerCluster
 
 from wzgeo.labels import label, value_label
-from wzgeo.maps._html import ProjectMarkers, bind_text, esc, field, num_text
+from wzgeo.maps._html import ProjectMarkers, ZoneMinSize, bind_text, esc, field, num_text
 from wzgeo.maps._inputs import intensity_by_zone, is_missing, zone_name
 from wzgeo.maps._style import (
     HIGHLIGHT_COLOUR,
@@ -36,6 +36,7 @@ from wzgeo.maps._style import (
 )
 
 __all__ = [
+    "CLUSTER_OPTIONS",
     "add_basemap",
     "add_outline",
     "add_project_layer",
@@ -53,6 +54,27 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _QUALITIES: Final = ("official", "schematic")
+#: Leaflet.markercluster options of each zone's cluster: no spiderfy of dozens of markers; a
+#: click zooms in and lists the projects (:class:`wzgeo.maps._html.ProjectMarkers`)
+CLUSTER_OPTIONS: Final[dict[str, Any]] = {
+    "maxClusterRadius": 50,
+    "spiderfyOnMaxZoom": False,
+    "zoomToBoundsOnClick": False,
+    "showCoverageOnHover": False,
+}
+#: room kept free when fitting the view: the layer control (top right) covers no zone
+FIT_PADDING: Final[dict[str, tuple[int, int]]] = {
+    "padding_top_left": (10, 120),
+    "padding_bottom_right": (10, 40),
+}
+#: the smallest on-screen size of a zone (px): smaller zones also get a dot this size
+ZONE_MIN_PX: Final = 22
+#: a cluster bubble: smaller than a zone's smallest size (:data:`ZONE_MIN_PX`), so a ring
+#: of the zone stays visible around it
+CLUSTER_ICON_JS: Final = (
+    "function(c){return L.divIcon({html:'<div><span>'+c.getChildCount()+'</span></div>',"
+    "className:'marker-cluster wz-cluster',iconSize:L.point(16,16)});}"
+)
 
 
 def add_basemap(m: folium.Map, basemap: str, tianditu_key: str | None) -> None:
@@ -102,8 +124,11 @@ def view_bounds(
     zones: gpd.GeoDataFrame,
     projects: gpd.GeoDataFrame,
     highlight: set[str],
+    *,
+    extent: gpd.GeoDataFrame | None = None,
 ) -> tuple[list[list[float]] | None, bool]:
-    """The view: the highlighted features (padded by about 1 km), else the district.
+    """The view: the highlighted features (padded by about 1 km), else ``extent`` (the
+    located zones), else the district.
 
     Parameters
     ----------
@@ -111,6 +136,9 @@ def view_bounds(
         Display geometries; zones with ``zone_id``, projects with ``project_id``.
     highlight
         Zone and project ids to focus on.
+    extent
+        The default view's geometries (the zones that can be drawn): the map opens on them
+        rather than on the whole district, where the zones are specks.
 
     Returns
     -------
@@ -126,7 +154,12 @@ def view_bounds(
             projects.loc[projects["project_id"].astype(str).isin(highlight)].geometry,
         ]
     )
-    view = focus if len(focus) else district.geometry
+    if len(focus):
+        view = focus
+    elif extent is not None and len(extent) and not extent.geometry.is_empty.all():
+        view = extent.geometry
+    else:
+        view = district.geometry
     minx, miny, maxx, maxy = view.total_bounds
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         return None, False
@@ -140,8 +173,11 @@ def fit_view(
     zones: gpd.GeoDataFrame,
     projects: gpd.GeoDataFrame,
     highlight: set[str],
+    *,
+    extent: gpd.GeoDataFrame | None = None,
 ) -> None:
-    """Fit the view to the highlighted features, else to the district (:func:`view_bounds`).
+    """Fit the view to the highlighted features, else to ``extent``, else to the district
+    (:func:`view_bounds`).
 
     Parameters
     ----------
@@ -151,10 +187,16 @@ def fit_view(
         Display geometries; zones with ``zone_id``, projects with ``project_id``.
     highlight
         Zone and project ids to focus on.
+    extent
+        The default view's geometries (the located zones).
     """
-    bounds, _focused = view_bounds(district, zones, projects, highlight)
+    bounds, _focused = view_bounds(district, zones, projects, highlight, extent=extent)
     if bounds is not None:
-        m.fit_bounds(bounds)  # [lat, lon]
+        m.fit_bounds(
+            bounds,  # [lat, lon]
+            padding_top_left=FIT_PADDING["padding_top_left"],
+            padding_bottom_right=FIT_PADDING["padding_bottom_right"],
+        )
 
 
 def add_outline(
@@ -316,6 +358,7 @@ def zone_layers(
                 "className": f"wz-intensity wz-q-{quality}",
             }
             _zone_geojson(feature, istyle, tip, popup=False).add_to(fg_int)
+    fg_zones.add_child(ZoneMinSize(ZONE_MIN_PX))  # no zone is a speck at any zoom
     return fg_zones, fg_int, used
 
 
@@ -394,6 +437,7 @@ def project_features(
                 "geometry": {"type": "Point", "coordinates": [r.geometry.x, r.geometry.y]},
                 "properties": {
                     "project_id": pid,
+                    "zone_id": "" if is_missing(rec.get("zone_id")) else str(rec["zone_id"]),
                     "html": project_popup(rec, lang),
                     "icon": icon,
                     "size": size,
@@ -418,11 +462,12 @@ def project_layer(
     highlight: set[str],
     lang: str,
 ) -> tuple[folium.FeatureGroup, list[str]]:
-    """Clustered project markers (colour: sector; size: output; letter: stage).
+    """Project markers clustered per zone (colour: sector; size: output; letter: stage).
 
-    All projects are one GeoJSON layer (:class:`wzgeo.maps._html.ProjectMarkers`) whose
-    markers go into a marker cluster; highlighted projects are a second such layer outside
-    the cluster, so they are never hidden in a cluster.
+    The projects of each zone are one GeoJSON layer (:class:`wzgeo.maps._html.ProjectMarkers`)
+    whose markers go into that zone's marker cluster (:data:`CLUSTER_OPTIONS`), so a bubble
+    never gathers several zones' projects; highlighted projects are a further such layer
+    outside any cluster, so they are never hidden in a cluster.
 
     Parameters
     ----------
@@ -443,13 +488,20 @@ def project_layer(
         Sector colour keys used, in order of use.
     """
     group = folium.FeatureGroup(name=label("ui.projects", lang), show=True)
-    cluster = MarkerCluster(options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True})
-    cluster.add_to(group)
     features, used = project_features(placed, parents=parents, highlight=highlight, lang=lang)
-    clustered = [f for f in features if not f["properties"]["hl"]]
+    by_zone: dict[str, list[dict[str, Any]]] = {}
+    for f in features:
+        if not f["properties"]["hl"]:
+            by_zone.setdefault(str(f["properties"].get("zone_id") or ""), []).append(f)
     highlighted = [f for f in features if f["properties"]["hl"]]
-    if clustered:
-        cluster.add_child(ProjectMarkers(clustered, clustered=True))
+    # one cluster per zone: a bubble never gathers the projects of several zones (and so
+    # never sits on a zone it does not belong to); a click zooms in, never spiders out
+    for zone_features in by_zone.values():
+        cluster = MarkerCluster(options=CLUSTER_OPTIONS, icon_create_function=CLUSTER_ICON_JS)
+        cluster.add_to(group)
+        cluster.add_child(
+            ProjectMarkers(zone_features, clustered=True, list_title=label("ui.projects", lang))
+        )
     if highlighted:  # a highlighted project is never hidden in a cluster
         group.add_child(ProjectMarkers(highlighted, clustered=False))
     return group, used

@@ -120,6 +120,7 @@ def legend_html(
     not_located: pd.DataFrame,
     unplaced: pd.DataFrame,
     lang: str,
+    folded: bool = False,
 ) -> str:
     """The legend, a collapsible ``<details>`` block of escaped HTML.
 
@@ -143,13 +144,19 @@ def legend_html(
         ``project_id``, ``name``, ``reason_text`` of projects not drawn.
     lang
         ``"zh"`` or ``"en"``.
+    folded
+        Start folded (in the app, where the map is small; the browser then remembers the
+        user's choice, see :class:`wzgeo.maps._html.Control`).
 
     Returns
     -------
     str
         Escaped HTML.
     """
-    parts = [f"<h4>{esc(label('ui.zones', lang))} — {esc(label(f'style.{style}', lang))}</h4>"]
+    parts = [
+        '<div data-layer="zones">'
+        f"<h4>{esc(label('ui.zones', lang))} — {esc(label(f'style.{style}', lang))}</h4>"
+    ]
     zone_items = []
     for key in used_zone_keys:
         if style == "level":
@@ -163,13 +170,19 @@ def legend_html(
             f'<div class="wz-schematic-note"><span class="wz-sw wz-dash"></span>'
             f"{esc(label('ui.schematic_note', lang))}</div>"
         )
+    parts.append("</div>")
     if bins is not None:
-        parts.extend(_intensity_rows(bins, target, lang))
+        parts.extend(
+            ['<div data-layer="intensity">', *_intensity_rows(bins, target, lang), "</div>"]
+        )
     if used_proj_sectors:
-        parts.extend(_project_rows(used_proj_sectors, lang))
+        parts.extend(
+            ['<div data-layer="projects">', *_project_rows(used_proj_sectors, lang), "</div>"]
+        )
     parts.extend(_not_drawn_rows(not_located, unplaced, lang))
     title = "图例" if lang == "zh" else "Legend"
-    return f"<details open><summary>{title}</summary>{''.join(parts)}</details>"
+    opened = "" if folded else " open"
+    return f"<details{opened}><summary>{title}</summary>{''.join(parts)}</details>"
 
 
 def banner_html(texts: Iterable[str]) -> str:

@@ -106,6 +106,11 @@ CSS: Final = """
  justify-content:center;box-sizing:border-box}
 .wz-proj.wz-hl{border:3px solid #ff00ff}
 .leaflet-div-icon.wz-proj-icon{background:transparent;border:none}
+.marker-cluster.wz-cluster{background:transparent}
+.marker-cluster.wz-cluster div{width:16px;height:16px;margin:0;border-radius:8px;
+ background:rgba(30,30,30,.75);color:#fff;font:bold 9px/16px sans-serif;text-align:center}
+.marker-cluster.wz-cluster span{line-height:16px}
+.wz-cluster-list ol{margin:4px 0 0;padding-left:22px;max-height:220px;overflow:auto}
 """
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 
 from wzgeo.errors import WzgeoError
 from wzgeo.labels import label
-from wzgeo.maps._html import Control, Css, FitOnAdd, LayerSwitcher, esc
+from wzgeo.maps._html import Control, Css, FitOnAdd, KeepView, LayerSwitcher, esc
 from wzgeo.maps._inputs import (
     is_missing,
     place_projects,
@@ -217,6 +217,8 @@ class _Prepared:
     bins: list[tuple[float, float, str]]
     parents: dict[str, str]
     highlight: set[str]
+    focus: set[str]
+    extent: gpd.GeoDataFrame
     intensity: pd.DataFrame | None
     merged: pd.DataFrame
     district: gpd.GeoDataFrame
@@ -319,7 +321,11 @@ def build_map(
     projects_fg, used_proj_sectors = _project_group(prep)
     projects_fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    for control in _boxes(prep, used_zone_keys, used_proj_sectors, with_layer=False):
+    sections = {"zones": zones_fg, "intensity": intensity_fg, "projects": projects_fg}
+    legend_layers = {k: g for k, g in sections.items() if g is not None}
+    for control in _boxes(
+        prep, used_zone_keys, used_proj_sectors, with_layer=False, layers=legend_layers
+    ):
         m.add_child(control)
     m.notes = prep.notes
     use_offline_assets(m)
@@ -348,13 +354,20 @@ def build_map_parts(**build_kwargs: Any) -> MapParts:
     """
     prep = _prepare(**build_kwargs)
     base = _base_map(prep, fit_highlight=False)
+    base.add_child(KeepView())  # a new basemap or language keeps the user's view
     base.notes = prep.notes
     zones_fg, intensity_fg, used_zone_keys = _zone_groups(prep)
     projects_fg, used_proj_sectors = _project_group(prep)
     overlay = folium.FeatureGroup(name="wz-overlay", control=False, show=True)
-    for control in _boxes(prep, used_zone_keys, used_proj_sectors, with_layer=True):
+    sections = {"zones": zones_fg, "intensity": intensity_fg, "projects": projects_fg}
+    legend_layers = {k: g for k, g in sections.items() if g is not None}
+    for control in _boxes(
+        prep, used_zone_keys, used_proj_sectors, with_layer=True, layers=legend_layers
+    ):
         overlay.add_child(control)
-    bounds, focused = view_bounds(prep.district, prep.located, prep.placed, prep.highlight)
+    bounds, focused = view_bounds(
+        prep.district, prep.located, prep.placed, prep.focus, extent=prep.extent
+    )
     if bounds is not None and focused:
         overlay.add_child(FitOnAdd(bounds))
     layers = tuple(g for g in (zones_fg, intensity_fg, projects_fg, overlay) if g is not None)
@@ -419,6 +432,16 @@ def _prepare(
         messages.append(_message("info", "ui.gcj02_note"))
 
     merged, located, not_located = split_zones(zones, zones_geo, lang)
+    # the default view: every zone that can be drawn (not only the selected ones, so the
+    # base map stays the same across filters); a zone filter focuses on its zones
+    drawable = zones_geo.geometry.notna() & ~zones_geo.geometry.is_empty
+    if "geometry_quality" in zones_geo.columns:
+        quality = zones_geo["geometry_quality"].astype("string").fillna("")
+        drawable &= quality != "not_located"
+    extent = gpd.GeoDataFrame(zones_geo.loc[drawable, ["geometry"]], geometry="geometry")
+    focus = set(hl)
+    if 0 < len(located) < int(drawable.sum()):
+        focus |= set(located["zone_id"].astype(str))
     schematic = bool((located["geometry_quality"] == "schematic").any())
     if schematic:
         messages.append(_message("warning", "ui.schematic_banner"))
@@ -437,6 +460,7 @@ def _prepare(
     located_d = to_display(located, gcj02)
     placed_d = to_display(placed, gcj02)
     river_d = to_display(river, gcj02) if river is not None else None
+    extent_d = to_display(extent, gcj02) if len(extent) else district_d
 
     notes = MapNotes(
         basemap=basemap,
@@ -455,6 +479,8 @@ def _prepare(
         bins=bins,
         parents=dict(parents),
         highlight=hl,
+        focus=focus,
+        extent=extent_d,
         intensity=intensity,
         merged=merged,
         district=district_d,
@@ -469,11 +495,26 @@ def _prepare(
 
 def _base_map(prep: _Prepared, *, fit_highlight: bool) -> WzgeoMap:
     """Stylesheet, basemap, view, district and river."""
-    m = WzgeoMap(tiles=None, control_scale=True, height=prep.height, maxZoom=18, minZoom=6)
+    # quarter zoom steps: the zones' extent fills the map instead of the next smaller
+    # whole zoom level (where the largest zone would be under 40 px wide)
+    m = WzgeoMap(
+        tiles=None,
+        control_scale=True,
+        height=prep.height,
+        maxZoom=18,
+        minZoom=6,
+        zoomSnap=0.25,
+        zoomDelta=0.5,
+    )
     m.add_child(Css(CSS))
     add_basemap(m, prep.basemap, prep.tianditu_key)
     fit_view(
-        m, prep.district, prep.located, prep.placed, prep.highlight if fit_highlight else set()
+        m,
+        prep.district,
+        prep.located,
+        prep.placed,
+        prep.focus if fit_highlight else set(),
+        extent=prep.extent,
     )
     add_outline(m, prep.district, label("ui.district", prep.lang), colour="#333", weight=2.5)
     if prep.river is not None and not prep.river.empty:
@@ -505,9 +546,19 @@ def _project_group(prep: _Prepared) -> tuple[folium.FeatureGroup, list[str]]:
 
 
 def _boxes(
-    prep: _Prepared, used_zone_keys: list[str], used_proj_sectors: list[str], *, with_layer: bool
+    prep: _Prepared,
+    used_zone_keys: list[str],
+    used_proj_sectors: list[str],
+    *,
+    with_layer: bool,
+    layers: dict[str, folium.FeatureGroup] | None = None,
 ) -> list[Control]:
-    """The legend and (when there are messages) the banner, as controls."""
+    """The legend and, in an exported map (``with_layer`` False), the message banner.
+
+    In the app (``with_layer``) the page shows the messages and what was not drawn once,
+    beside the map, so the map carries only the legend. ``layers`` (legend section →
+    feature group) lets the legend list only the layers that are on.
+    """
     notes = prep.notes
     legend = legend_html(
         style=prep.style,
@@ -516,14 +567,21 @@ def _boxes(
         bins=prep.bins if prep.intensity is not None else None,
         target=prep.target,
         schematic=notes.schematic,
-        not_located=notes.zones_not_located,
-        unplaced=notes.projects_unplaced,
+        not_located=pd.DataFrame() if with_layer else notes.zones_not_located,
+        unplaced=pd.DataFrame() if with_layer else notes.projects_unplaced,
         lang=prep.lang,
+        folded=with_layer,
     )
     boxes = [
-        Control(legend, position="bottomright", css_class="wz-box wz-legend", with_layer=with_layer)
+        Control(
+            legend,
+            position="bottomright",
+            css_class="wz-box wz-legend",
+            with_layer=with_layer,
+            legend_layers=layers or {},
+        )
     ]
-    if notes.messages:
+    if notes.messages and not with_layer:
         banner = banner_html(text for _kind, text in notes.texts(prep.lang))
         boxes.append(
             Control(

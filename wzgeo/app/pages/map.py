@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -18,6 +20,9 @@ STYLES = ("level", "sector")
 TARGETS = (50, 70)
 BASEMAPS = ("osm", "gaode", "tianditu", "none")
 _PARAMS = {"style": "map_style", "target": "map_target", "basemap": "map_basemap"}
+#: the map's height: with the page's title and the one row of switches, the whole map fits
+#: above the fold of a 1400×900 window (tests/app/test_map_page_browser.py checks)
+MAP_HEIGHT_PX = 560
 
 
 def _init_from_query() -> None:
@@ -57,12 +62,13 @@ def controls() -> dict[str, Any]:
     ):
         if kept in ss and ss[kept] not in options:
             ss[kept] = appstate.valid_choice(ss[kept], options, options[0])
-    c1, c2, c3, c4 = st.columns([1, 1, 1.4, 1.4])
+    c1, c2, c3 = st.columns([1, 1.3, 2.2])
     style = c1.radio(
         tr("园区着色", "Zone colours"),
         STYLES,
         format_func=appstate.fmt(STYLES, lambda v: appstate.value_label("style", v)),
         key=appstate.choice_key("map_style"),
+        horizontal=True,
     )
     target = c2.radio(
         tr("地均产出目标", "Output target"),
@@ -75,29 +81,32 @@ def controls() -> dict[str, Any]:
             ),
         ),
         key=appstate.choice_key("map_target"),
+        horizontal=True,
     )
     basemap = c3.radio(
         tr("底图", "Basemap"),
         BASEMAPS,
         format_func=appstate.fmt(BASEMAPS, lambda v: appstate.value_label("basemap", v)),
         key=appstate.choice_key("map_basemap"),
+        horizontal=True,
     )
-    key = c4.text_input(
-        tr("天地图密钥 tk", "Tianditu key (tk)"),
-        type="password",
-        key="tianditu_key",
-        help=tr(
-            "天地图底图需要个人密钥（tk），在 console.tianditu.gov.cn 申请；不保存、不写入网址。",
-            "The Tianditu basemap needs a personal key (tk) from console.tianditu.gov.cn; "
-            "it is not stored and never put in the URL.",
-        ),
-    )
+    key = ""
+    if basemap == "tianditu":  # the key box only when it is needed (room for the map)
+        key = c3.text_input(
+            tr("天地图密钥 tk", "Tianditu key (tk)"),
+            type="password",
+            key="tianditu_key",
+            help=tr(
+                "天地图底图需要个人密钥（tk），在 console.tianditu.gov.cn 申请；"
+                "不保存、不写入网址。",
+                "The Tianditu basemap needs a personal key (tk) from console.tianditu.gov.cn; "
+                "it is not stored and never put in the URL.",
+            ),
+        )
     style = appstate.valid_choice(style, STYLES, STYLES[0])
     target = appstate.valid_choice(target, TARGETS, TARGETS[0])
+    # Tianditu without a key: the map falls back to no basemap and its notes say why
     basemap = chosen_basemap = appstate.valid_choice(basemap, BASEMAPS, BASEMAPS[0])
-    if basemap == "tianditu" and not key:
-        c4.warning(appstate.lbl("ui.tianditu_no_key"), icon=":material/warning:")
-        basemap = "none"
     for kept in _KEPT:
         ss[f"_kept_{kept}"] = ss.get(kept)
     appstate.sync_query(
@@ -168,6 +177,8 @@ def _clear_highlight() -> None:
 
 
 def render() -> None:
+    # less empty space above the title: the whole map fits above the fold at 1400×900
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
     st.title(tr("地图", "Map"))
     tables = _common.require_tables("zones", "projects")
     if tables is None:
@@ -182,12 +193,6 @@ def render() -> None:
     highlight = _selected_highlight(table)
     if highlight:
         st.query_params["sel"] = highlight
-        shown = _highlight_name(highlight, tables)
-        st.button(
-            tr(f"取消高亮：{shown}", f"Clear highlight: {shown}"),
-            key="map_clear_highlight",
-            on_click=_clear_highlight,
-        )
     elif "sel" in st.query_params:
         del st.query_params["sel"]
 
@@ -218,9 +223,7 @@ def render() -> None:
                 parts = maps.build_map_parts(**kwargs)
     fmap = None if parts is None else parts.base
     notes = getattr(fmap, "notes", None)
-    if notes is not None and notes.schematic:
-        st.warning(appstate.lbl("ui.schematic_banner"), icon=":material/warning:")
-    left, right = st.columns([3, 1])
+    left, right = st.columns([4, 1])
     if parts is not None:
         from streamlit_folium import st_folium
 
@@ -232,7 +235,7 @@ def render() -> None:
             st_folium(
                 parts.base,
                 key="main_map",
-                height=640,  # room for the legend without hiding the zones
+                height=MAP_HEIGHT_PX,
                 use_container_width=True,
                 returned_objects=["last_object_clicked_tooltip"],
                 feature_group_to_add=list(parts.layers),
@@ -241,6 +244,15 @@ def render() -> None:
             _export_button(kwargs)
             _print_downloads.print_map_section(kwargs)
     with right:
+        if highlight:
+            shown = _highlight_name(highlight, tables)
+            st.button(
+                tr(f"取消高亮：{shown}", f"Clear highlight: {shown}"),
+                key="map_clear_highlight",
+                on_click=_clear_highlight,
+            )
+        if highlight and notes is not None:
+            _highlight_not_drawn(highlight, notes, table, tables)
         _side_panel(notes)
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
     _common.show_table(
@@ -251,6 +263,36 @@ def render() -> None:
         key="map_table",
         height=280,
     )
+
+
+def _highlight_not_drawn(
+    highlight: str, notes: Any, table: pd.DataFrame, tables: appstate.PlanTables
+) -> None:
+    """Say, next to the map, when the selected project cannot be drawn, and why."""
+    projects = tables.projects
+    if projects is None or highlight not in set(projects["project_id"].astype(str)):
+        return  # a zone, or nothing known
+    shown = _highlight_name(highlight, tables)
+    unplaced = notes.projects_unplaced
+    if len(unplaced) and highlight in set(unplaced["project_id"].astype(str)):
+        row = unplaced.loc[unplaced["project_id"].astype(str) == highlight].iloc[0]
+        reason = str(row.get("reason_text", ""))  # in the map's (the page's) language
+        st.warning(
+            tr(
+                f"所选项目 {shown} 无法在地图上绘制：{reason}。",
+                f"The selected project {shown} cannot be drawn on the map: {reason}.",
+            ),
+            icon=":material/location_off:",
+        )
+    elif highlight not in set(table["project_id"].astype(str)):
+        st.warning(
+            tr(
+                f"所选项目 {shown} 不在当前筛选结果中，地图上未显示。",
+                f"The selected project {shown} is not in the current filter, so the map "
+                "does not show it.",
+            ),
+            icon=":material/filter_alt_off:",
+        )
 
 
 def _export_view(kwargs: dict[str, Any]) -> str:
@@ -265,71 +307,125 @@ def _export_view(kwargs: dict[str, Any]) -> str:
     )
 
 
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def export_file_name(
+    *, style: str, lang: str, zone_names: list[str] | tuple[str, ...] = (), day: date
+) -> str:
+    """The export's file name: what it is, the date and the view.
+
+    E.g. ``万州园区地图_2026-12-04_按主导产业.html``, or with a zone filter
+    ``万州园区地图_2026-12-04_按园区级别_高峰园.html``; in English
+    ``Wanzhou-zones-map_2026-12-04_by-focus-sector.html``. Characters that file systems
+    refuse (``/ \\ : * ? " < > |``) and spaces become ``-``.
+    """
+    from wzgeo.labels import value_label
+
+    view = [str(value_label("style", style, lang))]
+    if zone_names:
+        if len(zone_names) <= 2:
+            view.extend(zone_names)
+        else:
+            view.append(f"{len(zone_names)} 个园区" if lang == "zh" else f"{len(zone_names)} zones")
+    stem = "万州园区地图" if lang == "zh" else "Wanzhou-zones-map"
+    parts = [stem, day.isoformat(), *view]
+    clean = [_UNSAFE.sub("-", p).strip("-") for p in parts]
+    name = "_".join(c for c in clean if c)
+    return (name if lang == "zh" else name.lower().replace("wanzhou", "Wanzhou", 1)) + ".html"
+
+
 def _prepare_export(kwargs: dict[str, Any]) -> None:
     """On a click of "prepare", export the whole map (``build_map`` with the same arguments
-    as the map shown) and keep it for this view in session state."""
+    as the map shown) and keep it, with its file name, in session state (until the next
+    "prepare": a later change of settings does not take the download away)."""
     if st.session_state.get("map_export_prepare"):
         html = maps.export_map_html(**kwargs).encode("utf-8")
-        st.session_state["map_export"] = (_export_view(kwargs), html)
+        zones = appstate.current_filters().zones
+        tables = appstate.plan_tables()
+        name = export_file_name(
+            style=str(kwargs.get("style", "level")),
+            lang=appstate.lang(),
+            zone_names=[_common.zone_name(z, tables) for z in zones],
+            day=date.today(),
+        )
+        st.session_state["map_export"] = (_export_view(kwargs), html, name)
 
 
 def _export_button(kwargs: dict[str, Any]) -> None:
-    """ "Prepare" button, then the download of the prepared export while the view is the same.
+    """ "Prepare" button, then the download of the last prepared export.
 
-    Changing a filter does not pay for an export nobody asked for.
+    Changing a filter does not pay for an export nobody asked for, nor takes the prepared
+    one away: when the settings changed since, a note says the file shows the earlier view.
     """
-    st.button(tr("生成 HTML 地图", "Prepare HTML map"), key="map_export_prepare")
+    c1, c2 = st.columns([1, 2])
+    c1.button(tr("生成 HTML 地图", "Prepare HTML map"), key="map_export_prepare")
     if kwargs.get("basemap") == "tianditu" and kwargs.get("tianditu_key"):
         # the tiles need the key, so the file carries it: say so before it is shared
         st.caption(
-            "⚠️ "
-            + tr(
-                "导出的文件中包含你的天地图密钥（tk）；如需转发，请改用其他底图后再导出。",
-                "The exported file contains your Tianditu key (tk); to share it, export with "
-                "another basemap.",
+            tr(
+                "注意：导出的文件中包含你的天地图密钥（tk）；如需转发，请改用其他底图后再导出。",
+                "Note: the exported file contains your Tianditu key (tk); to share it, export "
+                "with another basemap.",
             )
         )
     stored = st.session_state.get("map_export")
-    if stored is not None and stored[0] == _export_view(kwargs):
-        st.download_button(
-            tr("下载 HTML 地图（离线可用）", "Download HTML map (works offline)"),
-            data=stored[1],
-            file_name="wzgeo_map.html",
-            mime="text/html",
-            key="map_export_download",
-        )
+    if stored is None or len(stored) != 3:
+        return
+    view, data, name = stored
+    c2.download_button(
+        tr(f"下载 {name}", f"Download {name}"),
+        data=data,
+        file_name=name,
+        mime="text/html",
+        key="map_export_download",
+    )
+    size = f"{len(data) / 1e6:.2f} MB"
+    if view == _export_view(kwargs):
         st.caption(
             tr(
-                f"{len(stored[1]) / 1e6:.2f} MB，所有脚本与样式已内嵌，"
-                "可离线打开（底图瓦片除外）。",
-                f"{len(stored[1]) / 1e6:.2f} MB, all scripts and styles inlined; opens offline "
-                "(basemap tiles aside).",
+                f"{size}，所有脚本与样式已内嵌，可离线打开（底图瓦片除外）。",
+                f"{size}, all scripts and styles inlined; opens offline (basemap tiles aside).",
+            )
+        )
+    else:
+        st.caption(
+            tr(
+                f"{size}；此文件是之前设置下的地图，点“生成 HTML 地图”可按当前设置更新。",
+                f"{size}; this file shows the map as it was set before; click "
+                "“Prepare HTML map” to update it to the current settings.",
             )
         )
 
 
 def _side_panel(notes: Any) -> None:
-    """What the map could not draw and why (the map's notes), beside the map."""
+    """What the map could not draw and why (the map's notes), once each, beside the map.
+
+    The map itself carries only its legend; the projects not drawn are one folded list
+    whose title gives their number.
+    """
     if notes is None:
         return
-    banner = appstate.lbl("ui.schematic_banner")
+    unplaced_key = appstate.lbl("ui.projects_unplaced")
     for kind, text in notes.texts(appstate.lang()):
-        if text == banner:
-            continue  # shown full width above the map
+        if text.startswith(unplaced_key):
+            continue  # the folded list below carries the count
         if kind == "warning":
             st.warning(text, icon=":material/warning:")
         else:
             st.info(text, icon=":material/info:")
     if len(notes.projects_unplaced):
-        with st.expander(appstate.lbl("ui.projects_unplaced")):
+        title = tr(
+            f"{unplaced_key}：{len(notes.projects_unplaced)} 个",
+            f"{unplaced_key}: {len(notes.projects_unplaced)}",
+        )
+        with st.expander(title):
             unplaced = notes.projects_unplaced.drop(columns=["reason"], errors="ignore")
             _common.show_table(
                 appstate.col_labels(_common.present(unplaced)),
                 hide_index=True,
                 key="unplaced",
             )
-    if notes.schematic:
-        st.caption(appstate.lbl("ui.schematic_note"))
 
 
 if __name__ == "__main__":
