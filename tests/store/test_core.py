@@ -43,7 +43,14 @@ BOX = box(108.30, 30.70, 108.32, 30.72)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(store_location: str) -> Store:
+    """A new store on each backend (SQLite file, PostgreSQL database: tests/store/conftest.py)."""
+    return open_store(store_location, ids=IDS)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Store:
+    """A new SQLite store, for tests that open its file with sqlite3."""
     return open_store(tmp_path / "store.sqlite", ids=IDS)
 
 
@@ -51,7 +58,7 @@ def test_assign_records_who_when_why_and_survives_reopen(store: Store, tmp_path:
     c1 = store.assign("AU-12", "gaofeng", by="alice", why="近港口")
     c2 = store.assign("AU-12", "tianzi", by="bob", why="用地更充足")
     assert (c1.version, c2.version) == (1, 2)
-    reopened = open_store(tmp_path / "store.sqlite", ids=IDS)  # a "restart"
+    reopened = open_store(store.path, ids=IDS)  # a "restart"
     a = reopened.assignments()
     assert a[["project_id", "zone_id", "by_user", "why", "version"]].values.tolist() == [
         ["AU-12", "tianzi", "bob", "用地更充足", 2]
@@ -100,8 +107,8 @@ def test_who_and_why_are_required(store: Store, field: str) -> None:
         store.assign("AU-12", "gaofeng", **kwargs)
 
 
-def test_stale_expected_version_conflict_shows_current_value(tmp_path: Path) -> None:
-    path = tmp_path / "store.sqlite"
+def test_stale_expected_version_conflict_shows_current_value(store_location: str) -> None:
+    path = store_location
     first, second = open_store(path, ids=IDS), open_store(path, ids=IDS)
     seen1 = first.state("assignment", "AU-12").version
     seen2 = second.state("assignment", "AU-12").version
@@ -116,8 +123,8 @@ def test_stale_expected_version_conflict_shows_current_value(tmp_path: Path) -> 
     assert len(first.history("AU-12")) == 1
 
 
-def test_concurrent_writers_exactly_one_wins(tmp_path: Path) -> None:
-    path = tmp_path / "store.sqlite"
+def test_concurrent_writers_exactly_one_wins(store_location: str) -> None:
+    path = store_location
     open_store(path, ids=IDS)
     results: list[str] = []
     lock = threading.Lock()
@@ -193,7 +200,8 @@ def test_revert_of_older_change_needs_force(store: Store) -> None:
         store.revert(999, by="c", why="x")
 
 
-def test_changes_log_is_append_only(store: Store) -> None:
+def test_changes_log_is_append_only(sqlite_store: Store) -> None:
+    store = sqlite_store
     store.assign("AU-12", "gaofeng", by="a", why="w")
     con = sqlite3.connect(store.path)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -203,7 +211,8 @@ def test_changes_log_is_append_only(store: Store) -> None:
     con.close()
 
 
-def test_verify_detects_derived_state_tampering(store: Store) -> None:
+def test_verify_detects_derived_state_tampering(sqlite_store: Store) -> None:
+    store = sqlite_store
     store.assign("AU-12", "gaofeng", by="a", why="w")
     assert store.verify().ok
     with sqlite3.connect(store.path) as con:
@@ -212,7 +221,8 @@ def test_verify_detects_derived_state_tampering(store: Store) -> None:
     assert not check.ok and "differs from the log" in check.problems[0]
 
 
-def test_verify_detects_log_row_naming_another_entity(store: Store) -> None:
+def test_verify_detects_log_row_naming_another_entity(sqlite_store: Store) -> None:
+    store = sqlite_store
     store.assign("AU-12", "gaofeng", by="a", why="w")
     with sqlite3.connect(store.path) as con:
         con.execute("DROP TRIGGER changes_no_update")
