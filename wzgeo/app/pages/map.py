@@ -11,7 +11,7 @@ import streamlit as st
 
 from wzgeo.analysis import intensity
 from wzgeo.app import state as appstate
-from wzgeo.app.pages import _common, _print_downloads
+from wzgeo.app.pages import _common, _land_layers, _print_downloads
 from wzgeo.app.state import tr
 from wzgeo.errors import WzgeoError
 from wzgeo.maps import webmap as maps
@@ -238,7 +238,12 @@ def render() -> None:
                 height=MAP_HEIGHT_PX,
                 use_container_width=True,
                 returned_objects=["last_object_clicked_tooltip"],
-                feature_group_to_add=list(parts.layers),
+                feature_group_to_add=[
+                    *parts.layers,
+                    *_land_layers.map_land_groups(
+                        lang=appstate.lang(), gcj02=kwargs.get("basemap") == "gaode"
+                    ),
+                ],
                 layer_control=parts.layer_control,
             )
             _export_button(kwargs)

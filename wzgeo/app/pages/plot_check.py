@@ -29,7 +29,7 @@ from wzgeo.analysis import plotcheck
 from wzgeo.analysis.answer import summary_sentence
 from wzgeo.app import state as appstate
 from wzgeo.app._text import plain
-from wzgeo.app.pages import _common, _print_downloads
+from wzgeo.app.pages import _common, _land_layers, _print_downloads
 from wzgeo.app.state import tr
 from wzgeo.errors import WzgeoError
 from wzgeo.maps import offline
@@ -324,6 +324,7 @@ def _checked(
     project_id: str | None,
     data_dir: str,
     revision: tuple[str, int],
+    land_revision: tuple[tuple[str, str], ...],
     _imported: Any,
 ) -> Any:
     """The check of parsed plots (``PlotCheck``) or the ``WzgeoError`` it gave; once per file,
@@ -340,6 +341,7 @@ def _checked(
             rules=appstate.rules_table(),
             sector_id=sector_id,
             project_id=project_id,
+            land_layers=_land_layers.land_layers(),
         )
     except WzgeoError as e:
         return e
@@ -617,6 +619,7 @@ def render() -> None:
         target["project_id"],
         str(geodata_dir()),
         appstate.store_revision(),
+        _land_layers.revision(),
     )
     check = _checked(*run, imported)
     if isinstance(check, WzgeoError):
@@ -636,6 +639,7 @@ def render() -> None:
             hide_index=True,
             key="plot_indicators",
         )
+    _land_layers.show_land_tables(check, report_table)
     if len(check.zone_overlaps) and (check.table["n_zones"] > 1).any():
         with st.expander(tr("与园区的重叠（明细）", "Overlap with zones (detail)")):
             _common.show_table(

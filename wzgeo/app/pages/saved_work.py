@@ -29,6 +29,7 @@ import streamlit as st
 
 from wzgeo.app import state as appstate
 from wzgeo.app._text import plain
+from wzgeo.app.pages._land_layers import layers_section
 from wzgeo.app.pages._saved_work_boundaries import boundary_section, planned_areas, plots_section
 from wzgeo.app.pages._saved_work_edits import HISTORY_KEY, fit_section, rule_section
 from wzgeo.app.pages._saved_work_ui import (
@@ -448,6 +449,7 @@ def render(
         planned_km2 if planned_km2 is not None else planned_areas(),
     )  # fmt: skip
     plots_section(store, lang)
+    layers_section(store, editor, lang)
     fit_section(store, editor, lang, zone_names or {})
     rule_section(store, editor, lang)
     _history_section(store, editor, lang, project)

@@ -1,0 +1,243 @@
+"""Land-use and red-line layers in the app: the saved-work section (import with rights, list,
+remove, revert, demo), the layers for the plot check and the map's land groups.
+
+The layers live beside the saved-work store (:mod:`wzgeo.store.layers`); one
+:class:`~wzgeo.store.layers.LayerStore` per store folder is shared by the server's sessions
+(it keeps the prepared layers in memory while their files are unchanged).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from wzgeo.analysis.landuse import KIND_LABELS, KINDS, LandLayers
+from wzgeo.app._text import plain
+from wzgeo.app.pages._saved_work_ui import show_error, t
+from wzgeo.errors import WzgeoError
+from wzgeo.store.core import Store
+from wzgeo.store.layers import LayerStore, layer_store_for
+
+__all__ = [
+    "land_layers",
+    "layers_section",
+    "map_land_groups",
+    "revision",
+    "show_land_tables",
+]
+
+
+@st.cache_resource(show_spinner=False)
+def _layer_store(folder: str) -> LayerStore:
+    return LayerStore(Path(folder))
+
+
+def _ls(store: Store | None = None) -> LayerStore:
+    from wzgeo.app import state as appstate
+
+    s = store if store is not None else appstate.get_store()
+    return _layer_store(str(layer_store_for(s.path).folder))
+
+
+def land_layers(store: Store | None = None) -> LandLayers:
+    """The imported layers, prepared for the plot check (empty when none)."""
+    return _ls(store).land_layers()
+
+
+def revision(store: Store | None = None) -> tuple[tuple[str, str], ...]:
+    """The imported layers' files (a cache key: changes with every import, removal, revert)."""
+    return tuple(sorted((k, str(p["file"])) for k, p in _ls(store).current().items()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _display_frames(folder: str, files: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """``kind → GeoDataFrame`` (land use with its 2023 ``code``), per set of layer files."""
+    import geopandas as gpd
+
+    ls = _layer_store(folder)
+    out: dict[str, Any] = {}
+    prepared = ls.land_layers()
+    for kind, _file in files:
+        layer = prepared.get(kind)
+        if layer is None:
+            continue
+        frame = gpd.GeoDataFrame(geometry=layer.geoms, crs="EPSG:4545")
+        if layer.codes is not None:
+            frame["code"] = [c or "" for c in layer.codes]
+        out[kind] = frame
+    return out
+
+
+def map_land_groups(*, lang: str, gcj02: bool) -> list[Any]:
+    """Folium groups of the imported layers (empty list when none was imported)."""
+    from wzgeo.analysis.landuse import code_colours, load_landuse_codes
+    from wzgeo.maps.landlayers import land_groups
+
+    ls = _ls()
+    current = ls.current()
+    if not current:
+        return []
+    files = tuple(sorted((k, str(p["file"])) for k, p in current.items()))
+    frames = _display_frames(str(ls.folder), files)
+    codes = load_landuse_codes()
+    col = "name_en" if lang == "en" else "name_zh"
+    names = dict(zip(codes["code"].astype(str), codes[col].astype(str), strict=True))
+    return land_groups(frames, colours=code_colours(codes), names=names, lang=lang, gcj02=gcj02)
+
+
+def _kind_label(kind: str, lang: str) -> str:
+    zh, en = KIND_LABELS[kind]
+    return f"{t(zh, en, lang)} ({kind})"
+
+
+def layers_section(store: Store, editor: str | None, lang: str) -> None:
+    """Saved-work page: import, list, remove and revert the land-use and red-line layers.
+
+    Parameters
+    ----------
+    store
+        The saved-work store (the layers are kept beside it).
+    editor
+        Who may edit in this session; None = read-only (buttons disabled).
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+    ls = _ls(store)
+    st.subheader(t("用地用海与三区三线图层", "Land-use and red-line layers", lang))
+    st.caption(
+        t(
+            "用户自己的图层（不公开）：用地用海（YDYHFLDM）、三调地类图斑（DLBM）或控规（YDDM）；"
+            "永久基本农田、生态保护红线、城镇开发边界。地块核查会用到它们。",
+            "Your own layers (not public): land use (YDYHFLDM), 三调 DLTB (DLBM) or 控规 (YDDM); "
+            "permanent basic farmland, ecological red line, urban development boundary. The "
+            "plot check uses them.",
+            lang,
+        )
+    )
+    listed = ls.list()
+    if listed.empty:
+        st.caption(t("尚未导入图层。", "No layers imported yet.", lang))
+    else:
+        st.dataframe(listed, hide_index=True, key="sw_layers_table")
+    with st.form("sw_layer_form"):
+        c1, c2 = st.columns([1, 2])
+        kind = c1.selectbox(
+            t("图层类型", "Layer kind", lang),
+            list(KINDS),
+            format_func=lambda k: _kind_label(k, lang),
+            key="sw_layer_kind",
+        )
+        upload = c2.file_uploader(
+            t("图层文件", "Layer file", lang),
+            type=["gpkg", "geojson", "json", "zip"],
+            help=t(
+                "GeoPackage、GeoJSON、Shapefile（zip，GBK 或 UTF-8）、"
+                "FileGDB（.gdb 文件夹打包为 zip）",
+                "GeoPackage, GeoJSON, Shapefile (zip, GBK or UTF-8), FileGDB (.gdb folder zipped)",
+                lang,
+            ),
+            key="sw_layer_file",
+        )
+        c3, c4, c5 = st.columns(3)
+        layer_name = c3.text_input(t("文件中的图层名（可选）", "Layer in the file", lang))
+        crs = c4.text_input(t("坐标系（文件未声明时）", "CRS (if none)", lang), placeholder="4545")
+        why = c5.text_input(t("原因（必填）", "Reason (required)", lang), key="sw_layer_why")
+        go = st.form_submit_button(t("导入图层", "Import layer", lang), disabled=editor is None)
+    if go and editor is not None:
+        if upload is None:
+            st.warning(t("请选择文件。", "Choose a file.", lang), icon=":material/warning:")
+        else:
+            try:
+                res = ls.import_layer(
+                    kind,
+                    upload.getvalue(),
+                    filename=upload.name,
+                    layer=layer_name.strip() or None,
+                    crs=crs.strip() or None,
+                    by=editor,
+                    why=why,
+                )
+            except WzgeoError as e:
+                show_error(e, lang)
+            else:
+                st.success(plain("\n\n".join(res.lines())), icon=":material/check_circle:")
+    c1, c2 = st.columns(2)
+    with c1.form("sw_layer_remove"):
+        rk = st.selectbox(
+            t("删除图层", "Remove layer", lang),
+            list(listed["kind"]) if not listed.empty else [],
+            format_func=lambda k: _kind_label(k, lang),
+            key="sw_layer_remove_kind",
+        )
+        rwhy = st.text_input(t("原因（必填）", "Reason (required)", lang), key="sw_layer_rwhy")
+        rm = st.form_submit_button(
+            t("删除（可撤销）", "Remove (revertible)", lang),
+            disabled=editor is None or listed.empty,
+        )
+    if rm and editor is not None and rk:
+        try:
+            ls.remove(rk, by=editor, why=rwhy)
+            st.rerun()
+        except WzgeoError as e:
+            show_error(e, lang)
+    with c2.form("sw_layer_demo"):
+        st.caption(
+            t(
+                "示例（虚构）图层：围绕示意园区生成，仅供学习，不是真实数据。",
+                "Demo layers (示例（虚构）): fictional, generated around the schematic zones, "
+                "for learning only.",
+                lang,
+            )
+        )
+        demo = st.form_submit_button(
+            t("载入示例（虚构）图层", "Load the demo layers (fictional)", lang),
+            disabled=editor is None,
+        )
+    if demo and editor is not None:
+        _load_demo(ls, editor, lang)
+    hist = ls.history()
+    if not hist.empty:
+        with st.expander(t("图层修改历史与撤销", "Layer history and revert", lang)):
+            st.dataframe(hist, hide_index=True, key="sw_layer_history")
+            with st.form("sw_layer_revert"):
+                cid = st.selectbox(
+                    t("撤销修改", "Revert change", lang),
+                    list(hist["change_id"])[::-1],
+                    key="sw_layer_revert_id",
+                )
+                vwhy = st.text_input(t("原因（必填）", "Reason (required)", lang))
+                rv = st.form_submit_button(t("撤销", "Revert", lang), disabled=editor is None)
+            if rv and editor is not None:
+                try:
+                    ls.revert(int(cid), by=editor, why=vwhy)
+                    st.rerun()
+                except WzgeoError as e:
+                    show_error(e, lang)
+
+
+def _load_demo(ls: LayerStore, editor: str, lang: str) -> None:
+    from wzgeo.analysis.landdemo import DEMO_NAMES, demo_layers
+
+    why = t("载入示例（虚构）图层", "load the demo layers (fictional)", lang)
+    with tempfile.TemporaryDirectory(prefix="wzgeo_demo_") as tmp:
+        for kind, gdf in demo_layers().items():
+            path = Path(tmp) / f"{kind}.gpkg"
+            gdf.to_file(path, driver="GPKG", engine="pyogrio")
+            ls.import_layer(kind, path, by=editor, why=why, name=DEMO_NAMES[kind])
+    st.rerun()
+
+
+def show_land_tables(check: Any, report_table: Any) -> None:
+    """The land-use composition and the red-line findings, when land layers were checked."""
+    from wzgeo.app.pages import _common
+    from wzgeo.app.state import tr
+
+    if len(check.constraints):
+        st.markdown("**" + tr("三区三线", "Red lines (三区三线)") + "**")
+        _common.show_table(report_table(check.constraints), hide_index=True, key="plot_red")
+    if len(check.land_use):
+        st.markdown("**" + tr("用地用海构成", "Land-use composition") + "**")
+        _common.show_table(report_table(check.land_use), hide_index=True, key="plot_landuse")

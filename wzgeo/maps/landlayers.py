@@ -1,0 +1,191 @@
+"""Imported land-use (用地用海) and red-line (三区三线) layers on the web map.
+
+The land-use layer is drawn in the standard colours (the caller passes ``code → #rrggbb``
+from ``geodata/landuse_codes.csv``, :func:`wzgeo.analysis.landuse.code_colours`), with a legend
+of the classes present; the red lines in their usual symbols: 永久基本农田 yellow fill with a
+dark-yellow outline, 生态保护红线 green fill with a red outline, 城镇开发边界 a dashed purple line
+without fill (these are the common conventions of 三区三线 maps, not taken from a standard text
+here). Nothing is drawn for a kind that was not imported.
+
+Large layers stay fluid: features are simplified in EPSG:4545 (Douglas-Peucker, tolerance
+:data:`SIMPLIFY_M`) and merged per code, so the browser draws one multipolygon per class
+(tens of features instead of hundreds of thousands); past :data:`CANVAS_VERTICES` vertices on
+Leaflet's canvas renderer instead of SVG. (Not measured yet on a 500,000-polygon layer.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import folium
+import geopandas as gpd
+import shapely
+from branca.element import MacroElement, Template
+
+from wzgeo.geo import crs as wcrs
+from wzgeo.maps._html import esc
+
+__all__ = [
+    "CANVAS_VERTICES",
+    "NO_COLOUR",
+    "REDLINE_STYLES",
+    "SIMPLIFY_M",
+    "land_groups",
+    "land_legend_html",
+]
+
+CANVAS_VERTICES = 20_000
+"""Layers with more vertices than this are drawn on a canvas instead of as SVG paths."""
+SIMPLIFY_M = 2.0
+"""Simplification tolerance (m) before drawing; well below a pixel at the zoom levels used."""
+NO_COLOUR = "#c8c8c8"
+"""Fill of a class without a known standard colour (labelled so in the legend)."""
+
+REDLINE_STYLES: dict[str, dict[str, Any]] = {
+    "basic_farmland": {"color": "#b3a100", "weight": 1.5, "fillColor": "#ffff00",
+                       "fillOpacity": 0.45},
+    "eco_redline": {"color": "#e60000", "weight": 2, "fillColor": "#38a800", "fillOpacity": 0.35},
+    "dev_boundary": {"color": "#9c27b0", "weight": 2.5, "dashArray": "8 5", "fill": False},
+}  # fmt: skip
+_NAMES = {
+    "landuse": ("用地用海", "Land use"),
+    "basic_farmland": ("永久基本农田", "Permanent basic farmland"),
+    "eco_redline": ("生态保护红线", "Ecological protection red line"),
+    "dev_boundary": ("城镇开发边界", "Urban development boundary"),
+}
+
+
+class _Canvas(MacroElement):
+    """Make the parent GeoJSON layer's paths draw on a shared canvas (no SVG node per shape)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "window.wzCanvas = window.wzCanvas || L.canvas({padding: 0.5});"
+        "{{ this._parent.get_name() }}.eachLayer(function(l){"
+        "l.options.renderer = window.wzCanvas;"
+        "if (l._map) { var m = l._map; m.removeLayer(l); m.addLayer(l); }});"
+        "{% endmacro %}"
+    )
+
+
+def _to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool) -> gpd.GeoDataFrame:
+    out = gdf.to_crs(epsg=4326)
+    return wcrs.to_gcj02(out) if gcj02 else out
+
+
+def _merge_by_code(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    g = gdf.to_crs(epsg=4545)
+    geoms = shapely.simplify(g.geometry.to_numpy(), SIMPLIFY_M, preserve_topology=True)
+    frame = gpd.GeoDataFrame(
+        {"code": g["code"].astype("string").fillna("").to_numpy()}, geometry=geoms, crs=4545
+    )
+    return frame.dissolve(by="code", as_index=False)
+
+
+def land_legend_html(
+    codes: list[str], colours: Mapping[str, str], names: Mapping[str, str], lang: str
+) -> str:
+    """Legend rows (escaped HTML) for the land-use classes present."""
+    title = "用地用海（已导入）" if lang != "en" else "Land use (imported)"
+    rows = [f"<h4>{esc(title)}</h4>"]
+    for code in codes:
+        colour = colours.get(code)
+        name = names.get(code, "未识别代码" if lang != "en" else "unknown code")
+        text = f"{code or '?'} {name}"
+        if colour is None:
+            text += " — 无标准色" if lang != "en" else " — no standard colour known"
+        rows.append(
+            f'<div><span class="wz-sw" style="background:{esc(colour or NO_COLOUR)};'
+            f'display:inline-block;width:12px;height:12px;margin-right:4px"></span>'
+            f"{esc(text)}</div>"
+        )
+    return "".join(rows)
+
+
+def land_groups(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+    lang: str = "zh",
+    gcj02: bool = False,
+) -> list[folium.FeatureGroup]:
+    """Feature groups for the imported layers (none for kinds not imported).
+
+    Parameters
+    ----------
+    layers
+        ``kind → GeoDataFrame`` with a CRS; the land-use frame has a ``code`` column (2023
+        code, empty where unknown).
+    colours
+        ``code → #rrggbb`` (standard colours; missing codes are drawn grey and labelled).
+    names
+        ``code → name`` in ``lang``.
+    lang
+        ``"zh"`` or ``"en"``.
+    gcj02
+        Shift to GCJ-02 (drawing on Gaode tiles).
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        Land use first, then 永久基本农田, 生态保护红线, 城镇开发边界; each hidden from the start
+        only when not imported (then it is not returned at all).
+    """
+    groups: list[folium.FeatureGroup] = []
+    k = 1 if lang == "en" else 0
+    lu = layers.get("landuse")
+    if lu is not None and len(lu):
+        merged = _to_display(_merge_by_code(lu), gcj02=gcj02)
+        merged["name"] = [names.get(c, c) for c in merged["code"]]
+        merged["fill"] = [colours.get(c, NO_COLOUR) for c in merged["code"]]
+        fg = folium.FeatureGroup(name=_NAMES["landuse"][k], show=True)
+        gj = folium.GeoJson(
+            merged[["code", "name", "fill", "geometry"]].__geo_interface__,
+            name=_NAMES["landuse"][k],
+            style_function=lambda f: {
+                "fillColor": f["properties"]["fill"],
+                "color": "#666666",
+                "weight": 0.5,
+                "fillOpacity": 0.75,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["code", "name"], labels=False),
+        )
+        if shapely.get_num_coordinates(merged.geometry.to_numpy()).sum() > CANVAS_VERTICES:
+            gj.add_child(_Canvas())
+        gj.add_to(fg)
+        from wzgeo.maps._html import Control
+
+        present = [c for c in merged["code"] if c]
+        if (merged["code"] == "").any():
+            present.append("")
+        fg.add_child(
+            Control(
+                land_legend_html(present, colours, names, lang),
+                position="bottomleft",
+                css_class="wz-legend wz-land-legend",
+                with_layer=True,
+            )
+        )
+        groups.append(fg)
+    for kind in ("basic_farmland", "eco_redline", "dev_boundary"):
+        gdf = layers.get(kind)
+        if gdf is None or not len(gdf):
+            continue
+        g = gdf.to_crs(epsg=4545)
+        one = shapely.simplify(shapely.union_all(g.geometry.to_numpy()), SIMPLIFY_M)
+        shown = _to_display(gpd.GeoDataFrame(geometry=[one], crs=4545), gcj02=gcj02)
+        style = REDLINE_STYLES[kind]
+        fg = folium.FeatureGroup(name=_NAMES[kind][k], show=True)
+        gj = folium.GeoJson(
+            shown.__geo_interface__,
+            name=_NAMES[kind][k],
+            style_function=lambda _f, s=style: dict(s),
+            tooltip=_NAMES[kind][k],
+        )
+        if shapely.get_num_coordinates(one) > CANVAS_VERTICES:
+            gj.add_child(_Canvas())
+        gj.add_to(fg)
+        groups.append(fg)
+    return groups
