@@ -23,10 +23,12 @@ from wzgeo.store.layers import LayerStore, layer_store_for
 
 __all__ = [
     "land_layers",
+    "land_layers_or_none",
     "layers_section",
     "map_land_groups",
     "revision",
     "show_land_tables",
+    "without_land",
 ]
 
 
@@ -50,6 +52,26 @@ def land_layers(store: Store | None = None) -> LandLayers:
 def revision(store: Store | None = None) -> tuple[tuple[str, str], ...]:
     """The imported layers' files (a cache key: changes with every import, removal, revert)."""
     return tuple(sorted((k, str(p["file"])) for k, p in _ls(store).current().items()))
+
+
+def land_layers_or_none(store: Store | None = None) -> LandLayers | None:
+    """The imported layers, or None when none is imported (the check then adds no land
+    columns, as ``check-plots`` does)."""
+    layers = land_layers(store)
+    return layers if layers.layers else None
+
+
+def without_land(table: Any) -> Any:
+    """The plot table without the land columns (shown in their own tables)."""
+    from wzgeo.analysis.landuse import PLANNED_FIELDS, REDLINE_KINDS
+
+    prefixes = ("landuse_", "land_class_", *(f"{k}_" for k in REDLINE_KINDS))
+    drop = [
+        c
+        for c in table.columns
+        if str(c).startswith(prefixes) or c in PLANNED_FIELDS or c == "planned_far_status"
+    ]
+    return table.drop(columns=drop)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -237,7 +259,17 @@ def show_land_tables(check: Any, report_table: Any) -> None:
 
     if len(check.constraints):
         st.markdown("**" + tr("三区三线", "Red lines (三区三线)") + "**")
-        _common.show_table(report_table(check.constraints), hide_index=True, key="plot_red")
+        _common.show_table(
+            _common.as_text(report_table(check.constraints)), hide_index=True, key="plot_red"
+        )
+        classes = check.table.loc[
+            :, [c for c in check.table.columns if str(c).startswith(("plot_id", "land_class_"))]
+        ]
+        _common.show_table(
+            _common.as_text(report_table(classes)), hide_index=True, key="plot_landclass"
+        )
     if len(check.land_use):
         st.markdown("**" + tr("用地用海构成", "Land-use composition") + "**")
-        _common.show_table(report_table(check.land_use), hide_index=True, key="plot_landuse")
+        _common.show_table(
+            _common.as_text(report_table(check.land_use)), hide_index=True, key="plot_landuse"
+        )

@@ -341,7 +341,7 @@ def _checked(
             rules=appstate.rules_table(),
             sector_id=sector_id,
             project_id=project_id,
-            land_layers=_land_layers.land_layers(),
+            land_layers=_land_layers.land_layers_or_none(),
         )
     except WzgeoError as e:
         return e
@@ -630,7 +630,9 @@ def render() -> None:
     _notice(imported, check, given.drawn)
     st.subheader(tr("核查报告", "Report"))
     _common.show_table(
-        _common.as_text(report_table(check.table)), hide_index=True, key="plot_report"
+        _common.as_text(report_table(_land_layers.without_land(check.table))),
+        hide_index=True,
+        key="plot_report",
     )
     if len(check.indicators):
         st.markdown("**" + tr("控制指标", "Control indicators") + "**")
