@@ -118,7 +118,7 @@ class LayerImport:
         return out
 
 
-def layer_store_for(store_path: str | os.PathLike[str] | None = None) -> LayerStore:
+def layer_store_for(store_path: object = None) -> LayerStore:
     """The layer store beside the saved-work store (default: the default store).
 
     With a PostgreSQL store (``postgresql://…``) the layers stay local: ``layers`` in the
@@ -129,7 +129,7 @@ def layer_store_for(store_path: str | os.PathLike[str] | None = None) -> LayerSt
     loc = store_path if store_path is not None else default_store_path()
     if is_database_uri(loc):
         return LayerStore(user_file("WZGEO_LAYERS", "layers", folder="data"))
-    p = Path(os.fspath(loc))  # type: ignore[arg-type]
+    p = Path(os.fspath(loc))  # type: ignore[call-overload]
     return LayerStore(p.with_name(p.name + ".layers"))
 
 
