@@ -185,7 +185,7 @@ CASES: list[Case] = [
         ],
         "is the input",
     ),
-    ("export-map-ext", lambda f: ["export-map", "--out", str(f["dir"] / "m.png")], ".html"),
+    ("export-map-ext", lambda f: ["export-map", "--out", str(f["dir"] / "m.docx")], ".html"),
     (
         "export-map-own-file",
         lambda f: ["export-map", "--out", str(f["own_html"])],
