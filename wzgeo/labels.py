@@ -186,6 +186,60 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
 }
 
 _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
+    # 专栏1 (Box 1) of the plan: its categories, the indicators' attribute and names
+    "indicator_category": {
+        "总量速度": ("总量速度", "Scale and growth"),
+        "质量效益": ("质量效益", "Quality and returns"),
+        "创新能力": ("创新能力", "Innovation"),
+        "两化融合": ("两化融合", "Digitalisation"),
+        "绿色发展": ("绿色发展", "Green development"),
+    },
+    "indicator_attribute": {
+        "预期性": ("预期性", "Expected (guidance)"),
+        "约束性": ("约束性", "Binding"),
+    },
+    "box1_indicator": {
+        "IND-01": ("规模以上工业总产值(亿元)", "Gross output of industry above scale (100 M CNY)"),
+        "IND-02": ("工业固定资产投资(亿元)", "Industrial fixed-asset investment (100 M CNY)"),
+        "IND-03": (
+            "战略性新兴产业产值增速(%)",
+            "Growth of strategic emerging industries' output (%)",
+        ),
+        "IND-04": (
+            "全口径工业增加值占地区生产总值的占比(%)",
+            "Industry's value added as share of GDP (%)",
+        ),
+        "IND-05": (
+            "规模以上工业全员劳动生产率(万元/人)",
+            "Labour productivity, industry above scale (10k CNY/person)",
+        ),
+        "IND-06": (
+            "规模以上工业营业收入利润率(%)",
+            "Profit margin on revenue, industry above scale (%)",
+        ),
+        "IND-07": (
+            "有研发机构的规模以上工业企业数量占全部规模以上工业企业比重(%)",
+            "Share of firms above scale with an R&D unit (%)",
+        ),
+        "IND-08": (
+            "规模以上工业研发投入占营业收入比重(%)",
+            "R&D spending as share of revenue, industry above scale (%)",
+        ),
+        "IND-09": (
+            "市级及以上企业技术中心(个)",
+            "Enterprise technology centres, municipal level and up (number)",
+        ),
+        "IND-10": (
+            "规模以上工业企业数字化研发设计工具普及率(%)",
+            "Use of digital R&D and design tools, firms above scale (%)",
+        ),
+        "IND-11": (
+            "规模以上工业企业关键工序数控化率(%)",
+            "Numerically controlled key processes, firms above scale (%)",
+        ),
+        "IND-12": ("市级以上绿色工厂", "Green factories, municipal level and up (number)"),
+        "IND-13": ("大宗工业固废利用率(%)", "Utilisation of bulk industrial solid waste (%)"),
+    },
     "level": {
         "national_etdz": ("国家级经开区园区", "National ETDZ park"),
         "municipal": ("市级园区", "Municipal zone"),

@@ -159,3 +159,26 @@ def test_map_choices_are_ids_in_the_url_after_round_trips(page: Any) -> None:
         assert params["target"] == "70", page.url
         assert params["basemap"] == "none", page.url
     assert _checked_radios(page)[:2] == ["按主导产业", "70 亿元/km²（2035）"]
+
+
+@pytest.mark.parametrize("path", ["/", "/data"], ids=["map", "data"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_raw_missing_values_in_visible_text(page: Any, path: str, lang: str) -> None:
+    zh, en = PAGES[path]
+    page.goto(
+        page.base_url
+        + path
+        + ("?basemap=none" if path == "/" else "")
+        + ("&" if path == "/" else "?")
+        + f"lang={lang}"
+    )
+    _settle(page, en if lang == "en" else zh)
+    # expanders open, so their text counts too
+    for summary in page.query_selector_all('[data-testid="stMain"] details summary'):
+        summary.click()
+    time.sleep(0.5)
+    text = _visible_text(page)
+    found = RAW_MISSING.findall(text)
+    assert not found, [
+        text[max(0, m.start() - 60) : m.end() + 20] for m in RAW_MISSING.finditer(text)
+    ]

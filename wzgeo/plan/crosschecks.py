@@ -158,12 +158,16 @@ def fill_sum_evidence(
             continue
         sums = _money_sums(projects, projects["sector"] == st.sector)
         comp = {m: round2(v) for m, v in sums.items()}
+
+        def shown(value: object) -> str:
+            return "blank" if value is None else str(value)  # a cell the plan left empty
+
         ev = (
             f"the rows of '{st.sector}' sum to investment {comp['investment']:.2f}, output "
             f"{comp['output']:.2f}, tax {comp['tax']:.2f}: the realigned reading "
             f"({c.after['investment']}, {c.after['output']}, {c.after['tax']}) matches them "
-            f"(to rounding), the printed one ({c.before['investment']}, {c.before['output']}, "
-            f"{c.before['tax']}) does not"
+            f"(to rounding), the printed one ({shown(c.before['investment'])}, "
+            f"{shown(c.before['output'])}, {shown(c.before['tax'])}) does not"
         )
         evidence = tuple(ev if e == "__SUMS__" else e for e in c.evidence)
         findings.corrections[i] = replace(c, evidence=evidence)

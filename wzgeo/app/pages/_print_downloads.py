@@ -45,16 +45,19 @@ def print_map_section(kwargs: dict[str, Any]) -> None:
             tr("格式", "Format"),
             _FORMATS,
             format_func=lambda v: {"pdf": "PDF", "png": "PNG 300 dpi", "svg": "SVG"}[v],
-            key="print_map_format",
+            key=appstate.choice_key("print_map_format"),
         )
         paper = c2.selectbox(tr("纸张", "Paper"), ("A4", "A3"), key="print_map_paper")
         orientation = c3.selectbox(
             tr("方向", "Orientation"),
             ("landscape", "portrait"),
-            format_func=lambda v: (
-                tr("横向", "Landscape") if v == "landscape" else tr("纵向", "Portrait")
+            # labels fixed now (AppTest formats values outside the run); the id is kept
+            # across a language switch (appstate.choice_key)
+            format_func=appstate.fmt(
+                ("landscape", "portrait"),
+                lambda v: tr("横向", "Landscape") if v == "landscape" else tr("纵向", "Portrait"),
             ),
-            key="print_map_orientation",
+            key=appstate.choice_key("print_map_orientation"),
         )
         title = st.text_input(
             tr("图名", "Title"),

@@ -47,10 +47,21 @@ def render() -> None:
             if c in geo.zones_geo.columns
         ]
         quality = pd.DataFrame(geo.zones_geo[cols]).copy()
+        if "name_zh" in quality.columns:  # the zone's name in the page's language
+            quality["name_zh"] = quality["zone_id"].map(lambda z: _common.zone_name(z, tables))
+        if "area_km2_measured" in quality.columns:  # a zone not drawn has no map area
+            not_drawn = tr("—（未绘制）", "— (not drawn)")
+            quality["area_km2_measured"] = [
+                not_drawn if pd.isna(v) else f"{float(v):,.2f}"
+                for v in pd.to_numeric(quality["area_km2_measured"], errors="coerce")
+            ]
         quality["geometry_quality"] = quality["geometry_quality"].map(
             lambda v: appstate.value_label("geometry_quality", v)
         )
-        _common.show_table(appstate.col_labels(quality), hide_index=True, key="dq_geometry")
+        labelled = appstate.col_labels(quality)
+        if "name_zh" in quality.columns:
+            labelled = labelled.rename(columns={appstate.lbl("name_zh"): tr("园区", "Zone")})
+        _common.show_table(labelled, hide_index=True, key="dq_geometry")
     else:
         appstate.notice_missing("园区几何（wzgeo.geo.zonegeom）", "zone geometry")
 

@@ -33,7 +33,24 @@ def _year_columns(indicators: pd.DataFrame) -> dict[int, str]:
 
 
 def indicators_section(indicators: pd.DataFrame) -> None:
-    st.header(tr("专栏1 主要指标：2020 → 2023 → 2025", "Box 1 indicators: 2020 → 2023 → 2025"))
+    st.header(
+        tr(
+            "专栏1 主要指标：2020 → 2023 → 2025",
+            "Box 1 (专栏1) main indicators: 2020 → 2023 → 2025",
+        )
+    )
+    indicators = indicators.copy()
+    if appstate.lang() == "en":  # English names and words, the plan's Chinese name beside
+        if "indicator_id" in indicators.columns:
+            indicators["name_en"] = indicators["indicator_id"].map(
+                lambda i: appstate.value_label("box1_indicator", i)
+            )
+        for col, group in (
+            ("category_zh", "indicator_category"),
+            ("attribute_zh", "indicator_attribute"),
+        ):
+            if col in indicators.columns:
+                indicators[col] = indicators[col].map(lambda v, g=group: appstate.value_label(g, v))
     shown = (
         indicators[
             [
@@ -41,6 +58,7 @@ def indicators_section(indicators: pd.DataFrame) -> None:
                 for c in (
                     "seq",
                     "category_zh",
+                    "name_en",
                     "name_zh",
                     "attribute_zh",
                     "value_2020_text",
@@ -55,6 +73,7 @@ def indicators_section(indicators: pd.DataFrame) -> None:
         .rename(
             columns={
                 "category_zh": tr("类别", "Category"),
+                "name_en": "Indicator",
                 "attribute_zh": tr("属性", "Type"),
                 "value_2020_text": tr("2020 年", "2020"),
                 "value_2023_text": tr("2023 年", "2023"),
@@ -83,9 +102,20 @@ def indicators_section(indicators: pd.DataFrame) -> None:
     names = long["name_zh"].drop_duplicates().tolist()
     if not names:
         return
-    name = st.selectbox(tr("指标", "Indicator"), names, key=choice_key("targets_indicator"))
+    english: dict[str, str] = {}
+    if appstate.lang() == "en" and "indicator_id" in indicators.columns:
+        english = {
+            str(n): appstate.value_label("box1_indicator", i)
+            for n, i in zip(indicators["name_zh"], indicators["indicator_id"], strict=True)
+        }
+    name = st.selectbox(
+        tr("指标", "Indicator"),
+        names,
+        format_func=appstate.fmt(names, lambda n: english.get(str(n), str(n))),
+        key=choice_key("targets_indicator"),
+    )
     one = long.loc[long["name_zh"] == name]
-    y_title = str(name)
+    y_title = english.get(str(name), str(name))
     chart = (
         alt.Chart(one)
         .mark_line(point=True)
@@ -160,7 +190,7 @@ def industry_section(
             x=alt.X("sector:N", title=tr("产业", "Sector"), sort=None, axis=alt.Axis(labelAngle=0)),
             xOffset="series:N",
             y=alt.Y("yi:Q", title=tr("亿元", "100 M CNY")),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", labelLimit=0)),
             tooltip=[
                 alt.Tooltip("sector:N", title=tr("产业", "Sector")),
                 alt.Tooltip("series:N", title=tr("数据", "Series")),
@@ -265,11 +295,22 @@ def intensity_section(zones: pd.DataFrame, projects: pd.DataFrame) -> None:
         .mark_rule(color="#c0392b", strokeDash=[4, 3])
         .encode(x="target:Q", tooltip=[alt.Tooltip("label:N", title=tr("目标", "Target"))])
     )
-    # the target lines say what they are (not only in a tooltip)
-    marks = (
-        alt.Chart(rules)
-        .mark_text(align="left", baseline="top", dx=3, dy=2, color="#c0392b", fontSize=11)
-        .encode(x="target:Q", y=alt.value(0), text="label:N")
+    # the target lines say what they are (not only in a tooltip), above the plot where no
+    # bar is: the 2025 label ends at its line, the 2035 one starts at its line
+    marks = alt.layer(
+        *(
+            alt.Chart(rules.iloc[[i]])
+            .mark_text(
+                align="right" if i == 0 else "left",
+                baseline="bottom",
+                dx=-3 if i == 0 else 3,
+                dy=-4,
+                color="#c0392b",
+                fontSize=11,
+            )
+            .encode(x="target:Q", y=alt.value(0), text="label:N")
+            for i in range(len(rules))
+        )
     )
     st.altair_chart(_chart((bars + lines + marks).properties(height=240)), width="stretch")
     shown = table[["item", "output_yi", "area_km2", "intensity_yi_per_km2"]].round(2)
