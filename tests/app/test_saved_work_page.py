@@ -645,3 +645,31 @@ def test_choosing_another_item_shows_its_values_in_the_forms(env: Path) -> None:
     assert at.number_input(key="sw_rule_threshold").value == float(first["threshold"])
     _pick_rule(at, "plot_ratio|13|2008")
     assert at.number_input(key="sw_rule_threshold").value == float(second["threshold"])
+
+
+def test_boundary_upload_is_read_once_not_on_every_rerun(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # reading is the slow part (for a hostile file it ends only at the reader's limits);
+    # a click elsewhere on the page reran it every time (issue 14)
+    from wzgeo.store import savedwork
+
+    calls: list[str] = []
+    real = savedwork.read_zone_boundary
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs.get("filename", ""))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(savedwork, "read_zone_boundary", counting)
+    at = _app()
+    _upload_boundary(at, "gaofeng", _geojson(env / "b.geojson", GAOFENG_BOX, name="高峰园"))
+    assert calls == ["b.geojson"]
+    at.text_input(key="sw_boundary_why").input("红线批复").run()
+    at.text_input(key="sw_boundary_why").input("红线批复（修订）").run()
+    assert calls == ["b.geojson"]  # the same file and options: not read again
+    bad = env / "bad.geojson"
+    bad.write_text("{ not json", encoding="utf-8")
+    _upload_boundary(at, "gaofeng", bad)
+    at.text_input(key="sw_boundary_why").input("again").run()
+    assert calls == ["b.geojson", "bad.geojson"]  # a failed read is kept too

@@ -81,3 +81,17 @@ def test_import_plots_missing_file_and_bad_out(tmp_path, capsys):
     assert "File not found" in capsys.readouterr().err
     assert main(["import-plots", str(TXT), "--out", str(tmp_path / "x.csv")]) == 2
     assert "use .geojson or .gpkg" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["keep;v2.geojson", "a|b.gpkg", "x?.geojson", "tab\there.gpkg"])
+def test_output_name_gdal_would_misread_is_refused_before_writing(tmp_path, capsys, name):
+    # GDAL cut 'keep;v2.geojson' at the ';' and overwrote the hidden file '.keep' (issue 14)
+    out_dir = tmp_path / "dir"
+    out_dir.mkdir()
+    (out_dir / ".keep").write_text("mine", encoding="utf-8")
+    code = main(["import-plots", str(TXT), "--out", str(out_dir / name)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "cannot be used in a file name" in err and "不能用于文件名" in err
+    assert (out_dir / ".keep").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in out_dir.iterdir()) == [".keep"]  # nothing else written

@@ -215,6 +215,15 @@ def geojson_deep(depth: int) -> bytes:
     ).encode()
 
 
+def geojson_long_name(n_chars: int) -> bytes:
+    """A GeoJSON plot whose name is ``n_chars`` long (the reader must hold it several times)."""
+    return (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        f'{{"name": "{"x" * n_chars}"}}, "geometry": {{"type": "Polygon", "coordinates": '
+        "[[[108.38, 30.80], [108.381, 30.80], [108.381, 30.801], [108.38, 30.80]]]}}]}"
+    ).encode()
+
+
 def geojson_vertices(n: int) -> bytes:
     """A GeoJSON plot whose ring has ``n`` vertices (a fine circle near 高峰园)."""
     t = np.linspace(0.0, 2 * np.pi, n)

@@ -31,6 +31,7 @@ process, with the reader's own counting limits only.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import logging
@@ -87,20 +88,27 @@ _HINT_EN = (
 )
 
 
-def _memory_error(name: str, limits: Limits) -> InputFileError:
+def _g(x: float) -> str:
+    """A limit for a message: ``1,024``, ``60``, ``0.05``."""
+    return f"{x:,.0f}" if x >= 10 else f"{x:g}"
+
+
+def _memory_error(name: str, limits: Limits, signal_name: str = "") -> InputFileError:
+    crash_zh = f"（或使读取程序崩溃：{signal_name}）" if signal_name else ""
+    crash_en = f" (or crashed the reader: {signal_name})" if signal_name else ""
     return _err(
         name,
-        f"读取它需要超过 {limits.memory_mb:,.0f} MB 内存，已停止。{_HINT_ZH}",
-        f"reading it needs more than {limits.memory_mb:,.0f} MB of memory and was stopped. "
-        f"{_HINT_EN}",
+        f"读取它需要超过 {_g(limits.memory_mb)} MB 内存{crash_zh}，已停止。{_HINT_ZH}",
+        f"reading it needs more than {_g(limits.memory_mb)} MB of memory{crash_en} and was "
+        f"stopped. {_HINT_EN}",
     )
 
 
 def _cpu_error(name: str, limits: Limits) -> InputFileError:
     return _err(
         name,
-        f"读取它用了超过 {limits.cpu_s:,.0f} 秒 CPU 时间（或超出内存上限），已停止。{_HINT_ZH}",
-        f"reading it took more than {limits.cpu_s:,.0f} s of CPU time (or went over the "
+        f"读取它用了超过 {_g(limits.cpu_s)} 秒 CPU 时间（或超出内存上限），已停止。{_HINT_ZH}",
+        f"reading it took more than {_g(limits.cpu_s)} s of CPU time (or went over the "
         f"memory limit) and was stopped. {_HINT_EN}",
     )
 
@@ -108,18 +116,18 @@ def _cpu_error(name: str, limits: Limits) -> InputFileError:
 def _wall_error(name: str, limits: Limits) -> InputFileError:
     return _err(
         name,
-        f"读取超过 {limits.wall_s:,.0f} 秒仍未完成，已停止。{_HINT_ZH}",
-        f"reading it did not finish within {limits.wall_s:,.0f} s and was stopped. {_HINT_EN}",
+        f"读取超过 {_g(limits.wall_s)} 秒仍未完成，已停止。{_HINT_ZH}",
+        f"reading it did not finish within {_g(limits.wall_s)} s and was stopped. {_HINT_EN}",
     )
 
 
 def _busy_error(name: str, limits: Limits) -> InputFileError:
     return _err(
         name,
-        f"服务器正在读取其他文件（同时最多 {limits.workers} 个），{limits.wall_s:,.0f} 秒内"
+        f"服务器正在读取其他文件（同时最多 {limits.workers} 个），{_g(limits.wall_s)} 秒内"
         "没有轮到它。请稍后重试。",
         f"the server is busy reading other files (at most {limits.workers} at a time) and "
-        f"this one got no turn within {limits.wall_s:,.0f} s. Try again in a moment.",
+        f"this one got no turn within {_g(limits.wall_s)} s. Try again in a moment.",
     )
 
 
@@ -405,7 +413,7 @@ class _Zygote:
             self.ctrl.send(b"K%d" % pid)
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             if self.proc.stdin is not None:
                 self.proc.stdin.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -418,6 +426,7 @@ class _Zygote:
 
 _zygote: _Zygote | None = None
 _zygote_lock = threading.Lock()
+_stop_at_exit: list[bool] = []
 _slots: tuple[int, threading.BoundedSemaphore] | None = None
 _slots_lock = threading.Lock()
 
@@ -425,23 +434,23 @@ _slots_lock = threading.Lock()
 def _get_zygote(prepare: str | None) -> _Zygote:
     global _zygote
     with _zygote_lock:
-        if _zygote is not None and _zygote.alive() and _zygote.prepare != prepare:
-            _zygote.close()
-            _zygote = None
-        if _zygote is None or not _zygote.alive():
+        if _zygote is None or not _zygote.alive() or _zygote.prepare != prepare:
             if _zygote is not None:
-                logger.warning(
-                    "the file-reading zygote ended (%s); starting a new one",
-                    _zygote.proc.returncode,
-                )
-                with contextlib.suppress(OSError):
-                    _zygote.ctrl.close()
+                if not _zygote.alive():
+                    logger.warning(
+                        "the file-reading zygote ended (%s); starting a new one",
+                        _zygote.proc.returncode,
+                    )
+                _zygote.close()
+            if not _stop_at_exit:
+                atexit.register(stop_zygote)
+                _stop_at_exit.append(True)
             _zygote = _Zygote(prepare)
         return _zygote
 
 
 def stop_zygote() -> None:
-    """End the zygote process if one runs (tests; the server's end does it by itself)."""
+    """End the zygote process if one runs (at exit; it would also end by itself)."""
     global _zygote
     with _zygote_lock:
         if _zygote is not None:
@@ -488,13 +497,9 @@ def _status_error(status: int | None, name: str, limits: Limits) -> InputFileErr
         if sig in (signal.SIGXCPU, signal.SIGKILL):
             return _cpu_error(name, limits)
         if sig in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
-            # C code whose allocation failed at the memory limit often ends like this
-            return _crash_error(
-                name,
-                f"{_describe_status(status)}；可能超出了 {limits.memory_mb:,.0f} MB 内存上限",
-                f"{_describe_status(status)}; possibly over the {limits.memory_mb:,.0f} MB "
-                "memory limit",
-            )
+            # C code whose allocation failed at the memory limit ends like this (C++
+            # std::bad_alloc → abort); a plain crash would too, and the message says both
+            return _memory_error(name, limits, _describe_status(status))
     how = _describe_status(status)
     return _crash_error(name, how, how)
 
