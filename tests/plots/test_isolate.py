@@ -74,11 +74,20 @@ def test_wzgeo_errors_come_back_as_raised(zygote: bool) -> None:
 def test_other_errors_are_bilingual_and_logged(
     zygote: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="wzgeo.plots._isolate"):
-        with pytest.raises(InputFileError, match=r"unexpected error.*KeyError"):
-            run(_hogs.fail, zygote=zygote)
-        with pytest.raises(InputFileError, match="nested too deeply"):
-            run(_hogs.recurse, zygote=zygote)
+    log = logging.getLogger("wzgeo.plots._isolate")
+    # directly, and enabled: a tool run in-process by another test (lint-imports) may have
+    # disabled the loggers that existed then
+    log.addHandler(caplog.handler)
+    was_disabled, log.disabled = log.disabled, False
+    try:
+        with caplog.at_level(logging.ERROR, logger="wzgeo.plots._isolate"):
+            with pytest.raises(InputFileError, match=r"unexpected error.*KeyError"):
+                run(_hogs.fail, zygote=zygote)
+            with pytest.raises(InputFileError, match="nested too deeply"):
+                run(_hogs.recurse, zygote=zygote)
+    finally:
+        log.removeHandler(caplog.handler)
+        log.disabled = was_disabled
     assert "a bug in a reader" in caplog.text  # the child's traceback, for maintainers
 
 
