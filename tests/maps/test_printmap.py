@@ -155,6 +155,11 @@ def test_page_layout_keeps_inside_the_paper() -> None:
 def test_highlighted_zone_is_drawn_at_a_larger_scale(inputs: dict[str, Any], pdf: Any) -> None:
     zoomed = render_print_map(format="png", dpi=50, highlight="wuqiao", **inputs)
     assert zoomed.scale < pdf.scale / 4
+    # the legend lists what the frame shows: 五桥园 (a national ETDZ park) and the river,
+    # not the district boundary or the SME clusters, which lie outside this view
+    assert "国家级经开区园区" in zoomed.texts and "长江（中心线，示意）" in zoomed.texts
+    assert "万州区界" not in zoomed.texts and "中小企业集聚区" not in zoomed.texts
+    assert "万州区界" in pdf.texts and "中小企业集聚区" in pdf.texts
 
 
 def test_unreachable_tiles_give_a_map_without_tiles_and_a_note(inputs: dict[str, Any]) -> None:

@@ -159,7 +159,8 @@ def fetch_tiles(
             rest = list(pool.map(one, jobs[1:]))
     except (OSError, urllib.error.URLError, ValueError) as e:
         logger.info("basemap tiles not available: %s", e)
-        return None, f"{type(e).__name__}: {e}"
+        reason = getattr(e, "reason", None) or e  # URLError: the socket error inside
+        return None, str(reason)
     imgs = [first, *rest]
     th, tw = first.shape[:2]
     if any(i.shape[:2] != (th, tw) for i in imgs):

@@ -132,14 +132,15 @@ def _render(
     size: tuple[float, float],
     dpi: int,
 ) -> PlotMap:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     w_mm, h_mm = size
     fig = Figure(figsize=(w_mm * _MM, h_mm * _MM), dpi=dpi)
-    FigureCanvasAgg(fig)
+    # no Agg canvas until savefig: geopandas' plot() asks the canvas to redraw after each
+    # layer, which an Agg canvas does in full (20+ draws of a 300 dpi page); the default
+    # canvas ignores it
     box = (0.01, 0.01, 0.98, 0.98)
     ax = fig.add_axes(box)
     zg = zones_geo.loc[zones_geo.geometry.notna() & ~zones_geo.geometry.is_empty]
@@ -164,9 +165,14 @@ def _render(
 
     handles: list[Any] = []
     texts: list[str] = []
+    from shapely.geometry import box as _box
+
+    view_box = _box(xlim[0], ylim[0], xlim[1], ylim[1])
     if district is not None and len(district):
-        district.to_crs(MAP_CRS).boundary.plot(ax=ax, color="#333333", linewidth=1.4, zorder=2)
-        handles.append(Line2D([], [], color="#333333", lw=1.4, label=text("district", lang)))
+        outline = district.to_crs(MAP_CRS).boundary
+        outline.plot(ax=ax, color="#333333", linewidth=1.4, zorder=2)
+        if outline.intersects(view_box).any():  # the legend lists what the frame shows
+            handles.append(Line2D([], [], color="#333333", lw=1.4, label=text("district", lang)))
     if redlines is not None and len(redlines):
         layers = redlines.to_crs(MAP_CRS)
         names = (

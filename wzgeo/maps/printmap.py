@@ -66,6 +66,7 @@ FORMATS: Final = ("png", "pdf", "svg")
 PAPERS: Final[dict[str, tuple[float, float]]] = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
 """Paper sizes in mm, landscape (width, height)."""
 _MM: Final = 1 / 25.4
+_PT_MM: Final = 25.4 / 72
 _PROJECT_COLOUR: Final = "#b03a2e"
 _render_lock = threading.Lock()  # matplotlib's rc settings are process-wide
 
@@ -282,7 +283,6 @@ def _render(
     date: _dt.date,
     tile_url: str | None,
 ) -> PrintedMap:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -291,7 +291,9 @@ def _render(
     fs = page.font_scale
     texts: list[str] = [title]
     fig = Figure(figsize=(page.width_mm * _MM, page.height_mm * _MM), dpi=dpi)
-    FigureCanvasAgg(fig)
+    # no Agg canvas until savefig: geopandas' plot() asks the canvas to redraw after each
+    # layer, which an Agg canvas does in full (20+ draws of a 300 dpi page); the default
+    # canvas ignores it
     fig.text(0.5, page.title_y, title, ha="center", va="center", fontsize=20 * fs)
     ax = fig.add_axes(page.map_box)
     district = prep.district.to_crs(MAP_CRS)
@@ -334,13 +336,20 @@ def _render(
             )
             basemap_name = f"{basemap_name} {tiles.attribution}"
 
+    # the legend lists what is drawn inside the frame, nothing else
+    from shapely.geometry import box as _box
+
+    view_box = _box(xlim[0], ylim[0], xlim[1], ylim[1])
     handles: list[Any] = []
     if len(district):
         district.boundary.plot(ax=ax, color="#333333", linewidth=1.6, zorder=3)
-        handles.append(Line2D([], [], color="#333333", lw=1.6, label=text("district", lang)))
+        if district.boundary.intersects(view_box).any():
+            handles.append(Line2D([], [], color="#333333", lw=1.6, label=text("district", lang)))
     if prep.river is not None and len(prep.river):
-        prep.river.to_crs(MAP_CRS).plot(ax=ax, color="#4a90d9", linewidth=2.2, zorder=2)
-        handles.append(Line2D([], [], color="#4a90d9", lw=2.2, label=text("river", lang)))
+        river = prep.river.to_crs(MAP_CRS)
+        river.plot(ax=ax, color="#4a90d9", linewidth=2.2, zorder=2)
+        if river.intersects(view_box).any():
+            handles.append(Line2D([], [], color="#4a90d9", lw=2.2, label=text("river", lang)))
 
     # zones: fill by level or sector, dashed outline when schematic
     rows = {str(r["zone_id"]): r for _, r in prep.merged.iterrows()}
@@ -349,9 +358,10 @@ def _render(
     for _, z in zones.iterrows():
         zid = str(z["zone_id"])
         key, fill = _zone_key(rows.get(zid, z), prep.style, prep.parents)
-        used.setdefault(key, fill)
         quality = str(z.get("geometry_quality"))
-        qualities.add(quality)
+        if z.geometry.intersects(view_box):
+            used.setdefault(key, fill)
+            qualities.add(quality)
         one = gpd.GeoSeries([z.geometry], crs=MAP_CRS)
         one.plot(ax=ax, color=fill, alpha=0.45, zorder=4)
         hl = zid in prep.highlight
@@ -392,7 +402,7 @@ def _render(
         )
 
     # projects: one circle per place, area ∝ total output, number of projects inside
-    if len(placed):
+    if len(placed) and placed.intersects(view_box).any():
         _draw_projects(ax, placed)
         handles.append(
             Line2D(
@@ -454,24 +464,26 @@ def _render(
     if len(not_located):
         names = text("sep", lang).join(str(n) for n in not_located["name"])
         why = label("geometry_quality.not_located", lang)
-        panel_notes.append(f"{text('not_drawn', lang)}{names}（{why}）")
+        why = f"（{why}）" if lang == "zh" else f" ({why})"
+        panel_notes.append(f"{text('not_drawn', lang)}{names}{why}")
     n_unplaced = len(prep.notes.projects_unplaced)
     if n_unplaced:
         panel_notes.append(f"{label('ui.projects_unplaced', lang)}: {n_unplaced}")
     if tiles_note:
         panel_notes.append(tiles_note)
     if panel_notes:
-        import textwrap
-
-        width = 30 if lang == "zh" else 48
-        wrapped = "\n".join(textwrap.fill(n, width) for n in panel_notes)
+        # landscape: under the legend; portrait: beside it (the right half of the panel)
+        portrait = page.height_mm > page.width_mm
+        panel_mm = page.legend_box[2] * page.width_mm * (0.45 if portrait else 0.96)
+        max_em = panel_mm / (6.5 * fs * _PT_MM)
+        wrapped = "\n".join(_wrap(n, max_em) for n in panel_notes)
         lax.text(
-            0.02,
-            0.02,
+            0.55 if portrait else 0.02,
+            0.98 if portrait else 0.02,
             wrapped,
             transform=lax.transAxes,
             fontsize=6.5 * fs,
-            va="bottom",
+            va="top" if portrait else "bottom",
             ha="left",
             color="#7a4b00",
         )
@@ -480,10 +492,10 @@ def _render(
     # footer: 示意, sources, CRS and scale, maker and date
     sep = text("sep", lang)
     basemap_text = text("basemap", lang, name=basemap_name)
-    if tiles_note:
-        basemap_text += f"（{tiles_note}）" if lang == "zh" else f" ({tiles_note})"
+    if tiles_note:  # the reason is in the panel beside the map
+        basemap_text += text("no_tiles_short", lang)
     lines = []
-    if prep.notes.schematic:
+    if "schematic" in qualities:  # a schematic outline is drawn in the frame
         lines.append(text("schematic_note", lang))
     lines += [
         text("sources", lang),
@@ -498,19 +510,20 @@ def _render(
         sep.join([text("maker", lang, maker=maker), text("date", lang, date=date.isoformat())]),
     ]
     y = page.footer_y
-    step = 4.6 * fs / page.height_mm
+    footer_em = (page.width_mm - 2 * page.map_box[0] * page.width_mm) / (6.8 * fs * _PT_MM)
     for line in lines:
+        wrapped = _wrap(line, footer_em)
         fig.text(
             page.map_box[0],
             y,
-            line,
+            wrapped,
             fontsize=6.8 * fs,
             ha="left",
             va="top",
+            linespacing=1.3,
             color="#8a1c1c" if line == text("schematic_note", lang) else "#222222",
-            wrap=True,
         )
-        y -= step
+        y -= (wrapped.count("\n") + 1) * 3.5 * fs / page.height_mm
     texts += lines
 
     buf = io.BytesIO()
@@ -518,7 +531,8 @@ def _render(
     if fmt == "pdf":
         meta["Subject"] = text("sources", lang)
         use_truetype(fig)
-    fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta, **extra)
     return PrintedMap(
         data=buf.getvalue(),
         format=fmt,
@@ -529,6 +543,31 @@ def _render(
         tiles_note=tiles_note,
         texts=tuple(texts),
     )
+
+
+def _wrap(line: str, max_em: float) -> str:
+    """``line`` broken into lines of at most ``max_em`` em (CJK 1 em, other characters about
+    0.55 em), after a space or a CJK punctuation mark where possible."""
+    out, cur, width = [], "", 0.0
+    last_break = -1
+    for ch in line:
+        w = 1.0 if ord(ch) >= 0x2E80 else 0.55
+        if width + w > max_em and cur:
+            if 0 < last_break < len(cur) - 1:
+                out.append(cur[: last_break + 1].rstrip())
+                cur = cur[last_break + 1 :]
+            else:
+                out.append(cur.rstrip())
+                cur = ""
+            width = sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in cur)
+            last_break = -1
+        cur += ch
+        width += w
+        if ch in " ；，、）;,":
+            last_break = len(cur) - 1
+    if cur:
+        out.append(cur)
+    return "\n".join(out)
 
 
 def _draw_projects(ax: Any, placed: gpd.GeoDataFrame) -> None:
