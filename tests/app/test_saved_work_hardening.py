@@ -85,3 +85,14 @@ def test_on_localhost_without_users_the_local_user_edits(env: Path) -> None:  # 
 
     assert not appstate.serving_on_network("127.0.0.1")
     assert appstate.serving_on_network("0.0.0.0") and appstate.serving_on_network(None or "")
+
+
+def test_damaged_store_page_says_so_and_shows_the_recovery_command(env: Path) -> None:  # noqa: F811
+    from tests.store.test_damaged_store import _flip_a_log_page, _store_with_history
+
+    _store_with_history(env / "store.sqlite", n=40)
+    _flip_a_log_page(env / "store.sqlite")
+    at = _app()  # no exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "damaged" in errors and "store recover" in errors, errors
+    assert all(b.disabled for b in at.button if "Save" in b.label)

@@ -276,6 +276,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if check.ok else 1
 
 
+def _cmd_recover(args: argparse.Namespace) -> int:
+    from wzgeo.store.core import default_store_path, load_id_catalog
+
+    damaged = args.store if args.store is not None else default_store_path()
+    if not isinstance(damaged, Path):
+        raise WzgeoError(
+            "store recover 用于 SQLite 存储文件；PostgreSQL 数据库请用其自身的备份与恢复。",
+            "store recover is for SQLite store files; recover a PostgreSQL database with its "
+            "own backup and restore.",
+        )
+    require_existing_store(damaged)
+    check_output_path(args.out, overwrite=False, inputs=[damaged])
+    result = transfer.recover_store(damaged, args.out, ids=load_id_catalog())
+    print(
+        terminal_text(
+            f"已恢复 / recovered {result['recovered']} 条修改 changes "
+            f"({result['entities']} 项 entities) → {result['out']}"
+        )
+    )
+    for cid, reason in result["lost"]:
+        print(terminal_text(f"未恢复 / lost: change {cid}: {reason}"))
+    print(
+        f"请检查后把 WZGEO_STORE 指向新文件 / check it (wzgeo store check --store {args.out}), "
+        f"then point WZGEO_STORE at it."
+    )
+    return 0 if not result["lost"] else 1
+
+
 def _cmd_users_file(args: argparse.Namespace) -> int:
     store = _open(args)
     if args.path is None:
@@ -425,6 +453,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _edit_args(q)
     q.set_defaults(func=_cmd_boundary)
+    q = ssub.add_parser(
+        "recover",
+        help="从损坏存储的修改日志重建新存储 / rebuild a damaged store from its change log into "
+        "a new file (exit code 1 if changes were lost)",
+    )
+    q.add_argument("out", type=Path, help="新的存储文件 / the new store file (must not exist)")
+    _store_arg(q)
+    q.set_defaults(func=_cmd_recover)
     q = ssub.add_parser(
         "users-file",
         help="存储要求的用户文件（查看或设置）/ show or set the users file this store requires "

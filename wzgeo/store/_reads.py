@@ -6,13 +6,14 @@ its own read connection, so a handle can be shared between threads and sessions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wzgeo.errors import WzgeoError
-from wzgeo.store._records import EntityState, StoreCheck, describe, dumps
+from wzgeo.store._records import EntityState, StoreCheck, StoreDamagedError, describe, dumps
 from wzgeo.store._schema import (
     CHANGE_COLUMNS,
     ENTITY_TYPES,
@@ -80,12 +81,20 @@ class StoreReads:
     """The read side of a store file at ``path`` (see :class:`wzgeo.store.core.Store`)."""
 
     path: Location  # the SQLite file, or a PostgreSQL database (wzgeo.store._pg)
+    #: True when the store cannot be written (read-only file or medium, or damaged)
+    read_only: bool = False
+    #: what SQLite reports about a damaged file (None when sound)
+    damage: str | None = None
+
+    def read_connection(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A read connection (read-only when the store is), closed on exit."""
+        return reading(self.path, read_only=self.read_only)
 
     # -- reads
 
     def state(self, entity_type: str, entity_id: str) -> EntityState:
         """The current state and version of one entity (version 0 if never written)."""
-        with reading(self.path) as con:
+        with self.read_connection() as con:
             return entity_state(con, entity_type, entity_id)
 
     def history(
@@ -121,7 +130,7 @@ class StoreReads:
         if entity_type is not None:
             sql += " AND entity_type = ?"
             params.append(entity_type)
-        with reading(self.path) as con:
+        with self.read_connection() as con:
             rows = con.execute(sql + " ORDER BY change_id", params).fetchall()
         df = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
         df["value"] = [
@@ -149,7 +158,7 @@ class StoreReads:
         the CLI and the app check logins against it whatever ``WZGEO_USERS`` says, so an
         account with no users file (or its own) cannot edit without a password.
         """
-        with reading(self.path) as con:
+        with self.read_connection() as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'users_file'").fetchone()
         return Path(row[0]) if row else None
 
@@ -159,7 +168,7 @@ class StoreReads:
         The changes with ``change_id`` up to ``last_change_id`` came from that file; their
         ``by_user`` and ``at`` are as recorded there, not checked by this store.
         """
-        with reading(self.path) as con:
+        with self.read_connection() as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'last_import'").fetchone()
         if row is None:
             return None
@@ -180,7 +189,7 @@ class StoreReads:
         import pandas as pd
 
         records = []
-        with reading(self.path) as con:
+        with self.read_connection() as con:
             rows = con.execute(
                 "SELECT c.entity_type, c.entity_id, c.version, c.change_id, ch.by_user, ch.at, "
                 "c.payload FROM current c JOIN changes ch ON ch.change_id = c.change_id "
@@ -195,7 +204,7 @@ class StoreReads:
 
     def _current_rows(self, etype: str) -> list[tuple[Any, ...]]:
         """The current valid values of one type (invalid ones: :meth:`invalid_values`)."""
-        with reading(self.path) as con:
+        with self.read_connection() as con:
             rows = con.execute(
                 "SELECT c.entity_id, c.version, c.payload, ch.by_user, ch.at, ch.why, "
                 "c.change_id FROM current c JOIN changes ch ON ch.change_id = c.change_id "
@@ -264,15 +273,20 @@ class StoreReads:
         StoreCheck
             ``ok`` is True when nothing is wrong; ``problems`` lists every disagreement.
         """
-        with reading(self.path) as con:
-            integrity = "; ".join(r[0] for r in con.execute("PRAGMA integrity_check"))
-            rows = all_changes(con)
-            current = {
-                (t, i): (v, c, p)
-                for t, i, v, c, p in con.execute(
-                    "SELECT entity_type, entity_id, version, change_id, payload FROM current"
-                )
-            }
+        try:
+            with self.read_connection() as con:
+                integrity = "; ".join(str(r[0]) for r in con.execute("PRAGMA integrity_check"))
+                rows = all_changes(con)
+                current = {
+                    (t, i): (v, c, p)
+                    for t, i, v, c, p in con.execute(
+                        "SELECT entity_type, entity_id, version, change_id, payload FROM current"
+                    )
+                }
+        except StoreDamagedError as e:
+            # pages SQLite cannot read: say so, and how to recover (no traceback)
+            detail = self.damage or str(e.__cause__ or e)
+            return StoreCheck(detail.replace("\n", "; ")[:500], 0, 0, (e.en,))
         state, problems = replay(rows)
         for key in sorted(set(state) | set(current)):
             if state.get(key) != current.get(key):
@@ -290,7 +304,7 @@ class StoreReads:
 
     def counts(self) -> dict[str, int]:
         """Number of changes and of current (non-deleted) entities per type."""
-        with reading(self.path) as con:
+        with self.read_connection() as con:
             out = {"changes": con.execute("SELECT count(*) FROM changes").fetchone()[0]}
             for etype in ENTITY_TYPES:
                 out[etype] = con.execute(

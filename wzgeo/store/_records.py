@@ -19,8 +19,10 @@ __all__ = [
     "EntityState",
     "NotFoundError",
     "StoreCheck",
+    "StoreDamagedError",
     "StoreError",
     "StoreImportError",
+    "StoreReadOnlyError",
     "describe",
     "dumps",
     "now",
@@ -33,6 +35,15 @@ class StoreError(WzgeoError):
 
 class NotFoundError(StoreError):
     """The change or entity asked for does not exist."""
+
+
+class StoreDamagedError(StoreError):
+    """The store file is damaged (SQLite reports a malformed page); it is read-only until it
+    is recovered (``wzgeo store recover``)."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The store is read-only (a read-only file or medium, or a damaged file)."""
 
 
 class StoreImportError(StoreError):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from wzgeo.store import _pg
-from wzgeo.store._records import StoreError, now
+from wzgeo.store._records import StoreDamagedError, StoreError, now
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -38,13 +38,18 @@ __all__ = [
     "Location",
     "LogState",
     "all_changes",
+    "check_format",
     "connect",
     "create_private",
+    "damage_message",
+    "health",
     "init_schema",
+    "is_sqlite_file",
     "payload_id",
     "reading",
     "replace_log",
     "replay",
+    "writable",
     "writing",
 ]
 
@@ -116,13 +121,51 @@ def create_private(path: Path) -> None:
 LogState = dict[tuple[str, str], tuple[int, int, str | None]]
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def is_sqlite_file(path: Path) -> bool:
+    """True when ``path`` starts with the SQLite header (whatever state its pages are in)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def writable(path: Path) -> bool:
+    """Whether the store at ``path`` can be written: the file and its folder (SQLite makes
+    its ``-wal`` and ``-shm`` files there). False on a read-only medium or for a read-only
+    file (for root too: a read-only mount answers ``EROFS``)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)
+
+
+def damage_message(path: object, detail: str) -> tuple[str, str]:
+    """What to tell a user whose store is damaged: what, and the recovery command."""
+    detail = detail.strip().replace("\n", "; ")[:300]
+    return (
+        f"存储文件 {path} 已损坏（{detail}），只能以只读方式查看，不能保存修改。"
+        f"请用 `wzgeo store recover 新文件.sqlite --store {path}` 从修改日志重建到新文件，"
+        f"再把 WZGEO_STORE 指向新文件。",
+        f"The store file {path} is damaged ({detail}); it is open read-only and no change "
+        f"can be saved. Rebuild it from its change log with `wzgeo store recover NEW.sqlite "
+        f"--store {path}`, then point WZGEO_STORE at the new file.",
+    )
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     """Open ``path`` in autocommit mode with the store's pragmas.
 
     Parameters
     ----------
     path
         The SQLite file.
+    read_only
+        Open without writing anything (``mode=ro``; ``immutable=1`` on a read-only medium
+        where SQLite cannot make the WAL index).
 
     Returns
     -------
@@ -130,6 +173,8 @@ def connect(path: Path) -> sqlite3.Connection:
         The caller closes it.
     """
     try:
+        if read_only:
+            return _connect_read_only(path)
         con = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         con.execute("PRAGMA busy_timeout = 30000")
         con.execute("PRAGMA synchronous = FULL")
@@ -147,24 +192,61 @@ def connect(path: Path) -> sqlite3.Connection:
 Location = Path | _pg.PgLocation
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    con = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None)
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # a WAL store on a read-only medium: SQLite cannot make its ``-shm`` index there;
+        # nobody can write such a file, so reading it as immutable is safe
+        con.close()
+        con = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+    return con
+
+
+def health(path: Path, *, read_only: bool = False) -> str | None:
+    """``PRAGMA quick_check`` of ``path``: None when it is sound, else what SQLite reports."""
+    try:
+        with contextlib.closing(connect(path, read_only=read_only)) as con:
+            rows = con.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as e:
+        return str(e)
+    report = "; ".join(str(r[0]) for r in rows)
+    return None if report == "ok" else report
+
+
 @contextlib.contextmanager
-def reading(path: Location) -> Iterator[sqlite3.Connection]:
-    """A connection for reads (autocommit), closed on exit."""
+def reading(path: Location, *, read_only: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection for reads (autocommit), closed on exit; a damaged page read on it
+    becomes :class:`StoreDamagedError` (with the recovery command), not a traceback."""
     if isinstance(path, _pg.PgLocation):
         # the PostgreSQL connection runs the same statements (the subset of sqlite3 used)
         with _pg.reading(path) as pg:
             yield cast("sqlite3.Connection", pg)
         return
-    con = connect(path)
+    con = connect(path, read_only=read_only)
     try:
         yield con
+    except sqlite3.DatabaseError as e:
+        if isinstance(e, sqlite3.OperationalError) and "malformed" not in str(e):
+            raise StoreError(
+                f"无法读取存储文件 {path}：{e}。", f"Cannot read the store file {path}: {e}."
+            ) from e
+        raise StoreDamagedError(*damage_message(path, str(e))) from e
     finally:
         con.close()
 
 
 @contextlib.contextmanager
 def writing(path: Location) -> Iterator[sqlite3.Connection]:
-    """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error)."""
+    """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error).
+
+    ``PRAGMA quick_check`` runs first, inside the transaction: nothing is ever written into
+    a damaged file (:class:`StoreDamagedError` instead).
+    """
     if isinstance(path, _pg.PgLocation):
         with _pg.writing(path) as pg:
             yield cast("sqlite3.Connection", pg)
@@ -173,13 +255,49 @@ def writing(path: Location) -> Iterator[sqlite3.Connection]:
     try:
         con.execute("BEGIN IMMEDIATE")
         try:
+            try:
+                report = "; ".join(str(r[0]) for r in con.execute("PRAGMA quick_check"))
+            except sqlite3.DatabaseError as e:
+                report = str(e)
+            if report != "ok":
+                raise StoreDamagedError(*damage_message(path, report))
             yield con
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
+    except sqlite3.DatabaseError as e:
+        if "malformed" in str(e) or "not a database" in str(e):
+            raise StoreDamagedError(*damage_message(path, str(e))) from e
+        raise
     finally:
         con.close()
+
+
+def check_format(path: Path) -> None:
+    """Refuse a read-only file that is not a wzgeo store (or one of a newer schema)."""
+    with reading(path, read_only=True) as con:
+        try:
+            fmt = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            ver = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError as e:
+            fmt, ver = None, None
+            if "no such table" not in str(e):
+                raise StoreError(
+                    f"{path} 不是可用的 SQLite 存储文件：{e}。",
+                    f"{path} is not a usable SQLite store: {e}.",
+                ) from e
+    if fmt is None or fmt[0] != FORMAT_NAME:
+        raise StoreError(
+            f"{path} 不是 wzgeo 存储（且只读，无法创建）。请检查 WZGEO_STORE。",
+            f"{path} is not a wzgeo store (and is read-only, so none can be made there). "
+            f"Check WZGEO_STORE.",
+        )
+    if ver is not None and int(ver[0]) > SCHEMA_VERSION:
+        raise StoreError(
+            f"存储文件 {path} 由更新版本的 wzgeo 创建（结构版本 {ver[0]}）。请升级 wzgeo。",
+            f"The store {path} was made by a newer wzgeo (schema {ver[0]}). Upgrade wzgeo.",
+        )
 
 
 def init_schema(path: Location) -> None:

@@ -40,6 +40,7 @@ processes).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -59,8 +60,10 @@ from wzgeo.store._records import (
     EntityState,
     NotFoundError,
     StoreCheck,
+    StoreDamagedError,
     StoreError,
     StoreImportError,
+    StoreReadOnlyError,
     dumps,
     now,
 )
@@ -69,8 +72,13 @@ from wzgeo.store._schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
     Location,
+    check_format,
     create_private,
+    damage_message,
+    health,
     init_schema,
+    is_sqlite_file,
+    writable,
     writing,
 )
 from wzgeo.store._validate import (
@@ -114,8 +122,10 @@ __all__ = [
     "PgLocation",
     "Store",
     "StoreCheck",
+    "StoreDamagedError",
     "StoreError",
     "StoreImportError",
+    "StoreReadOnlyError",
     "apply_assignments",
     "apply_land_rule_edits",
     "apply_sector_fit_edits",
@@ -252,15 +262,68 @@ class Store(StoreReads):
     def __init__(self, path: Location, *, ids: IdCatalog | None = None) -> None:
         self.path = path
         self._ids = ids
+        self.read_only = False
+        self.damage: str | None = None
         if isinstance(path, Path):  # a PostgreSQL store (PgLocation) has no file
             store_path(path)  # refuse a URL (also when Path() has collapsed its "//")
             _refuse_code_tree(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            create_private(path)
-        init_schema(path)
+            self._open_file(path)
+        else:
+            init_schema(path)
+
+    def _open_file(self, path: Path) -> None:
+        """Open a SQLite store: create it (0600), or find it read-only or damaged."""
+        if not path.exists():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                create_private(path)
+            except OSError as e:
+                raise StoreError(
+                    f"无法在 {path} 创建存储文件（{e.strerror or e}）。"
+                    f"请把 WZGEO_STORE 指向可写的位置。",
+                    f"Cannot create the store file {path} ({e.strerror or e}). Point "
+                    f"WZGEO_STORE at a writable place.",
+                ) from e
+        if not writable(path):
+            # a read-only file or medium: serve reading, refuse writes with a clear message
+            self.read_only = True
+            logger.info("store %s is read-only", path)
+        if is_sqlite_file(path):
+            problem = health(path, read_only=self.read_only)
+            if problem is not None:
+                self.read_only = True
+                self.damage = problem
+                logger.warning("store %s is damaged: %s", path, problem)
+                return
+        if self.read_only:
+            check_format(path)
+        else:
+            init_schema(path)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
+
+    def status(self) -> tuple[str, str] | None:
+        """Why this store cannot be written (Chinese, English), or None when it can."""
+        if self.damage is not None:
+            return damage_message(self.path, self.damage)
+        if self.read_only:
+            return (
+                f"存储文件 {self.path} 只读（只读文件或只读介质），可以浏览，不能保存修改。",
+                f"The store file {self.path} is read-only (a read-only file or medium): it "
+                f"can be viewed, changes cannot be saved.",
+            )
+        return None
+
+    def write_connection(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One write transaction (see :func:`wzgeo.store._schema.writing`); refused with
+        :class:`StoreReadOnlyError` / :class:`StoreDamagedError` when the store cannot be
+        written."""
+        status = self.status()
+        if status is not None:
+            cls = StoreDamagedError if self.damage is not None else StoreReadOnlyError
+            raise cls(*status)
+        return writing(self.path)
 
     @property
     def ids(self) -> IdCatalog:
@@ -337,7 +400,7 @@ class Store(StoreReads):
                 f"expected_version 必须是非负整数，收到 {expected_version!r}。",
                 f"expected_version must be a non-negative integer, got {expected_version!r}.",
             )
-        with writing(self.path) as con:
+        with self.write_connection() as con:
             return self._append(
                 con, etype, eid, op, payload, by=by, why=why, expected_version=expected_version
             )
@@ -518,7 +581,7 @@ class Store(StoreReads):
         far, if any); the path is stored absolute.
         """
         path = str(Path(users_file).expanduser().resolve())
-        with writing(self.path) as con:
+        with self.write_connection() as con:
             con.execute(
                 "INSERT INTO meta (key, value) VALUES ('users_file', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -546,7 +609,7 @@ class Store(StoreReads):
         -------
         Change
         """
-        with writing(self.path) as con:
+        with self.write_connection() as con:
             row = con.execute(
                 "SELECT entity_type, entity_id, version FROM changes WHERE change_id = ?",
                 (int(change_id),),

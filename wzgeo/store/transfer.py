@@ -34,10 +34,8 @@ from wzgeo.store._schema import (
     PRIVATE_MODE,
     all_changes,
     create_private,
-    reading,
     replace_log,
     replay,
-    writing,
 )
 from wzgeo.store._validate import validate_change
 
@@ -52,6 +50,7 @@ __all__ = [
     "import_store",
     "installation_key_id",
     "read_export",
+    "recover_store",
 ]
 
 SIGNATURE_ALG = "HMAC-SHA256"
@@ -142,7 +141,7 @@ def export_store(
             f"{out} 已存在。请换一个文件名，或使用 --force 覆盖。",
             f"{out} already exists. Choose another name or use --force to overwrite.",
         )
-    with reading(store.path) as con:
+    with store.read_connection() as con:
         rows = all_changes(con)
         store_id = con.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0]
     changes = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
@@ -242,7 +241,7 @@ def import_store(
     manifest, rows = read_export(file, store.ids)
     signature = _check_signature(file, manifest, require=require_signature)
     backup: str | None = None
-    with reading(store.path) as con:
+    with store.read_connection() as con:
         n_existing = con.execute("SELECT count(*) FROM changes").fetchone()[0]
     if n_existing and not replace:
         raise StoreError(
@@ -261,12 +260,15 @@ def import_store(
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         backup_file = store.path.with_name(f"{store.path.stem}.before-import-{stamp}.sqlite")
         create_private(backup_file)
-        with reading(store.path) as src, contextlib.closing(sqlite3.connect(backup_file)) as dst:
+        with (
+            store.read_connection() as src,
+            contextlib.closing(sqlite3.connect(backup_file)) as dst,
+        ):
             src.backup(dst)
         backup = str(backup_file)
         logger.info("backed up %s to %s", store.path, backup)
     state, _ = replay(rows)
-    with writing(store.path) as con:
+    with store.write_connection() as con:
         n_now = con.execute("SELECT count(*) FROM changes").fetchone()[0]
         if n_now != n_existing:
             raise StoreError(
@@ -490,3 +492,116 @@ def read_export(file: Path, ids: IdCatalog) -> tuple[dict[str, Any], list[tuple[
                 f"the manifest counts {counts.get(etype)} {etype} but the log gives {n}.",
             )
     return manifest, rows
+
+
+def recover_store(
+    damaged: str | os.PathLike[str], out: str | os.PathLike[str], *, ids: IdCatalog
+) -> dict[str, Any]:
+    """Rebuild a store from the change log of a damaged one, into a new file.
+
+    The damaged file is only read. Every change SQLite can still read is checked as an
+    import checks it (:func:`wzgeo.store._validate.validate_change`); per entity the changes
+    are kept up to the first one that is missing or unreadable (a later version without its
+    predecessor would be a history with a hole), and ``current`` is derived from the kept log.
+
+    Parameters
+    ----------
+    damaged
+        The damaged store file.
+    out
+        The new store file (must not exist).
+    ids
+        Known ids (as for an import).
+
+    Returns
+    -------
+    dict
+        ``recovered`` (changes kept), ``lost`` (change ids not recovered, with the reason),
+        ``entities`` (current entities), ``out``.
+    """
+    from wzgeo.store._schema import connect, replace_log
+    from wzgeo.store._validate import validate_change
+    from wzgeo.store.core import open_store
+
+    damaged, out = Path(damaged), Path(out)
+    if out.exists():
+        raise StoreError(
+            f"{out} 已存在；恢复只写入新文件。请换一个文件名。",
+            f"{out} already exists; recovery writes a new file only. Choose another name.",
+        )
+    raw, lost = _salvage_rows(damaged, connect)
+    rows: list[tuple[Any, ...]] = []
+    versions: dict[tuple[str, str], int] = {}
+    broken: set[tuple[str, str]] = set()
+    for row in raw:
+        fields = dict(zip(CHANGE_COLUMNS, row, strict=True))
+        key = (str(fields["entity_type"]), str(fields["entity_id"]))
+        try:
+            validate_change(fields, ids=ids)
+        except StoreError as e:
+            lost.append((fields.get("change_id"), e.en))
+            broken.add(key)
+            continue
+        if key in broken or fields["version"] != versions.get(key, 0) + 1:
+            lost.append((fields["change_id"], f"follows a missing version of {key[0]} {key[1]}"))
+            broken.add(key)
+            continue
+        versions[key] = int(fields["version"])
+        rows.append(row)
+    kept_ids = {r[0] for r in rows}
+    rows = [r if r[9] is None or r[9] in kept_ids else (*r[:9], None) for r in rows]
+    state, problems = replay(rows)
+    if problems:  # pragma: no cover - the filtering above keeps a consistent log
+        listed = "; ".join(problems[:3])
+        raise StoreError(
+            f"恢复的日志不一致：{listed}", f"The recovered log is inconsistent: {listed}"
+        )
+    new = open_store(out, ids=ids)
+    with new.write_connection() as con:
+        replace_log(con, rows, state)
+        con.execute(
+            "INSERT INTO meta (key, value) VALUES ('recovered_from', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (dumps({"file": str(damaged), "at": now(), "kept": len(rows), "lost": len(lost)}),),
+        )
+    logger.info(
+        "recovered %d changes from %s into %s (%d lost)", len(rows), damaged, out, len(lost)
+    )
+    return {
+        "recovered": len(rows),
+        "lost": sorted(lost, key=lambda x: (x[0] is None, x[0] or 0)),
+        "entities": sum(1 for v in state.values() if v[2] is not None),
+        "out": str(out),
+    }
+
+
+def _salvage_rows(path: Path, connect: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, str]]]:
+    """Every change row SQLite can still read from ``path`` (all at once, else one by one)."""
+    lost: list[tuple[Any, str]] = []
+    cols = ", ".join(CHANGE_COLUMNS)
+    with contextlib.closing(connect(path, read_only=True)) as con:
+        try:
+            rows = con.execute(f"SELECT {cols} FROM changes ORDER BY change_id").fetchall()
+            return [tuple(r) for r in rows], lost
+        except sqlite3.DatabaseError as e:
+            logger.info("reading the whole log failed (%s); reading change by change", e)
+        top = 0
+        for sql in (
+            "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
+            "SELECT max(change_id) FROM changes",
+        ):
+            with contextlib.suppress(sqlite3.DatabaseError, TypeError):
+                top = max(top, int(con.execute(sql).fetchone()[0]))
+        rows = []
+        for cid in range(1, top + 1):
+            try:
+                row = con.execute(f"SELECT {cols} FROM changes WHERE change_id = ?", (cid,))
+                found = row.fetchone()
+            except sqlite3.DatabaseError as e:
+                lost.append((cid, f"unreadable ({e})"))
+                continue
+            if found is None:
+                lost.append((cid, "missing"))
+            else:
+                rows.append(tuple(found))
+    return rows, lost

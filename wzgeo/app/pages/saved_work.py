@@ -437,7 +437,26 @@ def render(
     flash = st.session_state.pop("sw_flash", None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
-    editor = render_edit_status(lang=lang, users_file=users_file, store=store)
+    status = store.status()
+    if status is not None:  # damaged (with the recovery command) or read-only: view only
+        st.error(plain(both(*status, lang)), icon=":material/error:")
+        editor = None
+    else:
+        editor = render_edit_status(lang=lang, users_file=users_file, store=store)
+    try:
+        _sections(store, editor, lang, zone_names, planned_km2, project_names)
+    except WzgeoError as e:  # e.g. a damaged page met while reading: message, no traceback
+        show_error(e, lang)
+
+
+def _sections(
+    store: Store,
+    editor: str | None,
+    lang: str,
+    zone_names: Mapping[str, str] | None,
+    planned_km2: Mapping[str, float] | None,
+    project_names: Mapping[str, str] | None,
+) -> None:
     _invalid_section(store, lang)
     project = _assign_section(store, editor, lang, zone_names or {}, project_names or {})
     st.subheader(t("当前安排", "Current assignments", lang))
