@@ -404,6 +404,8 @@ def test_check_plot_report_has_the_json_reports_numbers(
         assert ind["name_zh"] in text
         if ind["value"] is not None:
             assert f"{ind['value']:,.2f}" in flat.replace(" ", "")
+    # no red-line or land-use layer imported: the report says so instead of empty tables
+    assert "未导入红线图层" in text and "三区三线" not in text and "用地分类适配" not in text
     # 40 000 m² = 60 亩 = 4 公顷 (200 m × 200 m, by hand)
     assert "40,000.00" in text and "60.00" in text and "4.0000" in text
     # an existing report is not replaced without --overwrite (refused before any work)

@@ -203,8 +203,9 @@ def build_plot_report(
         blocks += [Block("heading", t["map"]), Block("image", caption, image=pm.png)]
         if pm.schematic:
             blocks.append(Block("note", t["schematic"]))
-    checked_redlines = report["plots"] and any(p.get("constraints") for p in report["plots"])
-    if not checked_redlines and drawn is None:
+    has_redlines = _has_layers(land_layers, "redlines")
+    has_landuse = _has_layers(land_layers, "landuse")
+    if not has_redlines and drawn is None:
         blocks.append(Block("note", t["redlines_none"]))
     # areas
     declared = any(p.get("declared_area_mu") is not None for p in plots)
@@ -260,11 +261,7 @@ def build_plot_report(
     fit_rows = []
     for p in plots:
         grade = p.get("fit_grade")
-        reason_text = p.get("fit_reason_zh") or ""
-        if lang == "en" and " / " in reason_text:
-            reason_text = reason_text.split(" / ", 1)[1]
-        elif " / " in reason_text:
-            reason_text = reason_text.split(" / ", 1)[0]
+        reason_text = _one_lang(p.get("fit_reason_zh") or "", lang)
         nearest = p.get("nearest_fitting_zone_id")
         fit_rows.append(
             (
@@ -294,15 +291,15 @@ def build_plot_report(
     land_rows = [
         (
             _s(p["plot_id"]),
-            _s(lc.get("required")),
+            _class_name(lc.get("required"), lang),
             " ".join(x for x in (_s(lc.get("found_code")), _s(lc.get("found"))) if x != "-") or "-",
             value_label("result", lc.get("status"), lang) if lc.get("status") else "-",
-            _s(lc.get("reason")),
+            _one_lang(lc.get("reason"), lang),
         )
         for p in plots
         if (lc := p.get("land_class") or {}) and lc.get("status") is not None
     ]
-    if land_rows:
+    if land_rows and has_landuse:
         blocks += [
             Block("heading", t["land_class"]),
             Block(
@@ -323,7 +320,7 @@ def build_plot_report(
         for p in plots
         for c in p.get("constraints") or []
     ]
-    if red_rows:
+    if red_rows and has_redlines:
         blocks += [
             Block("heading", t["redlines"]),
             Block(
@@ -395,6 +392,36 @@ def build_plot_report(
     return PlotReport(
         lang=lang, title=t["title"], blocks=tuple(blocks), json=report, labels=dict(t)
     )
+
+
+def _has_layers(land_layers: Any, what: str) -> bool:
+    """Whether the user imported red-line layers (``what="redlines"``) or a land-use layer."""
+    if land_layers is None:
+        return False
+    from wzgeo.analysis.landuse import REDLINE_KINDS
+
+    kinds = REDLINE_KINDS if what == "redlines" else ("landuse",)
+    return any(land_layers.get(k) is not None for k in kinds)
+
+
+def _class_name(value: Any, lang: str) -> str:
+    """Required industrial land class 1/2/3 in words."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return _s(value)
+    return (
+        f"{'一二三'[n - 1]}类工业用地" if lang == "zh" and 1 <= n <= 3 else f"class {n} industrial"
+    )
+
+
+def _one_lang(text: Any, lang: str) -> str:
+    """The part of a ``"中文 / English"`` text in ``lang``."""
+    s = _s(text)
+    if " / " not in s:
+        return s
+    zh, en = s.split(" / ", 1)
+    return en if lang == "en" else zh
 
 
 def _kind_label(kind: Any, lang: str) -> str:
