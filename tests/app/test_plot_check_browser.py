@@ -25,7 +25,6 @@ pytestmark = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 45_000
 ANSWER = {
     "zh": "地块 1（高峰试验地块，60.0 亩）位于高峰园内（100 %），产业适配：主导产业。",
@@ -89,22 +88,21 @@ def _answer_is_page_text(page: Any, lang: str) -> None:
     assert "高峰园" in answer.inner_text() or "Gaofeng Park" in answer.inner_text()
 
 
+_RESULT_MAP = """() => [...document.querySelectorAll('[data-testid="stMain"] iframe')].filter(
+    f => f.contentDocument && f.contentDocument.querySelector('.leaflet-overlay-pane path')
+).pop()"""
+
+
 def _map_height(page: Any) -> float:
-    """Height of the result map's iframe once Leaflet has drawn in it."""
+    """Height of the result map's iframe (the last map on the page) once Leaflet has drawn
+    the zones and plots in it."""
     _settle(page)
     page.wait_for_function(
-        f"() => {{ const f = [...document.querySelectorAll('{MAP_FRAME}')].pop();"
-        " const d = f && f.contentDocument;"
-        " return d && d.querySelector('.leaflet-overlay-pane path')"
-        " && f.getBoundingClientRect().height > 150; }",
+        f"() => {{ const f = ({_RESULT_MAP})();"
+        " return f && f.getBoundingClientRect().height > 150; }",
         timeout=TIMEOUT_MS,
     )
-    return float(
-        page.evaluate(
-            f"() => [...document.querySelectorAll('{MAP_FRAME}')].pop()"
-            ".getBoundingClientRect().height"
-        )
-    )
+    return float(page.evaluate(f"() => ({_RESULT_MAP})().getBoundingClientRect().height"))
 
 
 def _no_missing_words(page: Any, where: str) -> None:

@@ -13,6 +13,7 @@ options (:func:`_parsed`, :func:`_checked`): a widget change that does not chang
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import html
 import json
@@ -42,6 +43,12 @@ CRS_CHOICES = ("", "EPSG:4326", "EPSG:4490", "EPSG:4545", "EPSG:4524")
 DATUM_CHOICES = ("wgs84", "gcj02", "bd09")  # the ids read_plots (and --datum) take
 #: answer sentences shown on the page (all of them are in the reports)
 SHOWN_ANSWERS = 20
+#: plot rows shown in the page's table (all of them are in the reports)
+SHOWN_ROWS = 1000
+#: up to this many plots the reports are built with the page; above, on request
+EAGER_REPORT_PLOTS = 1000
+#: plots drawn on the result map (a map of 10,000 polygons takes seconds to send and draw)
+MAP_PLOTS = 1000
 #: height of the result map (px)
 MAP_HEIGHT = 420
 
@@ -133,9 +140,11 @@ class _Input:
         return cls(data, filename, crs, hashlib.sha256(data).hexdigest(), drawn)
 
 
-def _zones_map(geo: appstate.Geometry) -> Any:
-    """The district and zones on no basemap (the base of this page's maps); ``None`` when
-    the geometry or the zones table could not be loaded."""
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _base_map(lang: str, data_dir: str, revision: tuple[str, int]) -> Any:
+    """The district and zones on no basemap, never rendered (copied before use: rendering a
+    folium map for streamlit-folium changes it); ``None`` without geometry or zones."""
+    geo = appstate.geometry()
     tables = appstate.plan_tables()
     if geo.district is None or geo.zones_geo is None or tables.zones is None:
         return None
@@ -145,8 +154,16 @@ def _zones_map(geo: appstate.Geometry) -> Any:
         zones=tables.zones,
         river=geo.river,
         basemap="none",
-        lang=appstate.lang(),
+        lang=lang,
     )
+
+
+def _zones_map(lang: str | None = None) -> Any:
+    """A fresh copy of the zones map in ``lang`` (default: the page's; building one takes
+    ≈ 0.7 s, copying the built one ≈ 0.01 s); ``None`` when the geometry or zones are
+    missing."""
+    base = _base_map(lang or appstate.lang(), str(geodata_dir()), appstate.store_revision())
+    return None if base is None else copy.deepcopy(base)
 
 
 def _add_before_controls(fmap: Any, layer: Any) -> None:
@@ -186,9 +203,9 @@ def _stable_ids(fmap: Any) -> Any:
     return fmap
 
 
-def _drawn_map(geo: appstate.Geometry) -> dict[str, Any] | None:
+def _drawn_map() -> dict[str, Any] | None:
     """A map with the Leaflet.draw toolbar; the drawn features (GeoJSON) or ``None``."""
-    fmap = _zones_map(geo)
+    fmap = _zones_map()
     if fmap is None:
         appstate.notice_missing("地图（边界数据）", "the map (boundary data)")
         return None
@@ -291,7 +308,7 @@ def _input(switched: bool) -> _Input | None:
                 ss.pop("plot_file", None)
                 st.rerun()
         return kept
-    drawn = _drawn_map(appstate.geometry())
+    drawn = _drawn_map()
     if drawn is not None:
         ss["plot_drawn"] = json.dumps(drawn, sort_keys=True).encode("utf-8")
     elif not switched:
@@ -430,18 +447,63 @@ def report_table(df: Any) -> Any:
     """A report table as users read it: zone names, labels, one language, labelled headers."""
     frame = pd.DataFrame(df).drop(columns=["geometry"], errors="ignore")
     if "zone_id" in frame.columns:
-        frame = frame.assign(zone_id=frame["zone_id"].map(_zone_name))
+        names = appstate.names(appstate.plan_tables())  # once: not per row (10,000 plots)
+        zone = frame["zone_id"].astype("string")
+        frame = frame.assign(zone_id=zone.map(names).fillna(zone).astype(object))
         frame = frame.rename(columns={"zone_id": "zone"})
     frame = frame.drop(columns=list(_HIDDEN[appstate.lang()]), errors="ignore")
     if "area_mu" in frame.columns:  # the plot table
         frame = frame[[c for c in _PLOT_COLUMNS if c in frame.columns]]
-    return appstate.col_labels(_common.present(frame))
+    return appstate.col_labels(_present(frame))
 
 
-def _zone_name(zone_id: object) -> object:
-    if zone_id is None or zone_id is pd.NA or (isinstance(zone_id, float) and zone_id != zone_id):
-        return None
-    return _common.zone_name(zone_id)
+def _present(frame: pd.DataFrame) -> pd.DataFrame:
+    """``_common.present(frame)``, computed on each column's distinct values only (the same
+    labels; 10,000 plots have a handful of zones, grades and notes, and presenting cell by
+    cell takes seconds)."""
+    out: dict[str, Any] = {}
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            out[str(c)] = col
+            continue
+        values = col.astype(object)
+        present = values.notna()
+        distinct = pd.unique(values[present])
+        shown = _common.present(pd.DataFrame({c: pd.Series(distinct, dtype=object)}))
+        mapping = dict(zip(distinct, shown.iloc[:, 0], strict=True))
+        out[str(shown.columns[0])] = values.where(~present, values.map(mapping))
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """``_common.as_text(df)`` column by column ("—" for missing values, numbers to 0.01,
+    yes/no in the page's language), without a session lookup per cell."""
+    missing = _common.MISSING
+    yes, no = tr("是", "yes"), tr("否", "no")
+
+    def number(v: Any) -> str:
+        if v is None or v is pd.NA or v != v:
+            return missing
+        if isinstance(v, float):
+            return f"{v:,.2f}".rstrip("0").rstrip(".")
+        return str(v)
+
+    out: dict[str, Any] = {}
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_bool_dtype(col):
+            out[str(c)] = [yes if bool(v) else no for v in col]
+        elif pd.api.types.is_numeric_dtype(col):
+            out[str(c)] = [number(v) for v in col.astype(object)]
+        else:
+            out[str(c)] = [
+                missing
+                if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                else (yes if v is True else no if v is False else str(v))
+                for v in col.astype(object)
+            ]
+    return pd.DataFrame(out, index=df.index)
 
 
 _RULE = re.compile(r"\s*([^:;]+):\s*(>=|<=|>|<|==)\s*([-0-9.eE]+)\s*")
@@ -510,7 +572,7 @@ def report_html(check: Any, *, title: str, filename: str, project_name: str | No
     """
 
     def table(df: Any) -> str:
-        return str(_common.as_text(df).to_html(index=False, escape=True))
+        return str(_as_text(df).to_html(index=False, escape=True))
 
     parts = [
         "<!doctype html>",
@@ -596,6 +658,29 @@ def _answer(check: Any) -> None:
         )
 
 
+def _table(df: pd.DataFrame, *, key: str) -> None:
+    """A table as text ("—" for missing values, numbers to 0.01): ``st.dataframe`` of the
+    text itself, not a Styler (whose per-cell styles take seconds for 10,000 plots)."""
+    st.dataframe(_as_text(df), hide_index=True, key=key)
+
+
+def _plot_table(check: Any, run: tuple[Any, ...]) -> None:
+    """The plot table (first :data:`SHOWN_ROWS` rows) as text, made once per check and
+    language and kept in the session (≈ 1 s for 1,000 rows on a busy machine)."""
+    ss = st.session_state
+    key = (*run, appstate.lang())
+    kept = ss.get("plot_table_text")
+    if not isinstance(kept, dict):
+        kept = {}
+    if key not in kept:
+        if len(kept) >= 4:
+            kept.pop(next(iter(kept)))
+        table = _land_layers.without_land(check.table.iloc[:SHOWN_ROWS])
+        kept[key] = _as_text(report_table(table))
+        ss["plot_table_text"] = kept
+    st.dataframe(kept[key], hide_index=True, key="plot_report")
+
+
 def render() -> None:
     st.title(tr("地块核查", "Plot check"))
     switched = _language_switched()
@@ -629,31 +714,39 @@ def render() -> None:
     _answer(check)
     _notice(imported, check, given.drawn)
     st.subheader(tr("核查报告", "Report"))
-    _common.show_table(
-        _common.as_text(report_table(_land_layers.without_land(check.table))),
-        hide_index=True,
-        key="plot_report",
-    )
+    n = len(check.table)
+    _plot_table(check, run)
+    if n > SHOWN_ROWS:
+        st.caption(
+            tr(
+                f"表中为前 {SHOWN_ROWS:,} 个地块（共 {n:,} 个）；全部地块见下载的报告。",
+                f"The first {SHOWN_ROWS:,} of {n:,} plots; the report has all of them.",
+            )
+        )
     if len(check.indicators):
         st.markdown("**" + tr("控制指标", "Control indicators") + "**")
-        _common.show_table(
-            _common.as_text(indicator_table(check.indicators)),
-            hide_index=True,
-            key="plot_indicators",
-        )
+        _table(indicator_table(check.indicators), key="plot_indicators")
     _land_layers.show_land_tables(check, report_table)
     if len(check.zone_overlaps) and (check.table["n_zones"] > 1).any():
         with st.expander(tr("与园区的重叠（明细）", "Overlap with zones (detail)")):
-            _common.show_table(
-                _common.as_text(report_table(check.zone_overlaps)),
-                hide_index=True,
-                key="plot_overlaps",
-            )
-    _plot_on_map(imported.plots)
+            _table(report_table(check.zone_overlaps.iloc[:SHOWN_ROWS]), key="plot_overlaps")
+    _plot_on_map(given, imported.plots)
     _downloads(check, imported, given, _project_name(tables, target.get("project_id")), run)
     pid = target.get("project_id")
     basis = f"{pid} {_project_name(tables, pid) or ''}".strip() if pid else None
     _print_downloads.report_section(check, imported, data=given.data, key=run, basis=basis)
+    # the map in the other language, made now (once per file) so that a language switch
+    # finds it ready: rendering a map is the slowest part of this page
+    other = "en" if appstate.lang() == "zh" else "zh"
+    _result_map_html(
+        given.digest,
+        given.crs,
+        given.datum,
+        other,
+        str(geodata_dir()),
+        appstate.store_revision(),
+        imported.plots,
+    )
 
 
 def _downloads(
@@ -666,6 +759,12 @@ def _downloads(
     key = (*run, appstate.lang())
     cached = ss.get("plot_reports")
     if not (isinstance(cached, tuple) and cached[0] == key):
+        n = len(check.table)
+        if n > EAGER_REPORT_PLOTS and not st.button(
+            tr(f"生成报告（{n:,} 个地块）", f"Prepare the report ({n:,} plots)"),
+            key="plot_prepare_report",
+        ):
+            return
         html_bytes = report_html(
             check, title=title, filename=given.filename, project_name=project_name
         ).encode("utf-8")
@@ -699,40 +798,74 @@ def _project_name(tables: appstate.PlanTables, project_id: str | None) -> str | 
     return str(rows.iloc[0]) if len(rows) else None
 
 
-def _result_map(plots: Any, lang: str) -> Any:
-    """The zones with the checked plots on top, zoomed to the plots."""
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _result_map_html(
+    digest: str,
+    crs: str,
+    datum: str,
+    lang: str,
+    data_dir: str,
+    revision: tuple[str, int],
+    _plots: Any,
+) -> str | None:
+    """The zones with the checked plots on top, zoomed to the plots, as one self-contained
+    HTML page (no request leaves it); built once per file, options, language and data.
+
+    A display-only map: rendering a folium map costs ≈ 1 s (branca compiles a template per
+    element on every render), so the page keeps the rendered HTML instead of handing a new
+    map to streamlit-folium on every rerun.
+    """
     import folium
 
-    fmap = _zones_map(appstate.geometry())
+    fmap = _zones_map(lang)
     if fmap is None:
         return None
-    shapes = plots[["geometry"]].to_crs("EPSG:4326")
+    shapes = _plots[["geometry"]].iloc[:MAP_PLOTS].to_crs("EPSG:4326")
     layer = folium.GeoJson(
         shapes.__geo_interface__,
         name=labels.label("ui.checked_plots", lang),
         style_function=lambda _f: {"color": "#d00", "weight": 3, "fillOpacity": 0.3},
     )
     _add_before_controls(fmap, layer)
-    bounds = shapes.total_bounds
+    bounds = _plots.geometry.to_crs("EPSG:4326").total_bounds
+    if len(_plots) > MAP_PLOTS:  # where all the plots are, when only some are drawn
+        folium.Rectangle(
+            [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+            color="#d00",
+            weight=1,
+            dash_array="4 4",
+            fill=False,
+        ).add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], max_zoom=16)
-    return _stable_ids(offline.use_offline_assets(fmap))
+    return offline.offline_html(fmap)
 
 
-def _plot_on_map(plots: Any) -> None:
-    from streamlit_folium import st_folium
-
+def _plot_on_map(given: _Input, plots: Any) -> None:
     st.markdown("**" + tr("地块位置", "Where the plots are") + "**")
-    fmap = _result_map(plots, appstate.lang())
-    if fmap is None:
+    if len(plots) > MAP_PLOTS:
+        st.caption(
+            tr(
+                f"地图显示前 {MAP_PLOTS:,} 个地块（共 {len(plots):,} 个），"
+                "虚线框为全部地块的范围。",
+                f"The map shows the first {MAP_PLOTS:,} of {len(plots):,} plots; the dashed "
+                "box is the extent of all of them.",
+            )
+        )
+    page = _result_map_html(
+        given.digest,
+        given.crs,
+        given.datum,
+        appstate.lang(),
+        str(geodata_dir()),
+        appstate.store_revision(),
+        plots,
+    )
+    if page is None:
         appstate.notice_missing("地图（边界数据）", "the map (boundary data)")
         return
-    st_folium(
-        fmap,
-        key="plot_map",
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=[],
-    )
+    import streamlit.components.v1 as components
+
+    components.html(page, height=MAP_HEIGHT)
 
 
 if __name__ == "__main__":
