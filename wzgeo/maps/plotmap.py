@@ -66,6 +66,34 @@ def _name(zones: pd.DataFrame | None, zone_id: str, lang: str) -> str:
     return zone_id if value is None or pd.isna(value) else str(value)
 
 
+def _locator(
+    ax: Any,
+    district: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    plots: gpd.GeoDataFrame,
+    view: Any,
+) -> None:
+    """A small map of the whole district in the upper left corner: zones, the main map's frame
+    and the plots' place (a red dot), so a plot far from every zone is still placed."""
+    inset = ax.inset_axes((0.01, 0.64, 0.3, 0.35))
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_facecolor("white")
+    district.boundary.plot(ax=inset, color="#555555", linewidth=0.6)
+    if len(zones):
+        zones.plot(ax=inset, color="#3182bd", alpha=0.6)
+    gpd.GeoSeries([view], crs=MAP_CRS).boundary.plot(ax=inset, color="#e31a1c", linewidth=0.8)
+    c = plots.union_all().centroid
+    inset.plot([c.x], [c.y], marker="o", color="#e31a1c", markersize=3)
+    b = district.total_bounds
+    pad = 0.03 * max(b[2] - b[0], b[3] - b[1])
+    inset.set_xlim(b[0] - pad, b[2] + pad)
+    inset.set_ylim(b[1] - pad, b[3] + pad)
+    inset.set_aspect("equal", adjustable="box")
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+
+
 def render_plot_map(
     plots: gpd.GeoDataFrame,
     *,
@@ -231,6 +259,8 @@ def _render(
     )
     ax.set_xlabel("")
     ax.set_ylabel("")
+    if district is not None and len(district):
+        _locator(ax, district.to_crs(MAP_CRS), zg, plots, view_box)
     bar = scale_bar(xlim, ylim, crs=MAP_CRS)
     draw_scale_bar(ax, bar, fontsize=7)
     draw_north_arrow(ax, crs=MAP_CRS, letter=text("north", lang), fontsize=9)
