@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from wzgeo._lazy import lazy_face
 
 if TYPE_CHECKING:  # for type checkers and readers; at run time they load on first use
-    from wzgeo.maps import landlayers, offline, plotmap, printmap, webmap
+    from wzgeo.maps import basemaps, landlayers, offline, plotmap, printmap, webmap
     from wzgeo.maps.printmap import export_print_map, render_print_map
     from wzgeo.maps.webmap import build_map, export_map_html
 
 __all__ = [
+    "basemaps",
     "build_map",
     "export_map_html",
     "export_print_map",
@@ -28,7 +29,7 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_face(
     __name__,
-    modules=["landlayers", "offline", "plotmap", "printmap", "webmap"],
+    modules=["basemaps", "landlayers", "offline", "plotmap", "printmap", "webmap"],
     names={
         "build_map": "webmap",
         "export_map_html": "webmap",

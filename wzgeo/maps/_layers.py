@@ -85,38 +85,27 @@ def add_basemap(m: folium.Map, basemap: str, tianditu_key: str | None) -> None:
     m
         The map.
     basemap
-        ``"osm"``, ``"gaode"``, ``"tianditu"`` or ``"none"``.
+        A source id of :mod:`wzgeo.maps.basemaps` (configured or built-in) or ``"none"``.
     tianditu_key
-        Tianditu ``tk`` key (checked by the caller).
+        Tianditu ``tk`` key, for a source whose URL has ``{tk}`` (checked by the caller).
     """
-    if basemap == "osm":
-        folium.TileLayer("OpenStreetMap", name=label("basemap.osm", "zh"), control=False).add_to(m)
-    elif basemap == "gaode":
-        import xyzservices.providers as xyz
+    from wzgeo.maps.basemaps import find_source
 
-        provider = xyz.Gaode.Normal
+    source = find_source(basemap)
+    if source is None or basemap == "none":
+        return
+    urls = [source.url]
+    if source.id == "tianditu":  # the vector map and its label layer
+        urls.append(source.url.replace("/vec_w/", "/cva_w/").replace("LAYER=vec", "LAYER=cva"))
+    for n, url in enumerate(urls):
         folium.TileLayer(
-            tiles=provider.build_url(),
-            attr=provider.html_attribution,
-            name="Gaode",
-            max_zoom=provider.get("max_zoom", 18),
+            tiles=url.replace("{tk}", tianditu_key or ""),
+            attr=esc(source.attribution) or "&nbsp;",
+            name=f"{source.id} {n}",
+            max_zoom=source.max_zoom,
+            subdomains=source.subdomains or "abc",
             control=False,
         ).add_to(m)
-    elif basemap == "tianditu":
-        for layer in ("vec", "cva"):
-            url = (
-                f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                f"&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={tianditu_key}"
-            )
-            folium.TileLayer(
-                tiles=url,
-                attr="&copy; 天地图 Tianditu",
-                name=f"Tianditu {layer}",
-                subdomains="01234567",
-                max_zoom=18,
-                control=False,
-            ).add_to(m)
 
 
 def view_bounds(

@@ -51,26 +51,18 @@ class Tiles:
 
 
 def tile_url(basemap: str, tianditu_key: str | None = None) -> tuple[str, str] | None:
-    """``(url template with {z} {x} {y}, attribution)`` of a basemap; ``None`` for none."""
-    if basemap == "osm":
-        return (
-            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            "© OpenStreetMap contributors",
-        )
-    if basemap == "gaode":
-        import xyzservices.providers as xyz
+    """``(url template with {z} {x} {y}, attribution)`` of a basemap; ``None`` for none.
 
-        provider = xyz.Gaode.Normal
-        url = provider.build_url(x="{x}", y="{y}", z="{z}")
-        return url, "© 高德地图 AutoNavi"
-    if basemap == "tianditu" and tianditu_key:
-        return (
-            "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-            "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-            f"&TILECOL={{x}}&tk={tianditu_key}",
-            "© 天地图 Tianditu",
-        )
-    return None
+    The source comes from :mod:`wzgeo.maps.basemaps` (configured or built-in); ``{s}`` is
+    its first subdomain, ``{tk}`` the Tianditu key (no key: ``None``).
+    """
+    from wzgeo.maps.basemaps import find_source
+
+    source = find_source(basemap)
+    if source is None or (source.needs_key and not tianditu_key):
+        return None
+    url = source.url.replace("{s}", source.subdomains[:1]).replace("{tk}", tianditu_key or "")
+    return url, source.attribution
 
 
 def _zoom_and_range(

@@ -320,7 +320,12 @@ def _render(
 
     # basemap tiles, only when chosen and reachable
     tiles_note = ""
-    basemap_name = label(f"basemap.{prep.basemap}", lang)
+    from wzgeo.maps.basemaps import find_source
+
+    known = find_source(prep.basemap)
+    basemap_name = label(
+        f"basemap.{prep.basemap}", lang, default=known.name(lang) if known else prep.basemap
+    )
     if prep.basemap != "none" or tile_url:
         source = _tiles.tile_url(prep.basemap, prep.tianditu_key)
         url, attribution = (tile_url, tile_url) if tile_url else (source or ("", ""))

@@ -402,7 +402,10 @@ def _prepare(
 ) -> _Prepared:
     """Check the inputs, place zones and projects, shift to display coordinates, notes."""
     require_choice(style, STYLES, what_zh="园区样式", what_en="zone style")
-    require_choice(basemap, BASEMAPS, what_zh="底图", what_en="basemap")
+    from wzgeo.maps import basemaps
+
+    require_choice(basemap, basemaps.allowed_ids(), what_zh="底图", what_en="basemap")
+    source = basemaps.find_source(basemap)
     label("zone_id", lang)  # validates lang
     bins = intensity_bins(target_yi_per_km2)
     district = require_gdf(district, "district")
@@ -418,7 +421,7 @@ def _prepare(
     hl = {highlight} if isinstance(highlight, str) else set(highlight or ())
 
     messages: list[tuple[str, str, str]] = []
-    if basemap == "tianditu":
+    if source is not None and source.needs_key:
         if not tianditu_key:
             messages.append(_message("warning", "ui.tianditu_no_key"))
             basemap = "none"
@@ -427,7 +430,7 @@ def _prepare(
                 "天地图密钥格式不对：应为 8–64 位字母或数字。",
                 "The Tianditu key looks wrong: it must be 8–64 letters or digits.",
             )
-    gcj02 = basemap == "gaode"
+    gcj02 = basemap != "none" and source is not None and source.gcj02
     if gcj02:
         messages.append(_message("info", "ui.gcj02_note"))
 

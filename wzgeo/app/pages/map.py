@@ -18,25 +18,46 @@ from wzgeo.maps import webmap as maps
 
 STYLES = ("level", "sector")
 TARGETS = (50, 70)
-BASEMAPS = ("osm", "gaode", "tianditu", "none")
+BASEMAPS = ("osm", "gaode", "tianditu", "none")  # without a basemaps.toml
+
+
+def _basemaps() -> tuple[tuple[str, ...], str, dict[str, str]]:
+    """The basemap ids offered (``basemaps.toml``, :mod:`wzgeo.maps.basemaps`), the default
+    and the names in the page's language; the built-ins (and the error) when the file is
+    broken."""
+    from wzgeo.maps import basemaps
+
+    try:
+        config = basemaps.load_basemaps()
+    except WzgeoError as e:
+        appstate.show_error(e)
+        config = basemaps.BasemapConfig(sources=dict(basemaps.BUILTIN), default="osm")
+    lang = appstate.lang()
+    names = {i: s.name(lang) for i, s in config.sources.items()}
+    names["none"] = appstate.value_label("basemap", "none")
+    return config.ids(), config.default, names
+
+
 _PARAMS = {"style": "map_style", "target": "map_target", "basemap": "map_basemap"}
 #: the map's height: with the page's title and the one row of switches, the whole map fits
 #: above the fold of a 1400×900 window (tests/app/test_map_page_browser.py checks)
 MAP_HEIGHT_PX = 560
 
 
-def _init_from_query() -> None:
-    """Page widgets start from the URL query (once per session)."""
+def _init_from_query(basemap_ids: tuple[str, ...], default_basemap: str) -> None:
+    """Page widgets start from the URL query (once per session); the basemap from the
+    configuration's default when the URL names none."""
     ss = st.session_state
     if ss.get("_map_query_loaded"):
         return
     ss["_map_query_loaded"] = True
+    ss["map_basemap"] = default_basemap
     qp = st.query_params
     if qp.get("style") in STYLES:
         ss["map_style"] = qp.get("style")
     if qp.get("target", "").isdigit() and int(qp.get("target", "0")) in TARGETS:
         ss["map_target"] = int(qp.get("target", "50"))
-    if qp.get("basemap") in BASEMAPS:
+    if qp.get("basemap") in basemap_ids:
         ss["map_basemap"] = qp.get("basemap")
 
 
@@ -49,7 +70,8 @@ def controls() -> dict[str, Any]:
     Streamlit forgets a widget's value while another page is shown; the values are kept
     under separate session keys so they survive a visit to another page.
     """
-    _init_from_query()
+    basemap_ids, default_basemap, basemap_names = _basemaps()
+    _init_from_query(basemap_ids, default_basemap)
     ss = st.session_state
     for kept in _KEPT:
         if kept not in ss and f"_kept_{kept}" in ss:
@@ -58,7 +80,7 @@ def controls() -> dict[str, Any]:
     for kept, options in (
         ("map_style", STYLES),
         ("map_target", TARGETS),
-        ("map_basemap", BASEMAPS),
+        ("map_basemap", basemap_ids),
     ):
         if kept in ss and ss[kept] not in options:
             ss[kept] = appstate.valid_choice(ss[kept], options, options[0])
@@ -85,13 +107,16 @@ def controls() -> dict[str, Any]:
     )
     basemap = c3.radio(
         tr("底图", "Basemap"),
-        BASEMAPS,
-        format_func=appstate.fmt(BASEMAPS, lambda v: appstate.value_label("basemap", v)),
+        basemap_ids,
+        format_func=appstate.fmt(basemap_ids, lambda v: basemap_names.get(v, v)),
         key=appstate.choice_key("map_basemap"),
         horizontal=True,
     )
     key = ""
-    if basemap == "tianditu":  # the key box only when it is needed (room for the map)
+    from wzgeo.maps.basemaps import find_source
+
+    chosen = find_source(str(basemap))
+    if chosen is not None and chosen.needs_key:  # the key box only when needed (room for the map)
         key = c3.text_input(
             tr("天地图密钥 tk", "Tianditu key (tk)"),
             type="password",
@@ -106,7 +131,7 @@ def controls() -> dict[str, Any]:
     style = appstate.valid_choice(style, STYLES, STYLES[0])
     target = appstate.valid_choice(target, TARGETS, TARGETS[0])
     # Tianditu without a key: the map falls back to no basemap and its notes say why
-    basemap = chosen_basemap = appstate.valid_choice(basemap, BASEMAPS, BASEMAPS[0])
+    basemap = chosen_basemap = appstate.valid_choice(basemap, basemap_ids, default_basemap)
     for kept in _KEPT:
         ss[f"_kept_{kept}"] = ss.get(kept)
     appstate.sync_query(
