@@ -30,7 +30,7 @@ def _col_widths(lines: list[tuple[str, ...]], width: float) -> list[float]:
         return sum(2.0 if ord(c) > 0x2E80 else 1.0 for c in s)
 
     weights = [
-        min(max(max((size(line[i]) for line in lines), default=4.0), 10.0), 60.0)
+        min(max(max((size(line[i]) for line in lines), default=4.0), 12.0), 36.0)
         for i in range(len(lines[0]))
     ]
     total = sum(weights)
