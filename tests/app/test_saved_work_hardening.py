@@ -96,3 +96,22 @@ def test_damaged_store_page_says_so_and_shows_the_recovery_command(env: Path) ->
     errors = "\n".join(e.value for e in at.error)
     assert "damaged" in errors and "store recover" in errors, errors
     assert all(b.disabled for b in at.button if "Save" in b.label)
+
+
+def test_zone_and_data_pages_inputs_survive_bad_stored_values(env: Path) -> None:  # noqa: F811
+    """The Zones, Map and Data pages read the store through these loaders."""
+    import streamlit as st
+
+    from tests.store.test_transfer_hardening import _raw_current
+    from wzgeo.app import state as appstate
+
+    store = open_store(env / "store.sqlite", ids=IDS)
+    _raw_current(store, "zone_boundary", "gaofeng",
+                 {"zone_id": "gaofeng", "geometry": "garbage", "source": "x"})  # fmt: skip
+    _raw_current(store, "sector_fit", "auto|gaofeng",
+                 {"sector_id": "auto", "zone_id": "gaofeng", "grade": "excellent"})  # fmt: skip
+    st.cache_data.clear()
+    geo = appstate.geometry()  # raised AttributeError before
+    assert geo.zones_geo is not None and "gaofeng" in set(geo.zones_geo["zone_id"])
+    fit = appstate.fit_table()
+    assert "excellent" not in set(fit["grade"])
