@@ -46,7 +46,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +149,25 @@ _CLASS_COLUMNS = ("sector_id", "required_class", "basis", "gbj_example_zh", "sou
 # ----------------------------------------------------------------------------- tables
 
 
+@lru_cache(maxsize=16)
+def _cached(kind: str, path: str, mtime_ns: int) -> pd.DataFrame:
+    if kind == "codes":
+        return _load_codes(Path(path))
+    if kind == "landclass":
+        return _load_landclass(Path(path))
+    return _load_mapping(kind, Path(path))
+
+
+def _table(kind: str, path: str | Path | None, default: str) -> pd.DataFrame:
+    """A checked table, read once per file version (path and modification time)."""
+    p = Path(path) if path is not None else geodata_dir() / default
+    try:
+        mtime = p.stat().st_mtime_ns
+    except OSError:
+        mtime = -1  # the loader reports the missing file
+    return _cached(kind, str(p), mtime).copy()
+
+
 def load_landuse_codes(path: str | Path | None = None) -> pd.DataFrame:
     """The 2023 code table (``geodata/landuse_codes.csv``), checked.
 
@@ -157,7 +176,10 @@ def load_landuse_codes(path: str | Path | None = None) -> pd.DataFrame:
     DataFileError
         Missing column, duplicate code, a parent that is not in the table, a bad colour.
     """
-    p = Path(path) if path is not None else geodata_dir() / "landuse_codes.csv"
+    return _table("codes", path, "landuse_codes.csv")
+
+
+def _load_codes(p: Path) -> pd.DataFrame:
     df = read_string_table(p, _CODE_COLUMNS)
     seen: set[str] = set()
     for i, r in enumerate(df.to_dict("records"), start=1):
@@ -189,7 +211,10 @@ def load_mapping(system: str, path: str | Path | None = None) -> pd.DataFrame:
     """A mapping table to the 2023 codes (``sandiao`` or ``gb50137``), checked against the codes."""
     if system not in ("sandiao", "gb50137"):
         raise ValueError(f"no mapping table for system {system!r}")
-    p = Path(path) if path is not None else geodata_dir() / f"landuse_map_{system}.csv"
+    return _table(system, path, f"landuse_map_{system}.csv")
+
+
+def _load_mapping(system: str, p: Path) -> pd.DataFrame:
     df = read_string_table(p, _MAP_COLUMNS)
     known = set(load_landuse_codes()["code"].astype(str))
     for i, r in enumerate(df.to_dict("records"), start=1):
@@ -209,7 +234,10 @@ def load_mapping(system: str, path: str | Path | None = None) -> pd.DataFrame:
 
 def load_landclass(path: str | Path | None = None) -> pd.DataFrame:
     """The industrial land class each sector needs (``geodata/sector_landclass.csv``)."""
-    p = Path(path) if path is not None else geodata_dir() / "sector_landclass.csv"
+    return _table("landclass", path, "sector_landclass.csv")
+
+
+def _load_landclass(p: Path) -> pd.DataFrame:
     df = read_string_table(p, _CLASS_COLUMNS)
     for i, v in enumerate(df["required_class"], start=1):
         if v not in ("", "1", "2", "3"):
@@ -233,7 +261,7 @@ def required_class(sector_id: str | None, table: pd.DataFrame | None = None) -> 
 def class_of_code(code: str | None) -> int:
     """Industrial class of a 2023 code: 1–3; 0 = industrial, class not given; −1 = not
     industrial; −2 = unknown code."""
-    if code is None or code == "":
+    if not isinstance(code, str) or code == "":
         return -2
     if code in ("100101", "100102", "100103"):
         return int(code[-1])
@@ -510,13 +538,6 @@ class LandLayer:
         """STRtree over the features (built on first use)."""
         return shapely.STRtree(self.geoms)
 
-    @cached_property
-    def prepared(self) -> np.ndarray:
-        """The features, prepared for repeated predicates (a copy; built on first use)."""
-        g = shapely.from_wkb(shapely.to_wkb(self.geoms))
-        shapely.prepare(g)
-        return np.asarray(g, dtype=object)
-
 
 def _geoms_4545(frame: gpd.GeoDataFrame) -> np.ndarray:
     if frame.crs is None:
@@ -541,7 +562,11 @@ def prepare_redline(
     """A red-line layer (only the polygons count)."""
     if kind not in REDLINE_KINDS:
         raise ValueError(f"kind must be one of {REDLINE_KINDS}, got {kind!r}")
-    return LandLayer(kind, name, _geoms_4545(frame), fictional=fictional)
+    # dissolved into disjoint parts: an overlap is then a plain sum (features that overlap
+    # each other in the file are counted once)
+    parts = shapely.get_parts(shapely.union_all(_geoms_4545(frame)))
+    parts = parts[np.isin(shapely.get_type_id(parts), [3, 6])]
+    return LandLayer(kind, name, np.asarray(parts, dtype=object), fictional=fictional)
 
 
 @dataclass
@@ -596,7 +621,9 @@ def _pair_areas(
     inter = np.zeros(len(pi))
     inside = np.zeros(len(pi), dtype=bool)
     if len(pi):
-        inside = shapely.contains(layer.prepared[fi], geoms[pi])
+        # prepare only the features met (in place, kept for later checks)
+        shapely.prepare(layer.geoms[np.unique(fi)])
+        inside = shapely.contains(layer.geoms[fi], geoms[pi])
         inter[inside] = area[pi[inside]]
         cut = ~inside
         inter[cut] = shapely.area(shapely.intersection(geoms[pi[cut]], layer.geoms[fi[cut]]))
@@ -604,22 +631,9 @@ def _pair_areas(
 
 
 def _redline_overlap(layer: LandLayer, geoms: np.ndarray, area: np.ndarray) -> np.ndarray:
-    """Area of each plot inside the layer (overlapping features counted once)."""
-    n = len(geoms)
-    pi, fi, inter, inside = _pair_areas(layer, geoms, area)
-    out = np.zeros(n)
-    if not len(pi):
-        return out
-    per = np.bincount(pi, minlength=n)
-    single = per[pi] == 1
-    out[pi[single]] = inter[single]
-    whole = np.zeros(n, dtype=bool)
-    whole[pi[inside]] = True
-    out[whole] = area[whole]
-    for p in np.flatnonzero((per > 1) & ~whole):
-        sel = pi == p
-        parts = shapely.intersection(geoms[p], layer.geoms[fi[sel]])
-        out[p] = float(shapely.area(shapely.union_all(parts)))
+    """Area of each plot inside the layer (its parts are disjoint: see :func:`prepare_redline`)."""
+    pi, _fi, inter, _inside = _pair_areas(layer, geoms, area)
+    out = np.bincount(pi, weights=inter, minlength=len(geoms)) if len(pi) else np.zeros(len(geoms))
     return np.minimum(out, area)
 
 
@@ -724,47 +738,64 @@ def check_land(
                 arr = np.full(n, np.nan)
                 arr[pi[order][f1]] = vals[fi[order][f1]]
                 planned[key] = arr
-        # land class
+        # land class (vectorised: one pass over the composition rows)
         big = comp.loc[comp["share_pct"] >= LAND_CLASS_MIN_SHARE_PCT]
-        parts: dict[int, list[tuple[int, str | None]]] = {}
-        for r, c in zip(big["row"], big["code"], strict=True):
-            parts.setdefault(int(r), []).append((class_of_code(c), c))
-        for r in range(n):
-            ps = parts.get(r, [])
-            non = [c for k, c in ps if k == -1]
-            unk = [c for k, c in ps if k in (0, -2)]
-            ind = [(k, c) for k, c in ps if k >= 1]
-            low = min(ind) if ind else None
-            if non:
-                status[r], found_code[r] = "fail", non[0]
-                found[r] = "non_industrial"
-                reason[r] = (
-                    f"含非工业用地 {non[0]} {names.get(str(non[0]), '')} / non-industrial land"
+        b_row = big["row"].to_numpy(dtype=np.int64)
+        b_code = np.array(
+            [c if isinstance(c, str) and c else None for c in big["code"]], dtype=object
+        )
+        b_cls = np.array([class_of_code(c) for c in b_code], dtype=np.int64)
+        # non-industrial: the largest such part decides (composition is sorted by area)
+        non = b_cls == -1
+        nr, first_non = np.unique(b_row[non], return_index=True)
+        has_non = np.zeros(n, dtype=bool)
+        has_non[nr] = True
+        non_code = np.full(n, None, dtype=object)
+        non_code[nr] = b_code[non][first_non]
+        unk = np.zeros(n, dtype=bool)
+        unk[b_row[(b_cls == 0) | (b_cls == -2)]] = True
+        low = np.full(n, 99, dtype=np.int64)
+        ind = b_cls >= 1
+        np.minimum.at(low, b_row[ind], b_cls[ind])
+        low_code = np.full(n, None, dtype=object)
+        # the code of the lowest class (100101/2/3 ↔ 1/2/3)
+        has_low = low < 99
+        low_code[has_low] = np.array([f"10010{k}" for k in low[has_low]], dtype=object)
+        found[has_low] = low[has_low]
+        found_code[has_low] = low_code[has_low]
+        uncovered = (100.0 - np.nan_to_num(covered)) >= LAND_CLASS_MIN_SHARE_PCT
+        if req is None:
+            status[:] = "unknown"
+            reason[:] = "行业所需工业用地类别未知 / the sector's required class is not known"
+        else:
+            below = has_low & (low < req)
+            vague = ~below & (unk | ~has_low | uncovered)
+            ok = ~below & ~vague
+            status[below] = "fail"
+            status[vague] = "unknown"
+            status[ok] = "pass"
+            for k in (1, 2, 3):
+                sel = below & (low == k)
+                reason[sel] = (
+                    f"{CLASS_ZH[k]}工业用地低于所需的{CLASS_ZH[req]} / class {k} industrial "
+                    f"land, class {req} needed"
                 )
-                continue
-            if low is not None:
-                found[r], found_code[r] = low[0], low[1]
-            if req is None:
-                status[r] = "unknown"
-                reason[r] = "行业所需工业用地类别未知 / the sector's required class is not known"
-            elif low is not None and low[0] < req:
-                status[r] = "fail"
-                reason[r] = (
-                    f"{CLASS_ZH[low[0]]}工业用地低于所需的{CLASS_ZH[req]} / class {low[0]} "
-                    f"industrial land, class {req} needed"
+                sel = ok & (low == k)
+                reason[sel] = (
+                    f"{CLASS_ZH[k]}工业用地满足所需的{CLASS_ZH[req]} / class {k} industrial "
+                    f"land meets class {req}"
                 )
-            elif unk or low is None or (100.0 - covered[r]) >= LAND_CLASS_MIN_SHARE_PCT:
-                status[r] = "unknown"
-                reason[r] = (
-                    "部分用地类别未知或未被图层覆盖 / part of the plot has an unknown class "
-                    "or is not covered by the layer"
-                )
-            else:
-                status[r] = "pass"
-                reason[r] = (
-                    f"{CLASS_ZH[low[0]]}工业用地满足所需的{CLASS_ZH[req]} / class {low[0]} "
-                    f"industrial land meets class {req}"
-                )
+            reason[vague] = (
+                "部分用地类别未知或未被图层覆盖 / part of the plot has an unknown class or is "
+                "not covered by the layer"
+            )
+        # any non-industrial part fails, whatever the sector
+        status[has_non] = "fail"
+        found[has_non] = "non_industrial"
+        found_code[has_non] = non_code[has_non]
+        for code in {c for c in non_code[has_non]}:
+            sel = has_non & (non_code == code)
+            reason[sel] = f"含非工业用地 {code} {names.get(str(code), '')} / non-industrial land"
     cols["landuse_main_code"] = pd.array(main_code, dtype="string")
     cols["landuse_main_name_zh"] = pd.array(
         [names.get(c) if c else None for c in main_code], dtype="string"

@@ -71,6 +71,9 @@ class LayerRead:
         The attribute encoding used for a Shapefile, else ``None``.
     notes
         Further notes (``"中文 / English"``).
+    wkb
+        The features' WKB as read (pyarrow binary array aligned with ``frame``) when the
+        geometries were kept as they are (EPSG:4545, 2D, valid), else ``None``.
     """
 
     frame: gpd.GeoDataFrame
@@ -83,6 +86,7 @@ class LayerRead:
     n_repaired: int
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    wkb: Any = None
 
 
 def _layers_of(path: str, ctx: FileContext, fmt: str) -> list[str]:
@@ -117,7 +121,10 @@ def _pick_layer(names: list[str], layer: str | None, ctx: FileContext) -> str:
     return names[0]
 
 
-def _read(path: str, layer: str, ctx: FileContext, fmt: str, **kw: Any) -> gpd.GeoDataFrame:
+def _read(
+    path: str, layer: str, ctx: FileContext, fmt: str, **kw: Any
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """The layer's features and their WKB as read (a pyarrow binary array)."""
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
 
@@ -125,12 +132,17 @@ def _read(path: str, layer: str, ctx: FileContext, fmt: str, **kw: Any) -> gpd.G
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return pyogrio.read_dataframe(path, layer=layer, use_arrow=True, on_invalid="fix", **kw)
+            meta, table = pyogrio.read_arrow(path, layer=layer, **kw)
     except errors as e:
         raise ctx.err(
             f"无法读取 {fmt} 图层 {layer}：{e}。请重新导出。",
             f"cannot read {fmt} layer {layer}: {e}. Export it again.",
         ) from e
+    gcol = meta.get("geometry_name") or "wkb_geometry"
+    wkb = table.column(gcol).combine_chunks()
+    attrs = table.drop_columns([gcol]).to_pandas()
+    geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False), on_invalid="fix")
+    return gpd.GeoDataFrame(attrs, geometry=geoms, crs=meta.get("crs")), wkb
 
 
 def _shp_encoding(folder: Path, stem: str) -> str | None:
@@ -306,14 +318,14 @@ def read_layer(
             if encoding:
                 kw["encoding"] = encoding
         chosen = _pick_layer(_layers_of(str(open_path), ctx, fmt), layer, ctx)
-        gdf = _read(str(open_path), chosen, ctx, fmt, **kw)
+        gdf, wkb = _read(str(open_path), chosen, ctx, fmt, **kw)
         if fmt == "GeoJSON":
             # GDAL reports WGS84 for every GeoJSON; only a "crs" member declares one
             with open(open_path, "rb") as fh:
                 head = fh.read(1 << 16)
             if b'"crs"' not in head:
                 gdf = gdf.set_crs(None, allow_override=True)
-    return _finish(gdf, ctx, fmt=fmt, layer=chosen, override=override, encoding=encoding)
+    return _finish(gdf, ctx, fmt=fmt, layer=chosen, override=override, encoding=encoding, wkb=wkb)
 
 
 def _finish(
@@ -324,10 +336,15 @@ def _finish(
     layer: str,
     override: CRS | None,
     encoding: str | None,
+    wkb: Any = None,
 ) -> LayerRead:
     n_read = len(gdf)
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
-    geoms = shapely.force_2d(geoms)
+    # the WKB as read can be stored as it is unless the geometries change below
+    same = wkb is not None
+    if shapely.has_z(geoms).any():
+        geoms = shapely.force_2d(geoms)
+        same = False
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     keep &= np.isin(shapely.get_type_id(geoms), [3, 6, 7])
     notes: list[str] = []
@@ -344,6 +361,10 @@ def _finish(
         )
     gdf = gdf.loc[keep].reset_index(drop=True)
     geoms = geoms[keep]
+    if same and not keep.all():
+        import pyarrow as pa
+
+        wkb = wkb.filter(pa.array(keep))
     # CRS: override, declaration or inference from the coordinate ranges (as the plot import)
     b = shapely.total_bounds(geoms)
     corners = shapely.multipoints([[b[0], b[1]], [b[2], b[3]]])
@@ -357,10 +378,12 @@ def _finish(
     src, _inferred, swap, zh, en = decide_crs(parsed, ctx, override)
     if swap:
         geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
+        same = False
     # repair
     bad = ~shapely.is_valid(geoms)
     n_repaired = int(bad.sum())
     if n_repaired:
+        same = False
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
         notes.append(
@@ -368,6 +391,8 @@ def _finish(
             f"{n_repaired} invalid geometries (e.g. self-intersections) were repaired"
         )
     geo = gpd.GeoSeries(geoms, crs=src)
+    if src.to_epsg() != 4545:
+        same = False
     measured = wcrs.to_measure_crs(geo)  # refuses GCJ-02 / BD-09 shifted data
     frame = gpd.GeoDataFrame(
         gdf.drop(columns=[gdf.geometry.name]), geometry=measured.to_numpy(), crs="EPSG:4545"
@@ -383,4 +408,5 @@ def _finish(
         n_repaired=n_repaired,
         encoding=encoding,
         notes=notes,
+        wkb=wkb if same else None,
     )

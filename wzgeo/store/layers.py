@@ -257,7 +257,7 @@ class LayerStore:
         payload = self.current().get(check_kind(kind))
         if payload is None:
             return None
-        return gpd.read_parquet(self.folder / "data" / payload["file"])
+        return self._read_data(payload["file"])
 
     def land_layers(self) -> LandLayers:
         """The current layers, prepared for :func:`wzgeo.analysis.landuse.check_land` (kept
@@ -268,7 +268,7 @@ class LayerStore:
             if hit is not None and hit[0] == payload["file"]:
                 out[kind] = hit[1]
                 continue
-            gdf = gpd.read_parquet(self.folder / "data" / payload["file"])
+            gdf = self._read_data(payload["file"])
             fictional = bool(payload.get("fictional"))
             layer = (
                 prepare_landuse(gdf, name=payload["name"], fictional=fictional)
@@ -281,13 +281,27 @@ class LayerStore:
 
     # -- writes
 
-    def _write_data(self, gdf: gpd.GeoDataFrame) -> str:
+    def _write_data(self, gdf: gpd.GeoDataFrame, wkb: Any = None) -> str:
+        """Write the features (attributes + WKB ``geometry``, EPSG:4545, uncompressed
+        Parquet: fast to write and to read back) under a name made of their content."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        import shapely
+
         data = self.folder / "data"
         data.mkdir(parents=True, exist_ok=True)
+        if wkb is None:
+            wkb = pa.array(shapely.to_wkb(gdf.geometry.to_numpy()), type=pa.binary())
+        table = pa.table({"geometry": wkb})
+        attrs = pd.DataFrame(gdf.drop(columns=[gdf.geometry.name]))
+        if len(attrs.columns):
+            cols = pa.Table.from_pandas(attrs, preserve_index=False)
+            for name in cols.column_names:
+                table = table.append_column(name, cols.column(name))
         fd, tmp = tempfile.mkstemp(dir=data, suffix=".tmp")
         os.close(fd)
         try:
-            gdf.to_parquet(tmp)
+            pq.write_table(table, tmp, compression="none")
             h = hashlib.sha256()
             with open(tmp, "rb") as fh:
                 for block in iter(lambda: fh.read(1 << 20), b""):
@@ -298,6 +312,15 @@ class LayerStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return name
+
+    def _read_data(self, file: str) -> gpd.GeoDataFrame:
+        import pyarrow.parquet as pq
+        import shapely
+
+        table = pq.read_table(self.folder / "data" / file)
+        geoms = shapely.from_wkb(table.column("geometry").to_numpy())
+        attrs = table.drop_columns(["geometry"]).to_pandas()
+        return gpd.GeoDataFrame(attrs, geometry=geoms, crs="EPSG:4545")
 
     def _append(
         self,
@@ -357,7 +380,7 @@ class LayerStore:
             frame = _keep_land_fields(frame)
         else:
             frame = frame.loc[:, [frame.geometry.name]]
-        file = self._write_data(frame)
+        file = self._write_data(frame, read.wkb)
         payload = {
             "kind": kind,
             "name": label,
