@@ -10,8 +10,10 @@ frontend with the server idle.
 :func:`lifespan` starts :func:`warm_up` in a background thread as soon as the server starts:
 the imports and :func:`wzgeo.app.state.warm_caches` (plan tables, geometry, sector fit,
 project locations — the shared caches every session reads) then overlap the browser's load.
-The first session finds them ready. Nothing here changes what a page shows; a failure of the
-warm-up is logged and leaves the work to the first session, as before.
+The first session finds them ready, and the helper process that reads uploaded files
+(:func:`wzgeo.plots.io.start_reader`) is already started. Nothing here changes what a page
+shows; a failure of the warm-up is logged and leaves the work to the first session, as
+before.
 
 This module is imported when the server starts, so it imports nothing heavy itself.
 """
@@ -42,6 +44,9 @@ def warm_up() -> float:
         from wzgeo.maps import webmap as maps  # noqa: F401  (imports are the point)
 
         appstate.warm_caches()
+        from wzgeo.plots.io import start_reader
+
+        start_reader()  # the limited file reader's helper process, ready for the first upload
     except Exception:  # a warm-up must never take the server down
         logger.exception("wzgeo warm-up failed; the first session will load the data itself")
     seconds = time.perf_counter() - t0

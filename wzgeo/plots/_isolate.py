@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import faulthandler
 import importlib
 import logging
 import math
@@ -54,7 +55,13 @@ from typing import Any
 from wzgeo.errors import InputFileError, WzgeoError
 from wzgeo.plots._limits import Limits
 
-__all__ = ["isolation_available", "run_limited", "stop_zygote", "zygote_main"]
+__all__ = [
+    "isolation_available",
+    "run_limited",
+    "start_zygote",
+    "stop_zygote",
+    "zygote_main",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +280,7 @@ def _child_main(sock: socket.socket) -> None:
     """Run :func:`_serve` in a forked child and leave without running the parent's exit code."""
     code = 0
     try:
+        faulthandler.disable()  # a crash is reported by the caller, without a C stack dump
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         _serve(sock)
     except BaseException:  # the parent learns of it from the missing result and exit code
@@ -447,6 +455,12 @@ def _get_zygote(prepare: str | None) -> _Zygote:
                 _stop_at_exit.append(True)
             _zygote = _Zygote(prepare)
         return _zygote
+
+
+def start_zygote(prepare: str | None = None) -> None:
+    """Start the zygote now (a server calls it at start, so the first file does not wait)."""
+    if isolation_available():
+        _get_zygote(prepare)
 
 
 def stop_zygote() -> None:

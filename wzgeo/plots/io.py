@@ -48,7 +48,7 @@ from wzgeo.plots._attrs import declared_from_attrs, pick_name, plot_ids
 from wzgeo.plots._bubiao import is_bubiao, parse_bubiao
 from wzgeo.plots._crs import LONLAT_DATUM_CAVEAT, crs_label, decide_crs, parse_crs_arg
 from wzgeo.plots._gdalformats import parse_geojson, parse_kml, parse_ogr, parse_zip
-from wzgeo.plots._isolate import run_limited
+from wzgeo.plots._isolate import run_limited, start_zygote
 from wzgeo.plots._limits import Counter, Limits, current_limits
 from wzgeo.plots._pointtables import parse_csv, parse_excel
 from wzgeo.plots._raw import SUPPORTED_FORMATS, SUPPORTED_TEXT, FileContext, ParsedFile
@@ -72,6 +72,7 @@ __all__ = [
     "PlotImport",
     "normalize_datum",
     "read_plots",
+    "start_reader",
 ]
 
 _AREA_MISMATCH = 0.01
@@ -183,9 +184,21 @@ def read_plots(
         limits,
         limits=limits,
         name=name or "上传文件/upload",
-        prepare="wzgeo.plots.io:_warm_up",
+        prepare=_PREPARE,
     )
 
+
+def start_reader() -> None:
+    """Start the helper that reads files in a server, before the first upload needs it.
+
+    A process with several threads (the Streamlit server) reads each file in a child of a
+    helper process (:mod:`wzgeo.plots._isolate`), which imports the readers once; started
+    here, it does that while the server starts instead of during the first upload.
+    """
+    start_zygote(_PREPARE)
+
+
+_PREPARE = "wzgeo.plots.io:_warm_up"
 
 _WARM_UP_PLOT = (
     b'{"type": "Feature", "properties": {"name": "warm-up"}, "geometry": {"type": "Polygon", '

@@ -68,8 +68,8 @@ def _read_once(
                 data, zone_id=zone, filename=filename, crs=crs, planned_km2=planned
             )
             cached = _Read(key, found, None)
-        except WzgeoError as e:
-            cached = _Read(key, None, e)
+        except WzgeoError as e:  # kept without its frames (they hold the file's bytes)
+            cached = _Read(key, None, e.with_traceback(None))
         st.session_state[_READ_KEY] = cached
     if cached.error is not None:
         raise cached.error

@@ -328,7 +328,7 @@ def _parsed(digest: str, filename: str, crs: str, datum: str, _data: bytes) -> A
     try:
         return plotio.read_plots(_data, filename=filename, crs=crs or None, datum=datum)
     except WzgeoError as e:
-        return e
+        return e.with_traceback(None)  # its frames would keep the file's bytes in the cache
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
