@@ -20,7 +20,8 @@ def test_sector_fit_reason_with_image_and_link_is_shown_as_text(env: Path) -> No
     _pick_fit(at, "auto", "gaofeng")
     shown = _text(at)
     # the reason is there, escaped: Streamlit's Markdown shows it as these characters
-    assert r"见 !\[m\](http\://host/x.png) 和 \[登录\](http\://evil.example/login)" in shown
+    j = "\u2060"  # the word joiner that keeps a bare URL from becoming a link
+    assert rf"见 !\[m\](http:{j}//host/x.png) 和 \[登录\](http:{j}//evil.example/login)" in shown
     assert "](http://" not in shown and "m_a_l" not in shown and r"m\_a\_l" in shown
 
 
@@ -115,3 +116,41 @@ def test_zone_and_data_pages_inputs_survive_bad_stored_values(env: Path) -> None
     assert geo.zones_geo is not None and "gaofeng" in set(geo.zones_geo["zone_id"])
     fit = appstate.fit_table()
     assert "excellent" not in set(fit["grade"])
+
+
+@pytest.mark.browser
+def test_browser_shows_a_hostile_name_as_text(env: Path) -> None:  # noqa: F811
+    """Streamlit's real Markdown renderer (GFM autolinks included) gets the escaped text."""
+    from tests._browser import browser, save_screenshot, streamlit_server
+    from tests.app.test_saved_work_page import APP
+
+    hostile = "![m](http://host.invalid/i.png)http://host.invalid/a"
+    store = open_store(env / "store.sqlite", ids=IDS)
+    store.assign("AU-12", "gaofeng", by=hostile, why="w")
+    run_env = {"WZGEO_STORE": str(env / "store.sqlite"), "WZGEO_USERS": str(env / "users.toml")}
+    with streamlit_server(APP, env=run_env) as url, browser() as b:
+        page = b.new_page()  # type: ignore[attr-defined]
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
+        try:
+            page.goto(url, wait_until="domcontentloaded")
+            # the name is shown (as text; word joiners are invisible) in the "now" caption
+            page.wait_for_function(
+                """h => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
+                    .some(c => c.innerText.replaceAll('\\u2060', '').includes(h))""",
+                arg=hostile,
+                timeout=30000,
+            )
+            found = page.evaluate(
+                """() => ({
+                    imgs: [...document.querySelectorAll('img')].map(i => i.src)
+                        .filter(s => s.includes('host.invalid')),
+                    links: [...document.querySelectorAll('a')].map(a => a.href)
+                        .filter(h => h.includes('host.invalid')),
+                })"""
+            )
+            assert found == {"imgs": [], "links": []}, found
+            assert not [u for u in requested if "host.invalid" in u], requested
+        except Exception:
+            save_screenshot(page, "saved_work_hostile_text")
+            raise

@@ -100,7 +100,7 @@ def test_plain_markdown_shows_the_text_and_nothing_else(text: str) -> None:
     shown = md.render(plain(text)).removeprefix("<p>").removesuffix("</p>\n")
     import html as html_lib
 
-    assert html_lib.unescape(shown) == text
+    assert html_lib.unescape(shown).replace("\u2060", "") == text
 
 
 def _raw_change(path: Path, by: str, why: str) -> None:
