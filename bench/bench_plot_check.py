@@ -42,10 +42,13 @@ MAIN = '[data-testid="stMain"]'
 _WATCH = """() => {
   if (window.__runs !== undefined) return;
   window.__runs = 0;
-  const app = document.querySelector('[data-test-script-state]');
-  new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') window.__runs++;
-  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.target.getAttribute('data-test-script-state') === 'running') window.__runs++;
+    }
+  }).observe(document.body, {
+    attributes: true, subtree: true, attributeFilter: ['data-test-script-state'],
+  });
 }"""
 _IDLE = "() => document.querySelector('[data-test-script-state]')"
 _IDLE += ".getAttribute('data-test-script-state') !== 'running'"
@@ -59,8 +62,8 @@ def _settled(page: Any) -> None:
 def _timed(page: Any, action: Any, done_text: str) -> float:
     """Seconds from ``action`` until a script run it started is over and ``done_text`` shows.
 
-    A MutationObserver on the app's script state counts the runs, so a run faster than the
-    polling is not missed.
+    A MutationObserver on the app's script state (anywhere in the page, should the element
+    be replaced) counts the runs, so a run faster than the polling is not missed.
     """
     page.evaluate(_WATCH)
     runs = page.evaluate("() => window.__runs")

@@ -836,7 +836,8 @@ def _result_map_html(
             dash_array="4 4",
             fill=False,
         ).add_to(fmap)
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], max_zoom=16)
+    # zoom 14 at most: a small plot with the outline of the zone it lies in around it
+    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], max_zoom=14)
     return offline.offline_html(fmap)
 
 
