@@ -176,3 +176,11 @@ def test_memory_limit_stops_a_file_that_needs_more(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("WZGEO_PARSE_MEMORY_MB", "8")
     err = _read(h.geojson_long_name(12_000_000), "big.geojson")
     assert "needs more than 8 MB of memory" in err.en and "server is unaffected" in err.en
+
+
+def test_land_layer_geopackage_with_a_recursive_view_is_refused() -> None:
+    # the land-use layer import (plots.layers, an editor's upload in the app) reads GPKG too
+    from wzgeo.plots.layers import read_layer
+
+    with pytest.raises(InputFileError, match="contains views"):
+        read_layer(h.gpkg_recursive_view(), filename="land.gpkg")

@@ -39,7 +39,14 @@ from wzgeo.plots._safezip import (
     safe_members,
 )
 
-__all__ = ["json_depth", "parse_geojson", "parse_kml", "parse_ogr", "parse_zip"]
+__all__ = [
+    "gpkg_feature_tables",
+    "json_depth",
+    "parse_geojson",
+    "parse_kml",
+    "parse_ogr",
+    "parse_zip",
+]
 
 _UNCLOSED = "_wzgeo_unclosed"
 _MAX_LAYERS = 100
@@ -132,7 +139,7 @@ def _ogr_error(ctx: FileContext, fmt: str, e: Exception) -> InputFileError:
     )
 
 
-def _gpkg_layers(path: str, ctx: FileContext) -> list[str]:
+def gpkg_feature_tables(path: str, ctx: FileContext) -> list[str]:
     """The feature tables of a GeoPackage, checked with SQLite before GDAL opens it.
 
     A GeoPackage is an SQLite database: its "layers" could be views running any query
@@ -246,7 +253,7 @@ def _read_layers(src: Any, ctx: FileContext, fmt: str, **kw: Any) -> list[gpd.Ge
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if fmt == "GeoPackage":
-                names = _gpkg_layers(src, ctx)
+                names = gpkg_feature_tables(src, ctx)
                 kw = {**kw, "LIST_ALL_TABLES": "NO"}
             else:
                 names = [name for name, geom_type in pyogrio.list_layers(src) if geom_type]

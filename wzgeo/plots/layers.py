@@ -29,6 +29,7 @@ from pyproj import CRS
 from wzgeo.errors import InputFileError
 from wzgeo.geo import crs as wcrs
 from wzgeo.plots._crs import crs_label, decide_crs, parse_crs_arg
+from wzgeo.plots._gdalformats import gpkg_feature_tables
 from wzgeo.plots._raw import FileContext, ParsedFile, RawPlot
 from wzgeo.plots._safezip import member_path, open_zip, read_member, safe_members
 
@@ -317,6 +318,8 @@ def read_layer(
             encoding = _shp_encoding(open_path.parent, open_path.stem)
             if encoding:
                 kw["encoding"] = encoding
+        if fmt == "GeoPackage":  # views (a recursive one never returns) refused before GDAL
+            gpkg_feature_tables(str(open_path), ctx)
         chosen = _pick_layer(_layers_of(str(open_path), ctx, fmt), layer, ctx)
         gdf, wkb = _read(str(open_path), chosen, ctx, fmt, **kw)
         if fmt == "GeoJSON":
