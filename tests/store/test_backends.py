@@ -197,7 +197,13 @@ def test_sigkill_during_writes_leaves_consistent_store(store_location: str, tmp_
             assert ready, "writer did not start within 60 s"
             line = proc.stdout.readline()
             assert line == "ready\n", proc.stderr.read() if proc.stderr else line
-            time.sleep(rng.randint(30, 300) / 1000)
+            # kill while it is writing: after its first acknowledged write (a loaded machine
+            # may take longer than the random delay for one), then at a random moment
+            size = ack.stat().st_size
+            deadline = time.monotonic() + 60
+            while ack.stat().st_size == size and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(rng.randint(10, 300) / 1000)
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             os.kill(proc.pid, signal.SIGKILL)
         finally:
