@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -234,7 +235,8 @@ def run(repeat: int, cold: int, apps: list[Path]) -> dict[str, Any]:
             _frame(page)
             t1 = time.perf_counter()
             page.get_by_role("button", name="生成 HTML 地图").click()
-            button = page.get_by_role("button", name="下载 HTML 地图（离线可用）")
+            # the button names the file: 下载 万州园区地图_<date>_<view>.html
+            button = page.get_by_role("button", name=re.compile(r"^下载 万州园区地图_"))
             button.wait_for(timeout=60_000)
             out["export_prepare_s"] = round(time.perf_counter() - t1, 2)
             with page.expect_download(timeout=60_000) as dl:
