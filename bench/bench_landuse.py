@@ -105,6 +105,7 @@ def main() -> None:
     ap.add_argument("--polygons", type=int, default=500_000)
     ap.add_argument("--parcels", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--import-only", action="store_true", help="stop after the import timing")
     args = ap.parse_args()
 
     import geopandas as gpd
@@ -134,6 +135,8 @@ def main() -> None:
     imp, res = best(do_import, args.repeat)
     print(f"read floor {floor:.2f} s; import {imp:.2f} s; ratio {imp / floor:.2f}")
     print("\n".join(res.lines()[3:]))  # type: ignore[attr-defined]
+    if args.import_only:
+        return
 
     ls = LayerStore(tmp / f"store{n}.layers")
     plot = gpd.GeoDataFrame(
