@@ -95,3 +95,15 @@ def test_cli_enforces_the_users_file_the_store_records(
                      *args)  # fmt: skip
     assert code == 2 and "missing" in out, out
     assert _run(capsys, "history", "--store", str(store))[0] == 0
+
+
+def test_users_list_shows_the_store_s_users_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = tmp_path / "shared.toml"
+    auth.add_user("alice", "alice-pw", path=shared)
+    store = open_store(tmp_path / "store.sqlite")
+    store.record_users_file(shared)
+    monkeypatch.setenv("WZGEO_USERS", str(tmp_path / "none.toml"))  # another account
+    code, out = _run(capsys, "users", "list", "--store", str(store.path))
+    assert code == 0 and "alice" in out and "editing requires a login" in out, out

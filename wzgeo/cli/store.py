@@ -344,8 +344,13 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
 
 def _cmd_users_list(args: argparse.Namespace) -> int:
     from wzgeo.store import auth
+    from wzgeo.store.core import default_store_path
 
-    mode = auth.editing_mode()
+    location = args.store if args.store is not None else default_store_path()
+    recorded = None
+    if not isinstance(location, Path) or location.is_file():
+        recorded = _open(args).users_file()  # the file this store requires, if it records one
+    mode = auth.editing_mode(recorded, required=recorded is not None)
     print(mode.describe("zh"))
     print(mode.describe("en"))
     for name in mode.users:
@@ -498,4 +503,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     q.set_defaults(func=_cmd_users_add)
     q = usub.add_parser("list", help="谁可以编辑 / show who may edit")
+    _store_arg(q)
     q.set_defaults(func=_cmd_users_list)
