@@ -86,6 +86,10 @@ def _settle(page: Any, title: str) -> None:
                    return !s || !/Running|运行/.test(s.innerText); }""",
         timeout=TIMEOUT_MS,
     )
+    # lazily loaded elements (tables, charts) show a grey skeleton until their code arrives
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stSkeleton"]')""", timeout=TIMEOUT_MS
+    )
     time.sleep(0.8)  # the last deltas of the run
 
 
