@@ -140,3 +140,12 @@ def test_app_offers_the_configured_basemaps(config: Path) -> None:
     assert radio.options == ["单位影像底图", "某商业底图", "OpenStreetMap 地图", "无底图"]
     assert radio.value == "office"  # the configured default
     assert at.query_params["basemap"] in (["office"], "office")
+
+
+def test_cli_exports_with_a_configured_basemap(config: Path, tmp_path: Path) -> None:
+    from wzgeo.cli.entry import main
+
+    out = tmp_path / "map.html"
+    assert main(["export-map", "--out", str(out), "--basemap", "office"]) == 0
+    assert "gis.example.local/wmts" in out.read_text(encoding="utf-8")
+    assert main(["export-map", "--out", str(tmp_path / "x.html"), "--basemap", "nothere"]) == 2

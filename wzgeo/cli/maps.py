@@ -217,11 +217,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     add_overwrite_argument(p)
     p.add_argument(
         "--basemap",
-        choices=("osm", "gaode", "tianditu", "none"),
         default=None,
-        help="底图（HTML 默认 osm，打印地图默认 none；打印时瓦片取不到则不加底图并注明）/ "
-        "basemap (default osm for HTML, none for print maps; a print map whose tiles cannot "
-        "be fetched is drawn without them, with a note)",
+        metavar="ID",
+        help="底图：osm、gaode、tianditu、none 或 basemaps.toml 中配置的编号"
+        "（HTML 默认 osm，打印地图默认 none；打印时瓦片取不到则不加底图并注明）/ "
+        "basemap: osm, gaode, tianditu, none or an id "
+        "configured in basemaps.toml (default osm for HTML, none for print maps; a print map "
+        "whose tiles cannot be fetched is drawn without them, with a note)",
     )
     p.add_argument("--title", default=None, help="图名（打印地图）/ map title (print maps)")
     p.add_argument(
