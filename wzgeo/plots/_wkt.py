@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import shapely
 
 from wzgeo.plots._crs import parse_crs_arg
@@ -16,6 +17,13 @@ WKT_RE = re.compile(
     r"^\s*(SRID=\d+;\s*)?(MULTI)?(POLYGON|POINT|LINESTRING|GEOMETRYCOLLECTION)\b", re.I
 )
 """How a WKT/EWKT text starts (used to recognise the format)."""
+
+
+def _from_wkt(text: str) -> shapely.Geometry:
+    """``shapely.from_wkt``; a number too large for a float (``1e999``) becomes inf without
+    a numpy overflow warning (infinite coordinates are refused with the others later)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return shapely.from_wkt(text)
 
 
 def parse_wkt(text: str, ctx: FileContext) -> ParsedFile:
@@ -31,7 +39,7 @@ def parse_wkt(text: str, ctx: FileContext) -> ParsedFile:
     """
     chunks: list[tuple[int, str]] = []
     try:
-        shapely.from_wkt(re.sub(r"^\s*SRID=\d+;", "", text.strip()))
+        _from_wkt(re.sub(r"^\s*SRID=\d+;", "", text.strip()))
         chunks = [(1, text.strip())]
     except shapely.errors.GEOSException:
         for n, line in enumerate(text.splitlines(), start=1):
@@ -45,7 +53,7 @@ def parse_wkt(text: str, ctx: FileContext) -> ParsedFile:
             srids.add(int(m.group(1)))
             chunk = chunk[m.end() :]
         try:
-            geom = shapely.from_wkt(chunk)
+            geom = _from_wkt(chunk)
         except shapely.errors.GEOSException as e:
             msg = str(e)
             if "closed" in msg.lower():
