@@ -16,7 +16,8 @@ and read back with :func:`wzgeo.plots.io.read_plots`. The properties:
 
 Run length: the ``default`` profile (a few hundred cases, derandomized so CI is
 reproducible) runs in the normal test command; ``WZGEO_HYPOTHESIS_PROFILE=long`` runs
-thousands of random cases (``python3 -m pytest tests/plots/test_io_properties.py``).
+thousands of random cases (``python3 -m pytest tests/plots/test_io_properties.py``; about a
+second a case on a busy machine; ``WZGEO_HYPOTHESIS_EXAMPLES=300`` sets how many per test).
 A failure prints the falsifying example and a ``@reproduce_failure`` blob.
 """
 
@@ -48,7 +49,7 @@ from wzgeo.errors import WzgeoError
 from wzgeo.plots.io import read_plots
 
 settings.register_profile(
-    "default",
+    "wzgeo-default",
     max_examples=60,
     derandomize=True,
     deadline=None,
@@ -56,15 +57,17 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
-    "long",
-    max_examples=1500,
+    "wzgeo-long",
+    max_examples=int(os.environ.get("WZGEO_HYPOTHESIS_EXAMPLES", "1500")),
     derandomize=False,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 PROFILE = os.environ.get("WZGEO_HYPOTHESIS_PROFILE", "default")
-settings.load_profile(PROFILE)
+if PROFILE not in ("default", "long"):
+    raise ValueError(f"WZGEO_HYPOTHESIS_PROFILE must be 'default' or 'long', not {PROFILE!r}")
+settings.load_profile(f"wzgeo-{PROFILE}")
 
 # ------------------------------------------------------------------------- the plots
 

@@ -70,3 +70,9 @@ def test_excel_with_title_row(tmp_path):
     pd.DataFrame(bad).to_excel(p, index=False, header=False)
     with pytest.raises(InputFileError, match=r"row 3 \(plot 1, point J1\): coordinates are not"):
         read_plots(p)
+
+
+def test_rows_longer_than_the_header_are_refused_not_shifted():
+    # found by the property tests: pandas took the first values as a row index
+    with pytest.raises(InputFileError, match=r"2 more value\(s\) than the header"):
+        read_plots(b"X,Y\nJ1,1,3409971,536364\n", filename="p.csv")

@@ -215,6 +215,16 @@ def parse_csv(text: str, ctx: FileContext) -> ParsedFile:
             f"Supported: {SUPPORTED_TEXT}.",
         ) from e
     ctx.count.add_cells(max(len(df), 1) * n_cols)  # over the limit if nrows stopped it
+    if not isinstance(df.index, pd.RangeIndex):
+        # rows with more values than the header has names: pandas takes the first columns
+        # as the row index, and the values would no longer be under their names
+        raise ctx.err(
+            f"CSV 表格的数据行比表头多 {df.index.nlevels} 列"
+            f"（表头：{', '.join(map(str, df.columns))}）。请检查分隔符，或为每一列写上列名。",
+            f"the CSV rows have {df.index.nlevels} more value(s) than the header has names "
+            f"(header: {', '.join(map(str, df.columns))}); check the separator or name every "
+            "column.",
+        )
     return _parse_table(df, ctx, fmt="CSV", first_line=2)
 
 
