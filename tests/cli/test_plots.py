@@ -95,3 +95,21 @@ def test_output_name_gdal_would_misread_is_refused_before_writing(tmp_path, caps
     assert "cannot be used in a file name" in err and "不能用于文件名" in err
     assert (out_dir / ".keep").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in out_dir.iterdir()) == [".keep"]  # nothing else written
+
+
+def test_import_plots_kml_to_gpkg(tmp_path):
+    # found by the property tests: KML's "Name" beside "name" could not be written to a
+    # GeoPackage (field names ignore case there)
+    import geopandas as gpd
+    import shapely
+
+    kml = tmp_path / "p.kml"
+    gpd.GeoDataFrame(
+        {"plot_id": ["P1"], "name": ["甲"]},
+        geometry=[shapely.box(108.34, 30.71, 108.341, 30.711)],
+        crs=4326,
+    ).to_file(kml, driver="KML")
+    out = tmp_path / "p.gpkg"
+    assert main(["import-plots", str(kml), "--out", str(out)]) == 0
+    back = gpd.read_file(out)
+    assert back["name"].tolist() == ["甲"] and "Name" not in back.columns

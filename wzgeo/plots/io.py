@@ -350,6 +350,21 @@ def _parse(data: bytes, ctx: FileContext, *, path: Path | None) -> ParsedFile:
     raise _unsupported(ctx, ext)  # pragma: no cover - every listed extension is handled
 
 
+def _without_case_clashes(table: pd.DataFrame, own: tuple[str, ...]) -> pd.DataFrame:
+    """The file's attributes whose names differ from the result's own columns only in case
+    (KML's ``Name`` beside ``name``) dropped when they hold the same values, else renamed
+    ``<name>_attr``: GeoPackage and Shapefile field names ignore case, so the plots could
+    not be written out (``import-plots --out x.gpkg``) otherwise."""
+    lower = {c.lower() for c in own} | {"geometry"}
+    for c in [c for c in table.columns if str(c) not in own and str(c).lower() in lower]:
+        mine = next(o for o in (*own, "geometry") if o == str(c).lower())
+        if mine in table.columns and table[c].astype(str).equals(table[mine].astype(str)):
+            table = table.drop(columns=c)
+        else:
+            table = table.rename(columns={c: f"{c}_attr"})
+    return table
+
+
 def _unsupported(ctx: FileContext, ext: str) -> InputFileError:
     return ctx.err(
         f"不支持的文件格式（{ext or '无扩展名'}）。支持：{SUPPORTED_TEXT}。",
@@ -435,21 +450,14 @@ def _finish(
             )
     attr_rows = [dict(p.attrs) for p in parsed.plots]
     table = pd.DataFrame(attr_rows, index=range(len(parsed.plots)))
-    for c in (
-        "plot_id",
-        "name",
-        "declared_area_mu",
-        "measured_area_mu",
-        "geometry_repaired",
-        "geometry",
-    ):
-        if c in table.columns:
-            table = table.drop(columns=c)
+    own = ("plot_id", "name", "declared_area_mu", "measured_area_mu", "geometry_repaired")
+    table = table.drop(columns=[c for c in (*own, "geometry") if c in table.columns])
     table.insert(0, "plot_id", pd.Series(ids, dtype="str"))
     table.insert(1, "name", pd.Series([n or "" for n in names], dtype="str"))
     table["declared_area_mu"] = declared
     table["measured_area_mu"] = measured_mu
     table["geometry_repaired"] = repaired
+    table = _without_case_clashes(table, own)
     plots = gpd.GeoDataFrame(table, geometry=gs_ll.values, crs=wcrs.WGS84)
     return PlotImport(
         plots=plots,
