@@ -97,3 +97,19 @@ def test_non_numeric_coordinates():
     csv = "点号,X,Y\nJ1,3409971,536364\nJ2,abc,536464\nJ3,3410071,536464\n".encode()
     with pytest.raises(InputFileError, match=r"row 3 \(plot 1, point J2\): coordinates are not"):
         read_plots(csv, filename="p.csv")
+
+
+def test_declared_zone_prefixed_txt_with_easting_first_is_read():
+    # found by the property tests: the zone prefix was looked for in the first column only,
+    # so a swapped, prefixed file with a declared header was refused as "outside China"
+    text = (
+        "[属性描述]\n坐标系=2000国家大地坐标系\n几度分带=3\n带号=36\n[地块坐标]\n"
+        "5,,P1,x,面,,,,@\n"
+        "J1,1,36536364.000,3409971.000\nJ2,1,36536464.000,3409971.000\n"
+        "J3,1,36536464.000,3410071.000\nJ4,1,36536364.000,3410071.000\n"
+        "J1,1,36536364.000,3409971.000\n"
+    )
+    res = read_plots(text.encode("utf-8"), filename="t.txt")
+    assert res.source_crs == "EPSG:4524"
+    assert any("X/Y 已交换" in w for w in res.warnings)
+    assert res.plots.to_crs(4545).area.iloc[0] == pytest.approx(10_000, rel=1e-9)

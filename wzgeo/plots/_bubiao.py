@@ -190,7 +190,14 @@ def _txt_crs(header: dict[str, str], parsed: ParsedFile, ctx: FileContext) -> No
         raise ctx.err(
             f"计量单位为“{unit}”，只支持米。", f"unit {unit!r} is not supported; only metres."
         )
+    # the zone prefix is looked for in both columns: a file may list the easting first
+    # (X/Y swapped; the swap itself is found later, when the CRS is decided)
     eastings = [r[:, 0] for p in parsed.plots for r in (p.rings or []) if len(r)]
+    northings = [r[:, 1] for p in parsed.plots for r in (p.rings or []) if len(r)]
+    for column in (eastings, northings):
+        if column and float(np.nanmedian(np.concatenate(column))) > 1e7:
+            eastings = column
+            break
     prefixed = bool(eastings) and float(np.nanmedian(np.concatenate(eastings))) > 1e7
     if zone_s:
         try:
