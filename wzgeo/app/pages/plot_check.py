@@ -820,6 +820,10 @@ def _result_map_html(
     fmap = _zones_map(lang)
     if fmap is None:
         return None
+    # the map's own notice box says what the page's notice above already says: once is enough
+    for key, child in list(fmap._children.items()):
+        if "wz-banner" in str(getattr(child, "css_class", "")):
+            del fmap._children[key]
     shapes = _plots[["geometry"]].iloc[:MAP_PLOTS].to_crs("EPSG:4326")
     layer = folium.GeoJson(
         shapes.__geo_interface__,
