@@ -51,8 +51,8 @@ def render() -> None:
             quality["name_zh"] = quality["zone_id"].map(lambda z: _common.zone_name(z, tables))
         if "area_km2_measured" in quality.columns:  # a zone not drawn has no map area
             not_drawn = tr("—（未绘制）", "— (not drawn)")
-            quality["area_km2_measured"] = [
-                not_drawn if pd.isna(v) else f"{float(v):,.2f}"
+            quality["area_km2_measured"] = [  # text: a number column would show "None"
+                not_drawn if pd.isna(v) else f"{float(v):.2f}"
                 for v in pd.to_numeric(quality["area_km2_measured"], errors="coerce")
             ]
         quality["geometry_quality"] = quality["geometry_quality"].map(
