@@ -170,3 +170,17 @@ def test_first_run_loads_no_emoji_catalogue_and_solves_nothing() -> None:
     stored = sitingcache.read_siting()
     if stored is not None and stored[0]["versions"] == sitingcache.library_versions():
         assert scipy_opt is False
+
+
+def test_warm_up_starts_the_file_reader_after_a_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader's helper process starts after the warm-up, not during the first paint."""
+    import threading
+
+    from wzgeo.plots import io as plotio
+
+    started = threading.Event()
+    monkeypatch.setattr(plotio, "start_reader", started.set)
+    monkeypatch.setattr(appserver, "READER_DELAY_S", 0.3)
+    appserver.warm_up()
+    assert not started.is_set()  # not yet: it waits READER_DELAY_S
+    assert started.wait(5.0)

@@ -10,8 +10,9 @@ frontend with the server idle.
 :func:`lifespan` starts :func:`warm_up` in a background thread as soon as the server starts:
 the imports and :func:`wzgeo.app.state.warm_caches` (plan tables, geometry, sector fit,
 project locations — the shared caches every session reads) then overlap the browser's load.
-The first session finds them ready, and the helper process that reads uploaded files
-(:func:`wzgeo.plots.io.start_reader`) is already started. Nothing here changes what a page
+The first session finds them ready; the helper process that reads uploaded files
+(:func:`wzgeo.plots.io.start_reader`) is started :data:`READER_DELAY_S` seconds later, after
+the first page has been drawn. Nothing here changes what a page
 shows; a failure of the warm-up is logged and leaves the work to the first session, as
 before.
 
@@ -27,9 +28,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-__all__ = ["lifespan", "warm_up"]
+__all__ = ["READER_DELAY_S", "lifespan", "warm_up"]
 
 logger = logging.getLogger(__name__)
+
+#: Seconds after the warm-up before the file reader's helper process is started.
+READER_DELAY_S = 8.0
+
+
+def _start_reader() -> None:
+    try:
+        from wzgeo.plots.io import start_reader
+
+        start_reader()
+    except Exception:  # like the warm-up: the first upload then starts it
+        logger.exception("wzgeo: starting the file reader failed; the first upload will")
 
 
 def warm_up() -> float:
@@ -44,9 +57,13 @@ def warm_up() -> float:
         from wzgeo.maps import webmap as maps  # noqa: F401  (imports are the point)
 
         appstate.warm_caches()
-        from wzgeo.plots.io import start_reader
-
-        start_reader()  # the limited file reader's helper process, ready for the first upload
+        # The limited file reader's helper process (a new Python that imports the readers,
+        # ≈ 0.5 s of CPU) starts a little later: started here it competed with the first
+        # session for the 2 cores and delayed the first map paint by ≈ 0.5 s (bench/RESULTS.md,
+        # section app). A file uploaded before then starts it itself.
+        timer = threading.Timer(READER_DELAY_S, _start_reader)
+        timer.daemon = True
+        timer.start()
     except Exception:  # a warm-up must never take the server down
         logger.exception("wzgeo warm-up failed; the first session will load the data itself")
     seconds = time.perf_counter() - t0
