@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests._browser import browser, save_screenshot, streamlit_server
+from tests._browser import save_screenshot, streamlit_server
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,12 +61,6 @@ def server(geodata_copy: Path) -> Iterator[str]:
     }
     with streamlit_server(REPO / "app.py", env=env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser() as b:
-        yield b
 
 
 class Session:

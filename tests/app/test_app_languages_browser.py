@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests._browser import ARTIFACTS, browser, save_screenshot, streamlit_server
+from tests._browser import ARTIFACTS, save_screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,20 +40,6 @@ PAGES = {
 }
 #: text that must never be visible on these pages (a missing value shown raw)
 RAW_MISSING = re.compile(r"(?<![\w<])(None|nan|NaN|<NA>)(?![\w>])")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("langs")
-    env = {"WZGEO_STORE": str(home / "store.sqlite"), "WZGEO_USERS": str(home / "users.toml")}
-    with streamlit_server(REPO / "app.py", env=env) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser() as b:
-        yield b
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests._browser import browser, save_screenshot, streamlit_server
+from tests._browser import save_screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,20 +39,6 @@ _ZONE_PX_JS = """() => { const out = [];
     }
   });
   return out; }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("mappage")
-    env = {"WZGEO_STORE": str(home / "store.sqlite"), "WZGEO_USERS": str(home / "users.toml")}
-    with streamlit_server(REPO / "app.py", env=env) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser() as b:
-        yield b
 
 
 @pytest.fixture
