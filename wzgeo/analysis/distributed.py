@@ -41,6 +41,7 @@ __all__ = [
     "PartitionError",
     "PartitionedCheck",
     "check_partitioned",
+    "geoparquet_geometry",
     "list_partitions",
     "open_cluster",
 ]
@@ -270,7 +271,7 @@ def open_cluster(
 # ------------------------------------------------------------------------------------------
 
 
-def _geo_column(table: Any) -> tuple[str, Any] | None:
+def geoparquet_geometry(table: Any) -> tuple[str, Any] | None:
     """``(column, crs)`` of a WKB-encoded single-geometry GeoParquet table, else ``None``."""
     raw = (table.schema.metadata or {}).get(b"geo")
     if raw is None:
@@ -357,7 +358,7 @@ def _check_one_inner(
     out = out_dir / part.name
     out.parent.mkdir(parents=True, exist_ok=True)
     table = pq.read_table(part.path)
-    geo = _geo_column(table) if crs_override is None else None
+    geo = geoparquet_geometry(table) if crs_override is None else None
     if geo is not None and ("plot_id" in table.column_names or _plain_index(table)):
         col, crs = geo
         if "plot_id" in table.column_names:

@@ -380,18 +380,11 @@ def _open_geoparquet(path: Path) -> _GeoParquet | None:
     """Read a WKB-encoded GeoParquet file once with pyarrow; ``None`` if it is not one."""
     import pyarrow.parquet as pq
 
+    from wzgeo.analysis.distributed import geoparquet_geometry
+
     table = pq.read_table(path)
-    raw = (table.schema.metadata or {}).get(b"geo")
-    if raw is None:
-        return None
-    meta = json.loads(raw)
-    col = meta.get("primary_column")
-    info = meta.get("columns", {}).get(col, {})
-    if col not in table.column_names or info.get("encoding", "WKB").upper() != "WKB":
-        return None
-    if len(meta.get("columns", {})) != 1:
-        return None
-    return _GeoParquet(table, col, info.get("crs", "OGC:CRS84"))
+    geo = geoparquet_geometry(table)
+    return None if geo is None else _GeoParquet(table, *geo)
 
 
 def _to_frame(gp: _GeoParquet) -> gpd.GeoDataFrame:
