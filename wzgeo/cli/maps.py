@@ -118,13 +118,7 @@ def _export_map(args: argparse.Namespace) -> int:
             f"The output {out} must end in .html (web map) or .png, .pdf, .svg (print map).",
         )
     check_output_path(out, overwrite=args.overwrite or (out.is_file() and _is_wzgeo_map(out)))
-    kwargs = load_map_inputs(
-        sector=args.sector,
-        stage=args.stage,
-        zone=args.zone,
-        use_store=not args.no_store,
-        store_path=args.store,
-    )
+    kwargs = _map_inputs(args)
     m = maps.build_map(
         **kwargs,
         basemap=args.basemap or "osm",
@@ -144,18 +138,23 @@ def _export_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_print_map(args: argparse.Namespace, out: Path) -> int:
-    """``export-map --out FILE.png|.pdf|.svg``: the print map (:mod:`wzgeo.maps.printmap`)."""
-    from wzgeo.maps import printmap
-
-    check_output_path(out, overwrite=args.overwrite or (out.is_file() and _is_wzgeo_print(out)))
-    kwargs = load_map_inputs(
+def _map_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The map's data as the command's filters and store options choose it."""
+    return load_map_inputs(
         sector=args.sector,
         stage=args.stage,
         zone=args.zone,
         use_store=not args.no_store,
         store_path=args.store,
     )
+
+
+def _export_print_map(args: argparse.Namespace, out: Path) -> int:
+    """``export-map --out FILE.png|.pdf|.svg``: the print map (:mod:`wzgeo.maps.printmap`)."""
+    from wzgeo.maps import printmap
+
+    check_output_path(out, overwrite=args.overwrite or (out.is_file() and _is_wzgeo_print(out)))
+    kwargs = _map_inputs(args)
     result = printmap.render_print_map(
         **kwargs,
         format=out.suffix.lower().lstrip("."),
