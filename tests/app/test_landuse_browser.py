@@ -38,6 +38,52 @@ def _site() -> tuple[float, float]:
     return c.x, c.y
 
 
+_RESULT_MAP = """() => [...document.querySelectorAll('[data-testid="stMain"] iframe')].filter(
+    f => f.contentDocument && f.contentDocument.querySelector('.leaflet-overlay-pane path')
+).pop()"""
+
+
+def _result_map_frame(page: Any) -> Any:
+    """The plot check's result map (the last map iframe on the page)."""
+    return page.evaluate_handle(_RESULT_MAP).as_element()
+
+
+def _result_map_layers(page: Any, legend: str = "永久基本农田") -> dict[str, Any]:
+    """Screen boxes of the result map's industrial-land, farmland and plot paths, and its
+    legend text, once the map has drawn ``legend``."""
+    page.wait_for_function(
+        f"() => {{ const f = ({_RESULT_MAP})(); return f && "
+        "f.contentDocument.querySelector('path[fill=\"#bb9674\"]') && "
+        f"f.contentDocument.body.innerText.includes({json.dumps(legend)}); }}",
+        timeout=TIMEOUT_MS,
+    )
+    _result_map_frame(page).scroll_into_view_if_needed()
+    # laid out: the plot has a height on screen (not a map fitted while its frame had none)
+    page.wait_for_function(
+        f"() => {{ const p = ({_RESULT_MAP})().contentDocument.querySelector("
+        "'path[stroke=\"#d00\"]'); return p && p.getBoundingClientRect().height > 2; }",
+        timeout=TIMEOUT_MS,
+    )
+    return dict(
+        page.evaluate(
+            f"""() => {{
+            const d = ({_RESULT_MAP})().contentDocument;
+            const boxes = sel => [...d.querySelectorAll(sel)].map(p => {{
+                const r = p.getBoundingClientRect();
+                return {{left: r.left, right: r.right, top: r.top, bottom: r.bottom}};
+            }});
+            return {{
+                industrial: boxes('path[fill="#bb9674"]'),
+                farmland: boxes('path[fill="#ffff00"][stroke="#b3a100"]'),
+                plot: boxes('path[stroke="#d00"]'),
+                legend: [...d.querySelectorAll('.wz-land-legend')].map(e => e.innerText)
+                    .join("\\n"),
+            }};
+        }}"""
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from wzgeo.store.layers import layer_store_for
@@ -129,6 +175,36 @@ def test_import_draw_check_reads_red_line_first(server: str, env: dict[str, Any]
             assert not page.get_by_text("Traceback").count()
             # the JSON report carries the same finding
             assert json.dumps(text, ensure_ascii=False)
+
+            # 4. the page's own result map draws the land layers around the plot, with legends
+            drawn = _result_map_layers(page)
+            assert drawn["industrial"], drawn  # 工业用地 #bb9674
+            assert drawn["farmland"], drawn  # 永久基本农田: yellow fill, dark-yellow outline
+            plot = drawn["plot"]
+            assert plot, drawn
+            # the farmland overlaps the plot (x + 150 … 220): its drawn box meets the plot's
+            far = drawn["farmland"][0]
+            assert far["left"] < plot[0]["right"] and far["right"] > plot[0]["left"], drawn
+            assert far["top"] < plot[0]["bottom"] and far["bottom"] > plot[0]["top"], drawn
+            assert "100101 一类工业用地" in drawn["legend"], drawn["legend"]
+            assert "永久基本农田" in drawn["legend"], drawn["legend"]
+            _result_map_frame(page).scroll_into_view_if_needed()
+            save_screenshot(page, "landuse_plot_check_map_zh")
+
+            # 5. the same in English: legends in English, no traceback
+            page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+            page.get_by_role("heading", name="Plot check").wait_for(timeout=TIMEOUT_MS)
+            page.locator("strong", has_text="Permanent basic farmland").first.wait_for(
+                timeout=TIMEOUT_MS
+            )
+            drawn = _result_map_layers(page, legend="Permanent basic farmland")
+            assert drawn["industrial"] and drawn["farmland"], drawn
+            assert "100101 Industrial land, class 1" in drawn["legend"], drawn["legend"]
+            assert not page.get_by_text("Traceback").count()
+            page.locator('[data-testid="stMain"]').evaluate("e => e.scrollTo(0, 0)")
+            save_screenshot(page, "landuse_plot_check_en")
+            _result_map_frame(page).scroll_into_view_if_needed()
+            save_screenshot(page, "landuse_plot_check_map_en")
         except Exception:
             save_screenshot(page, "landuse_failure")
             raise

@@ -5,7 +5,8 @@ from ``geodata/landuse_codes.csv``, :func:`wzgeo.analysis.landuse.code_colours`)
 of the classes present; the red lines in their usual symbols: 永久基本农田 yellow fill with a
 dark-yellow outline, 生态保护红线 green fill with a red outline, 城镇开发边界 a dashed purple line
 without fill (these are the common conventions of 三区三线 maps, not taken from a standard text
-here). Nothing is drawn for a kind that was not imported.
+here), each with a one-row legend in that symbol. Nothing is drawn for a kind that was not
+imported. :func:`clip_layers` cuts the layers to a neighbourhood (the plot check's map).
 
 Large layers stay fluid: features are simplified in EPSG:4545 (Douglas-Peucker, tolerance
 :data:`SIMPLIFY_M`) and merged per code, so the browser draws one multipolygon per class
@@ -31,8 +32,10 @@ __all__ = [
     "NO_COLOUR",
     "REDLINE_STYLES",
     "SIMPLIFY_M",
+    "clip_layers",
     "land_groups",
     "land_legend_html",
+    "redline_legend_html",
 ]
 
 CANVAS_VERTICES = 20_000
@@ -164,7 +167,7 @@ def land_groups(
             Control(
                 land_legend_html(present, colours, names, lang),
                 position="bottomleft",
-                css_class="wz-legend wz-land-legend",
+                css_class="wz-box wz-legend wz-land-legend",
                 with_layer=True,
             )
         )
@@ -187,5 +190,66 @@ def land_groups(
         if shapely.get_num_coordinates(one) > CANVAS_VERTICES:
             gj.add_child(_Canvas())
         gj.add_to(fg)
+        fg.add_child(_legend_control(redline_legend_html(kind, lang)))
         groups.append(fg)
     return groups
+
+
+def _legend_control(html_text: str) -> Any:
+    from wzgeo.maps._html import Control
+
+    return Control(
+        html_text,
+        position="bottomleft",
+        css_class="wz-box wz-legend wz-land-legend",
+        with_layer=True,
+    )
+
+
+def redline_legend_html(kind: str, lang: str) -> str:
+    """One legend row (escaped HTML) for a red-line layer, in the symbol it is drawn with."""
+    style = REDLINE_STYLES[kind]
+    name = _NAMES[kind][1 if lang == "en" else 0]
+    if style.get("fill", True):
+        swatch = f"background:{esc(style['fillColor'])};border:2px solid {esc(style['color'])}"
+    else:
+        swatch = f"background:transparent;border:2px dashed {esc(style['color'])}"
+    return (
+        f'<div class="wz-redline" data-kind="{esc(kind)}"><span class="wz-sw" '
+        f'style="{swatch}"></span>{esc(name)}</div>'
+    )
+
+
+def clip_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    bounds: tuple[float, float, float, float],
+    *,
+    margin_m: float,
+) -> dict[str, gpd.GeoDataFrame]:
+    """The layers cut to a neighbourhood: ``bounds`` (EPSG:4545 ``minx, miny, maxx, maxy``)
+    grown by ``margin_m`` on each side.
+
+    Only the features whose envelope meets the box are cut (spatial index), so a plot's
+    neighbourhood in a district-size layer is drawn in a fraction of a second. Layers with
+    nothing in the box are left out (nothing is drawn for them). The result is in EPSG:4545,
+    with the layer's other columns (the land-use ``code``) kept.
+    """
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    rect = (x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for kind, gdf in layers.items():
+        g = gdf if gdf.crs is not None and gdf.crs.to_epsg() == 4545 else gdf.to_crs(4545)
+        hits = g.sindex.query(shapely.box(*rect), predicate="intersects")
+        if not len(hits):
+            continue
+        part = g.iloc[sorted(hits)]
+        cut = shapely.clip_by_rect(part.geometry.to_numpy(), *rect)
+        keep = ~shapely.is_empty(cut)
+        if not keep.any():
+            continue
+        out[kind] = gpd.GeoDataFrame(
+            part.drop(columns=part.geometry.name).iloc[keep].reset_index(drop=True),
+            geometry=cut[keep],
+            crs=4545,
+        )
+    return out

@@ -93,10 +93,20 @@ def _display_frames(folder: str, files: tuple[tuple[str, str], ...]) -> dict[str
     return out
 
 
-def map_land_groups(*, lang: str, gcj02: bool) -> list[Any]:
-    """Folium groups of the imported layers (empty list when none was imported)."""
+def map_land_groups(
+    *,
+    lang: str,
+    gcj02: bool,
+    near: tuple[float, float, float, float] | None = None,
+    margin_m: float = 0.0,
+) -> list[Any]:
+    """Folium groups of the imported layers (empty list when none was imported).
+
+    ``near``: only the neighbourhood of these EPSG:4545 bounds (grown by ``margin_m``) is
+    drawn (the plot check's map: a plot's surroundings, not the district's layer).
+    """
     from wzgeo.analysis.landuse import code_colours, load_landuse_codes
-    from wzgeo.maps.landlayers import land_groups
+    from wzgeo.maps.landlayers import clip_layers, land_groups
 
     ls = _ls()
     current = ls.current()
@@ -104,6 +114,10 @@ def map_land_groups(*, lang: str, gcj02: bool) -> list[Any]:
         return []
     files = tuple(sorted((k, str(p["file"])) for k, p in current.items()))
     frames = _display_frames(str(ls.folder), files)
+    if near is not None:
+        frames = clip_layers(frames, near, margin_m=margin_m)
+        if not frames:
+            return []
     codes = load_landuse_codes()
     col = "name_en" if lang == "en" else "name_zh"
     names = dict(zip(codes["code"].astype(str), codes[col].astype(str), strict=True))

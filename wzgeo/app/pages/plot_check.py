@@ -51,6 +51,8 @@ EAGER_REPORT_PLOTS = 1000
 MAP_PLOTS = 1000
 #: height of the result map (px)
 MAP_HEIGHT = 420
+#: the imported land layers are drawn on the result map this far around the plots (m)
+LAND_MARGIN_M = 1000.0
 
 
 def _datum_label(value: str) -> str:
@@ -745,6 +747,7 @@ def render() -> None:
         other,
         str(geodata_dir()),
         appstate.store_revision(),
+        _land_layers.revision(),
         imported.plots,
     )
 
@@ -806,10 +809,16 @@ def _result_map_html(
     lang: str,
     data_dir: str,
     revision: tuple[str, int],
+    land_revision: tuple[tuple[str, str], ...],
     _plots: Any,
 ) -> str | None:
     """The zones with the checked plots on top, zoomed to the plots, as one self-contained
     HTML page (no request leaves it); built once per file, options, language and data.
+
+    The imported land-use and red-line layers are drawn beneath the plots in their standard
+    colours and symbols, with their legends, cut to the plots' bounds plus
+    :data:`LAND_MARGIN_M` (a district-size layer is not sent whole); nothing when none is
+    imported.
 
     A display-only map: rendering a folium map costs ≈ 1 s (branca compiles a template per
     element on every render), so the page keeps the rendered HTML instead of handing a new
@@ -824,6 +833,15 @@ def _result_map_html(
     for key, child in list(fmap._children.items()):
         if "wz-banner" in str(getattr(child, "css_class", "")):
             del fmap._children[key]
+    if land_revision:
+        near = tuple(float(v) for v in _plots.geometry.to_crs("EPSG:4545").total_bounds)
+        for group in _land_layers.map_land_groups(
+            lang=lang,
+            gcj02=False,
+            near=(near[0], near[1], near[2], near[3]),
+            margin_m=LAND_MARGIN_M,
+        ):
+            _add_before_controls(fmap, group)
     shapes = _plots[["geometry"]].iloc[:MAP_PLOTS].to_crs("EPSG:4326")
     layer = folium.GeoJson(
         shapes.__geo_interface__,
@@ -847,6 +865,16 @@ def _result_map_html(
 
 def _plot_on_map(given: _Input, plots: Any) -> None:
     st.markdown("**" + tr("地块位置", "Where the plots are") + "**")
+    land_revision = _land_layers.revision()
+    if land_revision:
+        km = f"{LAND_MARGIN_M / 1000:g}"
+        st.caption(
+            tr(
+                f"已导入的用地用海与三区三线图层只显示地块周边 {km} km 范围内的部分。",
+                f"The imported land-use and red-line layers are shown within {km} km of the "
+                "plots only.",
+            )
+        )
     if len(plots) > MAP_PLOTS:
         st.caption(
             tr(
@@ -863,6 +891,7 @@ def _plot_on_map(given: _Input, plots: Any) -> None:
         appstate.lang(),
         str(geodata_dir()),
         appstate.store_revision(),
+        land_revision,
         plots,
     )
     if page is None:
