@@ -673,3 +673,64 @@ def test_boundary_upload_is_read_once_not_on_every_rerun(
     _upload_boundary(at, "gaofeng", bad)
     at.text_input(key="sw_boundary_why").input("again").run()
     assert calls == ["b.geojson", "bad.geojson"]  # a failed read is kept too
+
+
+def test_land_class_edit_from_the_page_reaches_the_plot_check(env: Path) -> None:
+    """Edit the class food needs on the page; the store, the workspace and the land check
+    (as the plot-check page prepares it) use it; history and read-only mode work."""
+    from wzgeo.analysis.landuse import LandLayers, check_land, prepare_landuse
+    from wzgeo.store.workspace import effective_landclass
+
+    at = _app()
+    at.text_input(key="sw_local_name").input("planner1")
+    _run(at)
+    at.selectbox(key="sw_class_sector").select("food")
+    _run(at)
+    assert "Shipped class**: class 2" in _markdown(at)
+    assert "not edited (the shipped class applies)" in _text(at)
+    at.selectbox(key="sw_class_value").select("3")
+    at.text_input(key="sw_class_why").input("环评：发酵异味")
+    _button(at, "Save land class").click()
+    _run(at)
+    assert "Saved: change 1 (food, version 1)" in _text(at)
+    assert "edited to class 3" in _text(at) and "环评：发酵异味" in _text(at)
+    table = _table_with(at, "Edited land class")
+    assert table.iloc[0].tolist()[:3] == ["food", "2", "3"]
+    store = open_store(env / "store.sqlite", ids=IDS)
+    assert store.sector_landclass_edits()[["sector_id", "required_class", "by_user", "why"]
+                                          ].values.tolist() == [
+        ["food", 3, "planner1", "环评：发酵异味"]
+    ]  # fmt: skip
+    # a plot wholly on 二类工业用地 (fictional square in EPSG:4545): pass before, fail now
+    square = box(543_600, 3_406_000, 543_700, 3_406_100)
+    layer = prepare_landuse(
+        gpd.GeoDataFrame({"YDYHFLDM": ["100102"]}, geometry=[square], crs=4545), name="t"
+    )
+    plot = [box(543_610, 3_406_010, 543_690, 3_406_090)]
+    status = {}
+    for label, table_ in (("shipped", None), ("edited", effective_landclass(store))):
+        lc = check_land(
+            plot, [6400.0], LandLayers({"landuse": layer}, landclass=table_), sector_id="food"
+        )
+        status[label] = lc.columns["land_class_status"].iloc[0]
+    assert status == {"shipped": "pass", "edited": "fail"}
+    # history of the edit on the page, and revert from there
+    at.button(key="sw_class_history").click()
+    _run(at)
+    assert at.text_input(key="sw_history_id").value == "food"
+    history = _history(at)
+    assert history["Item"].tolist() == ["food"]
+    at.selectbox(key="sw_revert_id").select(1)
+    at.text_input(key="sw_revert_why").input("环评结论改回")
+    _button(at, "Revert").click()
+    _run(at)
+    assert "Reverted change 1" in _text(at)
+    assert store.sector_landclass_edits().empty
+    assert effective_landclass(store).set_index("sector_id").loc["food", "required_class"] == "2"
+
+
+def test_land_class_save_disabled_without_login(env: Path) -> None:
+    auth.add_user("alice", "alice-pass")
+    at = _app()
+    assert "Read-only" in _text(at)
+    assert _button(at, "Save land class").disabled

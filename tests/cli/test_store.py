@@ -187,3 +187,105 @@ def test_two_processes_same_project_one_conflicts(env: Path) -> None:
     winner = open_store(env / "store.sqlite").assignments().iloc[0]
     assert "Conflict" in loser_err
     assert winner["zone_id"] in loser_err and winner["by_user"] in loser_err
+
+
+# ----------------------------------------------------------------------------- land classes
+
+
+def _landclass_case(tmp_path: Path) -> tuple[Path, Path]:
+    """A fictional 二类工业用地 (100102) layer and a plot wholly inside it (示例（虚构）)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from tests._landuse_helpers import X0, Y0, grid_layer, to_lonlat, write_gpkg
+
+    layer = write_gpkg(grid_layer([["100102", "100102"]]), tmp_path / "lu.gpkg")
+    plot = tmp_path / "plot.geojson"
+    plot_m = box(X0 + 20, Y0 + 20, X0 + 180, Y0 + 80)
+    gpd.GeoDataFrame({"plot_id": ["A"]}, geometry=[to_lonlat(plot_m)], crs=4326).to_file(plot)
+    return layer, plot
+
+
+def _land_class(capsys: pytest.CaptureFixture[str], layer: Path, plot: Path) -> dict:
+    code, out, err = run(
+        capsys, "check-plot", str(plot), "--sector", "food", "--land-layer",
+        f"landuse={layer}", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    return dict(json.loads(out)["plots"][0]["land_class"])
+
+
+def test_landclass_edit_changes_the_check_history_and_revert(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layer, plot = _landclass_case(env)
+    # shipped: food needs 二类 (GBJ 137-90 example); the plot is 二类 land → pass
+    before = _land_class(capsys, layer, plot)
+    assert (before["required"], before["found"], before["status"]) == (2, "2", "pass")
+    code, out, err = run(
+        capsys, "landclass", "set", "food", "三类", "--by", "alice", "--why", "环评：发酵异味"
+    )
+    assert code == 0 and "change 1" in out and "sector_landclass food" in out, err
+    # food now needs 三类: 二类 land tolerates less → fail
+    after = _land_class(capsys, layer, plot)
+    assert (after["required"], after["found"], after["status"]) == (3, "2", "fail")
+    code, out, _ = run(capsys, "landclass", "list", "--json")
+    row = next(r for r in json.loads(out) if r["sector_id"] == "food")
+    assert (row["required_class"], row["plan_required_class"], row["class_source"]) == (
+        "3", "2", "user edit"
+    )  # fmt: skip
+    assert row["edited_by"] == "alice" and row["edited_why"] == "环评：发酵异味"
+    code, out, _ = run(capsys, "history", "food", "--type", "sector_landclass", "--json")
+    [rec] = json.loads(out)
+    assert (rec["change_id"], rec["by_user"], rec["why"], rec["value"]) == (
+        1, "alice", "环评：发酵异味", "三类 (3)"
+    )  # fmt: skip
+    assert run(capsys, "revert", "1", "--by", "bob", "--why", "环评结论改回")[0] == 0
+    restored = _land_class(capsys, layer, plot)
+    assert (restored["required"], restored["status"]) == (2, "pass")
+    code, out, _ = run(capsys, "history", "food", "--type", "sector_landclass", "--json")
+    assert [r["reverts_change_id"] for r in json.loads(out)] == [None, 1]
+    # --no-store: the shipped classes (and no store layers)
+    run(capsys, "landclass", "set", "food", "1", "--by", "alice", "--why", "w")
+    code, out, _ = run(capsys, "landclass", "list", "--no-store", "--json")
+    assert next(r for r in json.loads(out) if r["sector_id"] == "food")["required_class"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("sector", "value", "zh", "en"),
+    [
+        ("food", "四类", "工业用地类别“四类”无效", "Industrial land class '四类' is invalid"),
+        ("food", "0", "工业用地类别“0”无效", "Industrial land class '0' is invalid"),
+        ("atlantis", "2", "未知产业编号 'atlantis'", "Unknown sector id 'atlantis'"),
+    ],
+)
+def test_landclass_bad_edit_refused_bilingually(
+    env: Path, capsys: pytest.CaptureFixture[str], sector: str, value: str, zh: str, en: str
+) -> None:
+    code, _, err = run(capsys, "landclass", "set", sector, value, "--by", "a", "--why", "w")
+    assert code == 2 and zh in err and en in err and "Traceback" not in err
+    assert (
+        not (env / "store.sqlite").exists()
+        or run(capsys, "history", "--type", "sector_landclass", "--json")[1].strip() == "[]"
+    )
+
+
+def test_landclass_edit_needs_the_password_when_users_exist(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret-pass\n"))
+    assert run(capsys, "users", "add", "alice", "--password-stdin")[0] == 0
+    args = ("landclass", "set", "food", "3", "--why", "w", "--password-stdin")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("wrong-pass\n"))
+    code, _, err = run(capsys, *args, "--by", "alice")
+    assert code == 2 and "密码" in err and "password" in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret-pass\n"))
+    code, _, err = run(capsys, *args, "--by", "mallory")
+    assert code == 2
+    code, out, _ = run(capsys, "history", "--type", "sector_landclass", "--json")
+    assert json.loads(out) == []
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret-pass\n"))
+    code, out, err = run(capsys, *args, "--by", "alice")
+    assert code == 0, err
+    code, out, _ = run(capsys, "history", "--type", "sector_landclass", "--json")
+    assert [r["by_user"] for r in json.loads(out)] == ["alice"]

@@ -287,7 +287,7 @@ def test_schema_is_versioned_and_migrated(
     with psycopg.connect(pg_dsn) as con:
         meta = dict(con.execute("SELECT key, value FROM wzgeo.meta").fetchall())
         assert con.execute("SELECT plot_id FROM wzgeo.plots").fetchall() == [("p1",)]
-    assert meta["schema_version"] == str(_pg.PG_SCHEMA_VERSION) == "2"
+    assert meta["schema_version"] == str(_pg.PG_SCHEMA_VERSION) == "3"
     assert store.verify().ok and len(store.history()) == 1
     # a database from a newer wzgeo is refused, not changed
     with psycopg.connect(pg_dsn) as con:

@@ -534,3 +534,68 @@ def test_a_store_path_that_looks_like_a_url_is_refused(
     from wzgeo.store.core import store_path
 
     assert store_path("C:/data/store.sqlite") == Path("C:/data/store.sqlite")
+
+
+# ----------------------------------------------------------------------------- land classes
+
+
+def test_sector_landclass_edit_accepts_the_ways_a_class_is_written(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.sqlite", ids=IDS)
+    for value, stored in (("三类", 3), ("M1", 1), (2, 2), ("none", None), ("1", 1)):
+        store.set_sector_landclass("food", value, by="a", why="w")
+        assert store.state("sector_landclass", "food").value == {
+            "sector_id": "food", "required_class": stored
+        }  # fmt: skip
+    edits = store.sector_landclass_edits()
+    assert edits[["sector_id", "required_class", "version"]].values.tolist() == [["food", 1, 5]]
+    with pytest.raises(ConflictError):
+        store.set_sector_landclass("food", 2, by="b", why="w", expected_version=4)
+    for bad in ("四类", 4, 0, "2.5", True):
+        with pytest.raises(StoreError) as e:
+            store.set_sector_landclass("food", bad, by="a", why="w")
+        assert "工业用地类别" in e.value.zh and "Industrial land class" in e.value.en
+    with pytest.raises(StoreError, match="Unknown sector id 'atlantis'"):
+        store.set_sector_landclass("atlantis", 1, by="a", why="w")
+    assert store.verify().ok
+
+
+def test_store_made_before_landclass_edits_accepts_them(tmp_path: Path) -> None:
+    """A store whose log CHECK lists only the older kinds is widened on open, log kept."""
+    from wzgeo.store import _schema
+
+    path = tmp_path / "old.sqlite"
+    old_schema = _schema._SCHEMA.replace(",\n         'sector_landclass')", ")")
+    assert "sector_landclass" not in old_schema
+    con = sqlite3.connect(path)
+    con.executescript(old_schema)
+    for k, v in {"format": "wzgeo-store", "schema_version": "1", "created_at": "x",
+                 "store_id": "0123456789abcdef"}.items():  # fmt: skip
+        con.execute("INSERT INTO meta VALUES (?, ?)", (k, v))
+    con.commit()
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        con.execute(
+            "INSERT INTO changes (entity_type, entity_id, version, op, payload, by_user, at, why)"
+            " VALUES ('sector_landclass', 'food', 1, 'set', '{}', 'a', 'now', 'w')"
+        )
+    con.execute(
+        "INSERT INTO changes (entity_type, entity_id, version, op, payload, by_user, at, why)"
+        " VALUES ('assignment', 'AU-12', 1, 'set', '{\"project_id\": \"AU-12\", \"zone_id\":"
+        " \"gaofeng\"}', 'a', '2026-01-01T00:00:00+00:00', 'w')"
+    )
+    con.execute(
+        "INSERT INTO current VALUES ('assignment', 'AU-12', 1, 1, '{\"project_id\": \"AU-12\","
+        ' "zone_id": "gaofeng"}\')'
+    )
+    con.commit()
+    con.close()
+    store = open_store(path, ids=IDS)
+    store.set_sector_landclass("food", 3, by="a", why="w")
+    assert store.assignments()["zone_id"].tolist() == ["gaofeng"]
+    assert store.history()["entity_type"].tolist() == ["assignment", "sector_landclass"]
+    check = store.verify()
+    assert check.ok and check.integrity == "ok", check.problems
+    with (
+        pytest.raises(sqlite3.IntegrityError, match="append-only"),  # still append-only
+        store.write_connection() as c,
+    ):
+        c.execute("DELETE FROM changes")

@@ -188,3 +188,21 @@ def test_rule_edit_values_refuses_non_numbers(value: object, error: type, match:
 )  # fmt: skip
 def test_grade_label(grade: str | None, lang: str, expected: str) -> None:
     assert savededits.grade_label(grade, lang) == expected
+
+
+def test_landclass_edits_table_and_labels(tmp_path: Path) -> None:
+    from wzgeo.analysis.landuse import load_landclass
+
+    table = load_landclass()
+    store = open_store(tmp_path / "s.sqlite")
+    assert savededits.landclass_edits_table(table, store.sector_landclass_edits()).empty
+    store.set_sector_landclass("food", 3, by="alice", why="环评")
+    store.set_sector_landclass("food", 1, by="bob", why="只做包装")
+    out = savededits.landclass_edits_table(table, store.sector_landclass_edits())
+    assert out[["sector_id", "plan_required_class", "required_class", "by_user", "version"]
+               ].values.tolist() == [["food", "2", "1", "bob", 2]]  # fmt: skip
+    assert savededits.class_label("3") == "三类工业用地"
+    assert savededits.class_label(2, "en").startswith("class 2")
+    assert savededits.class_label("", "en").startswith("none")
+    choices = savededits.landclass_sector_choices(table, known={"food", "auto", "zz_new"})
+    assert choices[-1] == "zz_new" and set(choices) == {"food", "auto", "zz_new"}

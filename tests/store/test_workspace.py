@@ -63,3 +63,26 @@ def test_saved_work_is_overlaid(store_path: Path) -> None:
     shipped = load_workspace(use_store=False)
     assert shipped.store_path is None
     assert shipped.zones_geo.set_index("zone_id").loc["wuqiao", "geometry_quality"] == "schematic"
+
+
+def test_landclass_edits_are_overlaid_with_the_shipped_value_kept(store_path: Path) -> None:
+    from wzgeo.analysis.landuse import load_landclass
+    from wzgeo.store.workspace import effective_landclass
+
+    shipped = load_landclass().set_index("sector_id")["required_class"]
+    assert shipped["food"] == "2" and shipped["lighting"] == ""  # as written in the csv
+    store = open_store(store_path)
+    store.set_sector_landclass("food", 3, by="alice", why="环评")
+    store.set_sector_landclass("lighting", "一类", by="bob", why="组装")
+    store.set_sector_landclass("pharma", "none", by="bob", why="待定")
+    table = load_workspace(store_path=store_path).landclass.set_index("sector_id")
+    assert table.loc["food", ["required_class", "plan_required_class", "class_source"]
+                     ].tolist() == ["3", "2", "user edit"]  # fmt: skip
+    assert table.loc["lighting", "required_class"] == "1"
+    assert table.loc["pharma", "required_class"] == ""
+    assert (table.loc["food", "edited_by"], table.loc["food", "edited_why"]) == ("alice", "环评")
+    others = table.drop(index=["food", "lighting", "pharma"])
+    assert (others["class_source"] == "shipped").all()
+    assert (others["required_class"] == shipped.drop(["food", "lighting", "pharma"])).all()
+    assert len(effective_landclass(None)) == len(shipped)
+    assert load_workspace(use_store=False).landclass["required_class"].tolist() == list(shipped)

@@ -538,6 +538,12 @@ class LandLayer:
         """STRtree over the features (built on first use)."""
         return shapely.STRtree(self.geoms)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (e.g. sent to dask workers) without the tree: rebuilt where used."""
+        state = dict(self.__dict__)
+        state.pop("tree", None)
+        return state
+
 
 def _geoms_4545(frame: gpd.GeoDataFrame) -> np.ndarray:
     if frame.crs is None:
@@ -571,9 +577,16 @@ def prepare_redline(
 
 @dataclass
 class LandLayers:
-    """The imported layers by kind (any may be missing)."""
+    """The imported layers by kind (any may be missing).
+
+    ``landclass``: the land-class table the check uses (``sector_id, required_class``), e.g.
+    the shipped one with the saved-work edits laid over it
+    (:func:`wzgeo.store.overlays.apply_sector_landclass_edits`); None = the shipped
+    ``geodata/sector_landclass.csv``.
+    """
 
     layers: dict[str, LandLayer] = field(default_factory=dict)
+    landclass: pd.DataFrame | None = None
 
     def get(self, kind: str) -> LandLayer | None:
         """The layer of ``kind`` or None."""
@@ -685,7 +698,8 @@ def check_land(
     sector_id
         The project's sector (for the land class and the 容积率 minimum).
     landclass, sectors, rules
-        Tables; defaults are the shipped ones.
+        Tables; defaults are ``layers.landclass`` (the effective land classes), else the
+        shipped ones.
 
     Returns
     -------
@@ -698,7 +712,7 @@ def check_land(
     comp = pd.DataFrame(columns=["row", "code", "name_zh", "area_m2", "area_mu", "share_pct"])
     codes_t = load_landuse_codes()
     names = dict(zip(codes_t["code"].astype(str), codes_t["name_zh"].astype(str), strict=True))
-    req = required_class(sector_id, landclass)
+    req = required_class(sector_id, landclass if landclass is not None else layers.landclass)
 
     # land use: composition, main code, land class, planned indicators
     lu = layers.get("landuse")

@@ -106,7 +106,11 @@ def land_layers_from_args(args: argparse.Namespace) -> LandLayers:
 
     layers = LandLayers()
     if not getattr(args, "no_store", False):
+        from wzgeo.store.workspace import effective_landclass, store_for_reading
+
         layers = layer_store_for(getattr(args, "store", None)).land_layers()
+        # the land class each sector needs, with the saved-work edits (wzgeo landclass set)
+        layers.landclass = effective_landclass(store_for_reading(getattr(args, "store", None)))
     for spec in getattr(args, "land_layer", []) or []:
         kind, sep, file = str(spec).partition("=")
         if not sep or not file:

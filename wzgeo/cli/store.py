@@ -29,6 +29,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["register"]
 
+#: the kinds of saved work in the change log (as ``wzgeo.store._schema.ENTITY_TYPES``)
+_ENTITY_TYPES = (
+    "assignment", "plot", "zone_boundary", "sector_fit", "land_rule", "sector_landclass",
+)  # fmt: skip
+
 
 def _store_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -358,6 +363,41 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_landclass_set(args: argparse.Namespace) -> int:
+    store = _open(args)
+    by = _editor(args, store)
+    change = store.set_sector_landclass(
+        args.sector, args.land_class, by=by, why=args.why, expected_version=args.expected_version
+    )
+    _print_change(change)
+    return 0
+
+
+def _cmd_landclass_list(args: argparse.Namespace) -> int:
+    from wzgeo.store.workspace import effective_landclass, store_for_reading
+
+    table = effective_landclass(None if args.no_store else store_for_reading(args.store))
+    if "class_source" not in table:
+        table = table.assign(class_source="shipped", plan_required_class=table["required_class"])
+    cols = [c for c in ("sector_id", "required_class", "plan_required_class", "class_source",
+                        "edited_by", "edited_at", "edited_why", "basis", "source")
+            if c in table]  # fmt: skip
+    view = table[cols].astype(object).where(table[cols].notna(), None)
+    if args.json:
+        print_json(view.to_dict(orient="records"), indent=1)
+        return 0
+    view = view.drop(columns=[c for c in ("source",) if c in view]).fillna("")
+    for col in ("edited_by", "edited_why"):
+        if col in view:
+            view[col] = [terminal_text(v) for v in view[col]]
+    print(
+        "工业用地类别（1 一类、2 二类、3 三类、空 = 未知）/ industrial land class each sector "
+        "needs (empty = unknown); class_source: shipped | user edit"
+    )
+    print(view.to_string(index=False))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this group's commands to the wzgeo parser."""
     p = sub.add_parser("assign", help="将项目安排到园区 / assign a project to a zone")
@@ -381,7 +421,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--type",
         default=None,
-        choices=["assignment", "plot", "zone_boundary", "sector_fit", "land_rule"],
+        choices=list(_ENTITY_TYPES),
         help="只看这一类修改 / only changes of this kind",
     )
     p.add_argument("--json", action="store_true", help="输出 JSON 记录 / print JSON records")
@@ -404,6 +444,39 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _store_arg(p)
     p.set_defaults(func=_cmd_revert)
+
+    p = sub.add_parser(
+        "landclass",
+        help="各产业需要的工业用地类别（可修改，有历史）/ the industrial land class each sector "
+        "needs (editable, with history)",
+        description="修改记入保存的工作；历史：wzgeo history SECTOR --type sector_landclass；"
+        "撤销：wzgeo revert CHANGE_ID / edits are saved work; history: wzgeo history SECTOR "
+        "--type sector_landclass; undo: wzgeo revert CHANGE_ID",
+    )
+    lsub = p.add_subparsers(dest="landclass_command", required=True)
+    q = lsub.add_parser(
+        "set", help="设置一个产业的工业用地类别 / set the land class a sector needs"
+    )
+    q.add_argument("sector", help="产业编号，如 food / sector id, e.g. food")
+    q.add_argument(
+        "land_class",
+        metavar="CLASS",
+        help="1（一类）、2（二类）、3（三类）或 none（无）/ 1, 2, 3 or none",
+    )
+    _edit_args(q)
+    q.set_defaults(func=_cmd_landclass_set)
+    q = lsub.add_parser("list", help="列出生效的工业用地类别 / list the land classes in effect")
+    q.add_argument("--json", action="store_true", help="输出 JSON 记录 / print JSON records")
+    g = q.add_mutually_exclusive_group()
+    g.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="保存的工作文件（默认 $WZGEO_STORE 或用户数据目录）/ store file (default "
+        "$WZGEO_STORE or the user data folder)",
+    )
+    g.add_argument("--no-store", action="store_true", help="只看随附的表 / the shipped table only")
+    q.set_defaults(func=_cmd_landclass_list)
 
     p = sub.add_parser(
         "store", help="保存的工作：导出、导入、检查 / export, import or check the store"

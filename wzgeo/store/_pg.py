@@ -118,6 +118,15 @@ CREATE VIEW zone_boundaries AS
     FROM current WHERE entity_type = 'zone_boundary' AND payload IS NOT NULL;
 """,
     ),
+    (
+        3,
+        "the change log also holds sector_landclass edits (the industrial land class)",
+        """
+ALTER TABLE changes DROP CONSTRAINT changes_entity_type_check;
+ALTER TABLE changes ADD CONSTRAINT changes_entity_type_check CHECK (entity_type IN
+    ('assignment', 'plot', 'zone_boundary', 'sector_fit', 'land_rule', 'sector_landclass'));
+""",
+    ),
 )
 """``(version, what it does, SQL)``: the schema's migration steps, applied in order."""
 

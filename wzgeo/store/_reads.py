@@ -233,6 +233,11 @@ class StoreReads:
         """Current fit overrides: ``sector_id, zone_id, grade, by_user, at, why, version, ...``."""
         return self._frame("sector_fit", ["sector_id", "zone_id", "grade"])
 
+    def sector_landclass_edits(self) -> pd.DataFrame:
+        """Current industrial-land-class overrides: ``sector_id, required_class`` (1–3, or
+        None for "no class"), ``by_user, at, why, version, change_id``."""
+        return self._frame("sector_landclass", ["sector_id", "required_class"])
+
     def land_rule_edits(self) -> pd.DataFrame:
         """Current land-rule overrides: ``rule_id``, one column per edited field, then who/when.
 

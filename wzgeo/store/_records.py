@@ -216,4 +216,7 @@ def describe(entity_type: str, payload: Mapping[str, Any] | None) -> str:
         return f"{payload.get('geometry', {}).get('type')}"
     if entity_type == "land_rule":
         return dumps(payload.get("values", {}))
+    if entity_type == "sector_landclass":
+        cls = payload.get("required_class")
+        return {1: "一类 (1)", 2: "二类 (2)", 3: "三类 (3)"}.get(cls, "无 / none")  # type: ignore[arg-type]
     return dumps(payload)

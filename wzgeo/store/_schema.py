@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -25,6 +26,8 @@ from typing import Any, cast
 
 from wzgeo.store import _pg
 from wzgeo.store._records import StoreDamagedError, StoreError, now
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -53,7 +56,9 @@ __all__ = [
     "writing",
 ]
 
-ENTITY_TYPES = ("assignment", "plot", "zone_boundary", "sector_fit", "land_rule")
+ENTITY_TYPES = (
+    "assignment", "plot", "zone_boundary", "sector_fit", "land_rule", "sector_landclass",
+)  # fmt: skip
 OPS = ("set", "delete")
 FORMAT_NAME = "wzgeo-store"
 FORMAT_VERSION = 1
@@ -76,7 +81,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS changes (
     change_id INTEGER PRIMARY KEY AUTOINCREMENT,
     entity_type TEXT NOT NULL CHECK (entity_type IN
-        ('assignment', 'plot', 'zone_boundary', 'sector_fit', 'land_rule')),
+        ('assignment', 'plot', 'zone_boundary', 'sector_fit', 'land_rule',
+         'sector_landclass')),
     entity_id TEXT NOT NULL,
     version INTEGER NOT NULL CHECK (version >= 1),
     op TEXT NOT NULL CHECK (op IN ('set', 'delete')),
@@ -352,11 +358,45 @@ def init_schema(path: Location) -> None:
         )
         con.executescript("BEGIN IMMEDIATE;" + _SCHEMA + inserts + "COMMIT;")
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if int(row[0]) <= SCHEMA_VERSION:
+            _widen_entity_types(con)
     if int(row[0]) > SCHEMA_VERSION:
         raise StoreError(
             f"存储文件 {path} 由更新版本的 wzgeo 创建（结构版本 {row[0]}）。请升级 wzgeo。",
             f"The store {path} was made by a newer wzgeo (schema {row[0]}). Upgrade wzgeo.",
         )
+
+
+def _widen_entity_types(con: sqlite3.Connection) -> None:
+    """Let a store made before ``sector_landclass`` existed hold it (in one transaction).
+
+    The log's ``CHECK (entity_type IN (...))`` of such a store lacks the new type. Widening a
+    CHECK changes no stored row, so the table definition is rewritten in place
+    (``PRAGMA writable_schema``, the procedure SQLite documents for changing constraints);
+    the log and its append-only triggers stay as they are.
+    """
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        (sql,) = con.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'changes'"
+        ).fetchone()
+        old = "'sector_fit', 'land_rule')"
+        if "'sector_landclass'" in sql or old not in sql:
+            con.execute("COMMIT")
+            return
+        (version,) = con.execute("PRAGMA schema_version").fetchone()
+        con.execute("PRAGMA writable_schema = ON")
+        con.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'changes'",
+            (sql.replace(old, "'sector_fit', 'land_rule', 'sector_landclass')"),),
+        )
+        con.execute(f"PRAGMA schema_version = {int(version) + 1}")
+        con.execute("PRAGMA writable_schema = OFF")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    logger.info("store: the change log now accepts sector_landclass edits")
 
 
 def _enable_wal(con: sqlite3.Connection, path: Path, *, timeout_s: float = 30.0) -> None:
@@ -431,7 +471,7 @@ def payload_id(entity_type: str, payload: Mapping[str, Any]) -> str | None:
     if entity_type == "sector_fit":
         return f"{payload.get('sector_id')}|{payload.get('zone_id')}"
     field = {"assignment": "project_id", "plot": "plot_id", "zone_boundary": "zone_id",
-             "land_rule": "rule_id"}.get(entity_type)  # fmt: skip
+             "land_rule": "rule_id", "sector_landclass": "sector_id"}.get(entity_type)  # fmt: skip
     value = payload.get(field) if field else None
     return None if value is None else str(value)
 

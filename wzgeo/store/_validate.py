@@ -26,6 +26,7 @@ __all__ = [
     "check_boundary_type",
     "check_free_id",
     "check_grade",
+    "check_land_class",
     "check_text",
     "check_timestamp",
     "geometry_to_geojson",
@@ -259,6 +260,34 @@ def check_grade(grade: object) -> str:
     return text
 
 
+#: How an industrial land class may be written → the stored value (1–3, None = no class).
+_LAND_CLASSES: dict[str, int | None] = {
+    "1": 1, "2": 2, "3": 3, "一类": 1, "二类": 2, "三类": 3, "m1": 1, "m2": 2, "m3": 3,
+    "none": None, "无": None, "": None,
+}  # fmt: skip
+
+
+def check_land_class(value: object) -> int | None:
+    """An industrial land class: 1 (一类), 2 (二类), 3 (三类) or None (no class).
+
+    Accepts the numbers, their text, 一类/二类/三类, M1/M2/M3 and ``none``/无/empty.
+    """
+    if isinstance(value, bool):
+        value = str(value)
+    if value is None:
+        return None
+    if isinstance(value, int) and value in (1, 2, 3):
+        return value
+    text = str(value).strip().lower()
+    if text in _LAND_CLASSES:
+        return _LAND_CLASSES[text]
+    raise StoreError(
+        f"工业用地类别“{str(value)[:40]}”无效，应为 1（一类）、2（二类）、3（三类）或 none（无）。",
+        f"Industrial land class '{str(value)[:40]}' is invalid; use 1 (一类), 2 (二类), "
+        f"3 (三类) or none.",
+    )
+
+
 def report_json(report: object) -> dict[str, Any]:
     """A plot's check report as a JSON-able dict (``None`` → ``{}``; ``to_dict()`` is used).
 
@@ -349,7 +378,8 @@ def validate_payload(
     Parameters
     ----------
     entity_type
-        ``assignment``, ``plot``, ``zone_boundary``, ``sector_fit`` or ``land_rule``.
+        ``assignment``, ``plot``, ``zone_boundary``, ``sector_fit``, ``land_rule`` or
+        ``sector_landclass``.
     payload
         The value (a JSON object as stored).
     ids
@@ -411,6 +441,14 @@ def validate_payload(
             ids.check_sector(sector_id)
             ids.check_zone(zone_id)
         return {"sector_id": sector_id, "zone_id": zone_id, "grade": grade}
+    if entity_type == "sector_landclass":
+        sector_id = check_text(_field(payload, "sector_id"), "sector_id", max_len=50)
+        if ids is not None:
+            ids.check_sector(sector_id)
+        return {
+            "sector_id": sector_id,
+            "required_class": check_land_class(_field(payload, "required_class")),
+        }
     if entity_type == "land_rule":
         rule_id = check_free_id(_field(payload, "rule_id"), "rule_id")
         return {"rule_id": rule_id, "values": land_rule_values(_field(payload, "values"))}
@@ -517,5 +555,5 @@ def _payload_id(entity_type: str, payload: Mapping[str, Any]) -> str:
     if entity_type == "sector_fit":
         return f"{payload['sector_id']}|{payload['zone_id']}"
     key = {"assignment": "project_id", "plot": "plot_id", "zone_boundary": "zone_id",
-           "land_rule": "rule_id"}[entity_type]  # fmt: skip
+           "land_rule": "rule_id", "sector_landclass": "sector_id"}[entity_type]  # fmt: skip
     return str(payload[key])

@@ -1,7 +1,8 @@
 """Persistent user work: a local SQLite store with history and optimistic concurrency.
 
 Planning staff assign projects to zones, save checked plots, load official zone boundaries and
-edit ``sector_fit`` cells and ``land_rules`` rows. The shipped ``geodata/`` stays read-only;
+edit ``sector_fit`` cells, ``land_rules`` rows and ``sector_landclass`` rows (the industrial
+land class a sector needs). The shipped ``geodata/`` stays read-only;
 this module keeps the users' work in one SQLite file outside the code tree and lets analyses
 overlay it on the shipped tables (:func:`apply_assignments`, :func:`apply_zone_boundaries`).
 
@@ -89,6 +90,7 @@ from wzgeo.store._validate import (
     check_boundary_type,
     check_free_id,
     check_grade,
+    check_land_class,
     check_text,
     geometry_to_geojson,
     land_rule_values,
@@ -101,6 +103,7 @@ from wzgeo.store.overlays import (
     apply_assignments,
     apply_land_rule_edits,
     apply_sector_fit_edits,
+    apply_sector_landclass_edits,
     apply_zone_boundaries,
     land_rule_id,
 )
@@ -129,6 +132,7 @@ __all__ = [
     "apply_assignments",
     "apply_land_rule_edits",
     "apply_sector_fit_edits",
+    "apply_sector_landclass_edits",
     "apply_zone_boundaries",
     "default_store_path",
     "is_database_uri",
@@ -551,6 +555,28 @@ class Store(StoreReads):
         payload = {"sector_id": sector_id, "zone_id": zone_id, "grade": grade}
         return self._set(
             "sector_fit", f"{sector_id}|{zone_id}", payload, by=by, why=why,
+            expected_version=expected_version,
+        )  # fmt: skip
+
+    def set_sector_landclass(
+        self,
+        sector_id: str,
+        required_class: object,
+        *,
+        by: str,
+        why: str,
+        expected_version: int | None = None,
+    ) -> Change:
+        """Override the industrial land class a sector needs (``geodata/sector_landclass.csv``).
+
+        ``required_class``: 1 (一类), 2 (二类), 3 (三类), their text (``"二类"``, ``"M2"``) or
+        None / ``"none"`` (no class: the plot check's ``land_class`` is then ``unknown``).
+        """
+        sector_id = check_text(sector_id, "sector_id", max_len=50)
+        self.ids.check_sector(sector_id)
+        payload = {"sector_id": sector_id, "required_class": check_land_class(required_class)}
+        return self._set(
+            "sector_landclass", sector_id, payload, by=by, why=why,
             expected_version=expected_version,
         )  # fmt: skip
 

@@ -3,7 +3,8 @@
 Analyses read the shipped ``geodata/`` tables and lay the users' saved work over them: the
 plan's value stays beside the user's in its own column, and every overlaid row says who
 changed it, when and why. The store's read methods (``Store.assignments()``,
-``Store.zone_boundaries()``, ``Store.sector_fit_edits()``, ``Store.land_rule_edits()``) give
+``Store.zone_boundaries()``, ``Store.sector_fit_edits()``, ``Store.land_rule_edits()``,
+``Store.sector_landclass_edits()``) give
 the second argument of each function.
 """
 
@@ -25,6 +26,7 @@ __all__ = [
     "apply_assignments",
     "apply_land_rule_edits",
     "apply_sector_fit_edits",
+    "apply_sector_landclass_edits",
     "apply_zone_boundaries",
     "land_rule_id",
 ]
@@ -303,6 +305,57 @@ def apply_land_rule_edits(
             parts = str(e["rule_id"]).split("|")
             row = dict(zip(key, parts, strict=False)) if len(parts) == len(key) else {}
             extra.append({**row, **values, **meta})
+    if extra:
+        out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
+    return out
+
+
+def _class_text(value: object) -> str:
+    """A stored class (1–3, None/NaN = none) as the table writes it: ``"1"``…``"3"`` or ``""``."""
+    import pandas as pd
+
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return str(int(value))  # type: ignore[call-overload]
+
+
+def apply_sector_landclass_edits(table: pd.DataFrame, edits: pd.DataFrame) -> pd.DataFrame:
+    """Overlay the store's ``sector_landclass`` edits on the shipped land-class table.
+
+    Parameters
+    ----------
+    table
+        ``sector_id, required_class, ...`` (``wzgeo.analysis.landuse.load_landclass()``;
+        ``required_class`` is ``"1"``, ``"2"``, ``"3"`` or ``""``).
+    edits
+        :meth:`Store.sector_landclass_edits` (``required_class`` 1–3 or None).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table: edited sectors get the user's ``required_class`` (as text, ``""`` for
+        none); the shipped value stays in ``plan_required_class``; ``class_source`` is
+        ``"shipped"`` or ``"user edit"``; ``edited_by``, ``edited_at``, ``edited_why`` say who,
+        when and why. Sectors absent from ``table`` are appended.
+    """
+    import pandas as pd
+
+    out = _with_edit_columns(
+        table.assign(plan_required_class=table["required_class"]), "class_source", "shipped"
+    )
+    out["required_class"] = out["required_class"].astype("object")
+    extra = []
+    for e in edits.to_dict("records"):
+        hit = out["sector_id"].astype(str) == str(e["sector_id"])
+        values: dict[str, Any] = {
+            "required_class": _class_text(e["required_class"]),
+            **_edit_meta(e, "class_source"),
+        }
+        if hit.any():
+            for col, val in values.items():
+                out.loc[hit, col] = val
+        else:
+            extra.append({"sector_id": e["sector_id"], "plan_required_class": "", **values})
     if extra:
         out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
     return out

@@ -1,4 +1,5 @@
-"""What the saved-work page shows for user edits of the fit matrix and the land-use rules.
+"""What the saved-work page shows for user edits of the fit matrix, the land-use rules and
+the industrial land class each sector needs.
 
 Pure functions (tables in, new values out) behind the page's "产业匹配修改 / Sector-fit
 edits" and "用地控制指标修改 / Land-rule edits" sections: the choice lists, the shipped value
@@ -27,14 +28,18 @@ from wzgeo.errors import WzgeoError, WzgeoTypeError
 from wzgeo.store import overlays
 
 __all__ = [
+    "CLASS_LABELS",
     "GRADE_LABELS",
     "FitCell",
     "RuleValueError",
     "RuleView",
+    "class_label",
     "fit_cell",
     "fit_edits_table",
     "fit_entity_id",
     "grade_label",
+    "landclass_edits_table",
+    "landclass_sector_choices",
     "rule_choices",
     "rule_edit_values",
     "rule_edits_table",
@@ -414,3 +419,61 @@ def rule_edit_values(
         if text is not None and text.strip():
             out[key] = text.strip()
     return out
+
+
+# ----------------------------------------------------------------------------- land classes
+
+#: Industrial land class (as stored: 1–3, None = none) → (Chinese, English) label.
+CLASS_LABELS: Mapping[int | None, tuple[str, str]] = {
+    1: ("一类工业用地", "class 1 (little interference)"),
+    2: ("二类工业用地", "class 2 (some interference or pollution)"),
+    3: ("三类工业用地", "class 3 (serious interference or pollution)"),
+    None: ("无（核查结果为“未知”）", "none (the check says unknown)"),
+}
+
+
+def class_label(value: object, lang: str = "zh") -> str:
+    """The label of a land class (1–3, ``"1"``–``"3"``, None/``""`` = none)."""
+    text = _text(value)
+    cls = int(float(text)) if text else None
+    zh, en = CLASS_LABELS.get(cls, (text, text))
+    return en if lang == "en" else zh
+
+
+def landclass_sector_choices(
+    table: pd.DataFrame, *, known: Iterable[str] | None = None
+) -> list[str]:
+    """Sector ids to offer for land-class edits: the table's order, restricted to (and
+    completed by) ``known`` (``Store.ids.sector_ids``)."""
+    return _ordered(table["sector_id"], known)
+
+
+_CLASS_EDIT_COLUMNS = ["sector_id", "plan_required_class", "required_class", "by_user", "at",
+                       "why", "version"]  # fmt: skip
+
+
+def landclass_edits_table(table: pd.DataFrame, edits: pd.DataFrame) -> pd.DataFrame:
+    """The current land-class edits with the shipped class beside the edited one.
+
+    Parameters
+    ----------
+    table
+        The shipped land-class table (:func:`wzgeo.analysis.landuse.load_landclass`).
+    edits
+        :meth:`wzgeo.store.core.Store.sector_landclass_edits`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sector_id, plan_required_class`` (shipped, ``""`` = none), ``required_class``
+        (edited), ``by_user, at, why, version``; one row per edited sector.
+    """
+    if edits.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in _CLASS_EDIT_COLUMNS})
+    overlaid = overlays.apply_sector_landclass_edits(table, edits)
+    edited = overlaid.loc[overlaid["class_source"] == "user edit"]
+    out = edited[["sector_id", "plan_required_class", "required_class"]].astype("object")
+    meta = edits.drop_duplicates("sector_id", keep="last").set_index("sector_id")
+    for col in ("by_user", "at", "why", "version"):
+        out[col] = meta[col].reindex(out["sector_id"].astype(str)).to_numpy()
+    return out.reset_index(drop=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from wzgeo.analysis.landuse import load_landclass
 from wzgeo.analysis.rules import load_rules
 from wzgeo.analysis.sectorfit import load_sector_fit
 from wzgeo.geo.zonegeom import load_zone_geometry
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
     from wzgeo.store.core import PgLocation, Store
 
-__all__ = ["Workspace", "load_workspace", "store_for_reading"]
+__all__ = ["Workspace", "effective_landclass", "load_workspace", "store_for_reading"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ class Workspace:
         analyses give them precedence over the plan and over suggestions.
     store_path
         The store that was read, or ``None`` when no store was used.
+    landclass
+        The industrial land class each sector needs, with the store's edits
+        (``class_source`` says which are edits); None only for a hand-made Workspace.
     """
 
     zones: pd.DataFrame
@@ -63,6 +67,7 @@ class Workspace:
     rules: pd.DataFrame
     assignments: pd.DataFrame
     store_path: Path | PgLocation | None
+    landclass: pd.DataFrame | None = None
 
     def describe(self, lang: str = "zh") -> str:
         """One line saying which saved work is included."""
@@ -123,6 +128,17 @@ def store_for_reading(path: str | os.PathLike[str] | None = None) -> Store | Non
     return open_store(p)
 
 
+def effective_landclass(store: Store | None) -> pd.DataFrame:
+    """``geodata/sector_landclass.csv`` with the store's ``sector_landclass`` edits laid over it
+    (the shipped table when ``store`` is None or holds no edit)."""
+    table = load_landclass()
+    if store is not None:
+        edits = store.sector_landclass_edits()
+        if not edits.empty:
+            table = overlays.apply_sector_landclass_edits(table, edits)
+    return table
+
+
 def load_workspace(
     *,
     store: Store | None = None,
@@ -152,6 +168,7 @@ def load_workspace(
     zones_geo = load_zone_geometry()  # the committed schematic file (+ official drop-ins)
     fit = load_sector_fit()
     rules = load_rules()
+    landclass = load_landclass()
     assignments = pd.DataFrame({"project_id": [], "zone_id": []}, dtype="string")
     used: Path | PgLocation | None = None
     if use_store:
@@ -172,6 +189,7 @@ def load_workspace(
             fit_edits = store.sector_fit_edits()
             if not fit_edits.empty:
                 fit = overlays.apply_sector_fit_edits(fit, fit_edits)
+            landclass = effective_landclass(store)
             rule_edits = store.land_rule_edits()
             if not rule_edits.empty:
                 rules = overlays.apply_land_rule_edits(rules, rule_edits)
@@ -190,4 +208,5 @@ def load_workspace(
         rules=rules,
         assignments=assignments,
         store_path=used,
+        landclass=landclass,
     )

@@ -8,6 +8,7 @@ The layers live beside the saved-work store (:mod:`wzgeo.store.layers`); one
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ __all__ = [
     "without_land",
 ]
 
+logger = logging.getLogger(__name__)
+
 
 @st.cache_resource(show_spinner=False)
 def _layer_store(folder: str) -> LayerStore:
@@ -45,8 +48,19 @@ def _ls(store: Store | None = None) -> LayerStore:
 
 
 def land_layers(store: Store | None = None) -> LandLayers:
-    """The imported layers, prepared for the plot check (empty when none)."""
-    return _ls(store).land_layers()
+    """The imported layers, prepared for the plot check (empty when none), with the land
+    class each sector needs as edited in the saved work (``landclass``)."""
+    from wzgeo.app import state as appstate
+    from wzgeo.store.workspace import effective_landclass
+
+    s = store if store is not None else appstate.get_store()
+    layers = _ls(s).land_layers()
+    try:
+        layers.landclass = effective_landclass(s)
+    except WzgeoError as e:  # an unreadable store: the shipped classes, said in the log
+        logger.warning("land-class edits not readable, shipped classes used: %s", e.en)
+        layers.landclass = effective_landclass(None)
+    return layers
 
 
 def revision(store: Store | None = None) -> tuple[tuple[str, str], ...]:

@@ -1,4 +1,6 @@
-"""Saved-work page sections: edits of the sector × zone fit matrix and of the land-use rules.
+"""Saved-work page sections: edits of the sector × zone fit matrix, of the land-use rules and
+of the industrial land class each sector needs (``geodata/sector_landclass.csv``,
+:meth:`wzgeo.store.core.Store.set_sector_landclass`).
 
 The shipped tables (``geodata/sector_fit.csv``, ``geodata/land_rules.csv``) stay read-only;
 an edit is saved with :meth:`wzgeo.store.core.Store.set_sector_fit` or
@@ -31,12 +33,21 @@ from wzgeo.errors import WzgeoError
 from wzgeo.store import savededits
 from wzgeo.store.core import Store
 
-__all__ = ["HISTORY_KEY", "fit_section", "rule_section", "shipped_fit", "shipped_rules"]
+__all__ = [
+    "HISTORY_KEY",
+    "fit_section",
+    "landclass_section",
+    "rule_section",
+    "shipped_fit",
+    "shipped_landclass",
+    "shipped_rules",
+]
 
 #: Widget key of the history section's id field (the "show history" buttons fill it).
 HISTORY_KEY = "sw_history_id"
 
 _FIT_FORM_KEYS = ("sw_fit_grade", "sw_fit_why")
+_CLASS_FORM_KEYS = ("sw_class_value", "sw_class_why")
 _RULE_FORM_KEYS = ("sw_rule_threshold", "sw_rule_note", "sw_rule_source", "sw_rule_why")
 
 
@@ -319,3 +330,100 @@ def rule_section(
     table = savededits.rule_edits_table(rules, edits)
     st.markdown(t("**当前用地指标修改**", "**Current land-rule edits**", lang))
     show_saved_table(table, lang, key="sw_rule_edits")
+
+
+def shipped_landclass() -> pd.DataFrame:
+    """The shipped land-class table (``geodata/sector_landclass.csv``; cached by mtime)."""
+    from wzgeo.analysis.landuse import load_landclass
+
+    return load_landclass()
+
+
+def landclass_section(
+    store: Store, editor: str | None, lang: str, table: pd.DataFrame | None = None
+) -> None:
+    """Edit the industrial land class one sector needs; list the current edits.
+
+    The plot check's ``land_class`` (single, bulk, app, reports) uses the edited class: a
+    plot of the required class or one that tolerates more (三类 ≥ 二类 ≥ 一类) passes.
+
+    Parameters
+    ----------
+    store
+        The store.
+    editor
+        Who may edit in this session (None: read-only, the save button is disabled).
+    lang
+        ``"zh"`` or ``"en"``.
+    table
+        The shipped land-class table; default :func:`shipped_landclass`.
+    """
+    st.subheader(t("工业用地类别修改", "Industrial land class edits", lang))
+    try:
+        table = shipped_landclass() if table is None else table
+        edits = store.sector_landclass_edits()
+        sectors = savededits.landclass_sector_choices(table, known=store.ids.sector_ids)
+    except WzgeoError as e:
+        show_error(e, lang)
+        return
+    sector = st.selectbox(
+        t("产业", "Sector", lang),
+        sectors,
+        format_func=lambda s: _sector_name(s, lang),
+        key=choice_key("sw_class_sector"),
+        on_change=_reset,
+        args=(_CLASS_FORM_KEYS,),
+    )
+    if sector is None:
+        return
+    rows = table.loc[table["sector_id"] == sector]
+    shipped = str(rows["required_class"].iloc[0]) if len(rows) else ""
+    st.markdown(
+        f"**Shipped class**: {savededits.class_label(shipped, 'en')}"
+        if lang == "en"
+        else f"**随附类别**：{savededits.class_label(shipped, 'zh')}"
+    )
+    if len(rows):
+        r = rows.iloc[0]
+        st.caption(plain(" · ".join(str(r[c]) for c in ("gbj_example_zh", "source", "note")
+                                    if str(r.get(c, "") or ""))))  # fmt: skip
+    state = store.state("sector_landclass", sector)
+    edited = (state.value or {}).get("required_class")
+    show_version(
+        state,
+        lang,
+        now=(
+            f"用户修改为 {savededits.class_label(edited, 'zh')}",
+            f"edited to {savededits.class_label(edited, 'en')}",
+        ),
+        empty=("未修改（使用随附类别）", "not edited (the shipped class applies)"),
+        what=("此产业的工业用地类别", "This sector's land class"),
+        reload_key="sw_class_reload",
+    )
+    show_reason(state, lang)
+    options = ["1", "2", "3", "none"]
+    current = ("none" if edited is None else str(edited)) if state.exists else shipped or "none"
+    with st.form("sw_class_form"):
+        value = st.selectbox(
+            t("新类别", "New class", lang),
+            options,
+            index=options.index(current) if current in options else 3,
+            format_func=lambda v: savededits.class_label(None if v == "none" else v, lang),
+            key=choice_key("sw_class_value"),
+        )
+        why = st.text_input(t("原因（必填）", "Reason (required)", lang), key="sw_class_why")
+        save = st.form_submit_button(
+            t("保存工业用地类别", "Save land class", lang), disabled=editor is None
+        )
+    if save and editor is not None:
+        save_versioned(
+            lambda version: store.set_sector_landclass(
+                sector, value, by=editor, why=why, expected_version=version
+            ),
+            seen_key("sector_landclass", sector),
+            lang,
+            what=(sector, sector),
+        )
+    _history_button(sector, lang, "sw_class_history")
+    st.markdown(t("**当前工业用地类别修改**", "**Current land-class edits**", lang))
+    show_saved_table(savededits.landclass_edits_table(table, edits), lang, key="sw_class_edits")

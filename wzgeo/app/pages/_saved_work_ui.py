@@ -64,6 +64,8 @@ COLUMNS = {
     "sector_id": ("产业", "Sector"),
     "shipped_grade": ("随附等级", "Shipped grade"),
     "edited_grade": ("修改后等级", "Edited grade"),
+    "plan_required_class": ("随附工业用地类别", "Shipped land class"),
+    "required_class": ("修改后工业用地类别", "Edited land class"),
     "rule_id": ("指标|行业代码|版本", "Indicator|code|edition"),
     "shipped_threshold": ("随附阈值", "Shipped threshold"),
     "threshold": ("现用阈值", "Threshold in effect"),
@@ -82,6 +84,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "zone_boundary": ("园区边界", "Zone boundary"),
         "sector_fit": ("产业匹配", "Sector fit"),
         "land_rule": ("用地指标", "Land rule"),
+        "sector_landclass": ("工业用地类别", "Industrial land class"),
     },
     "op": {"set": ("设置", "Set"), "delete": ("删除", "Delete")},
 }

@@ -31,7 +31,12 @@ from wzgeo.app import state as appstate
 from wzgeo.app._text import plain
 from wzgeo.app.pages._land_layers import layers_section
 from wzgeo.app.pages._saved_work_boundaries import boundary_section, planned_areas, plots_section
-from wzgeo.app.pages._saved_work_edits import HISTORY_KEY, fit_section, rule_section
+from wzgeo.app.pages._saved_work_edits import (
+    HISTORY_KEY,
+    fit_section,
+    landclass_section,
+    rule_section,
+)
 from wzgeo.app.pages._saved_work_ui import (
     SEEN_KEY,
     both,
@@ -471,6 +476,7 @@ def _sections(
     layers_section(store, editor, lang)
     fit_section(store, editor, lang, zone_names or {})
     rule_section(store, editor, lang)
+    landclass_section(store, editor, lang)
     _history_section(store, editor, lang, project)
     _other_work_section(store, lang)
     _transfer_section(store, editor, lang)
