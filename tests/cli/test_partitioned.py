@@ -264,3 +264,76 @@ def test_cluster_options_need_a_dataset(
     # the environment variable alone does not change the single-file check
     monkeypatch.setenv("WZGEO_DASK_SCHEDULER", "tcp://127.0.0.1:9")
     assert main(["check-plots", str(single), "--out", str(out)]) == 0
+
+
+def test_partitioned_with_land_layers_equals_single_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fictional land-use grid and a farmland patch (示例（虚构）): the partitioned check adds
+    the same land columns, with the same values, as the single-file check."""
+    import pickle
+
+    from tests._landuse_helpers import (
+        X0,
+        Y0,
+        grid_layer,
+        polygon_layer,
+        ref_area_m2,
+        to_lonlat,
+        write_gpkg,
+    )
+    from wzgeo.analysis.landuse import prepare_landuse
+    from wzgeo.cli.layers import LAND_PARCEL_COLUMNS
+
+    monkeypatch.setenv("WZGEO_STORE", str(tmp_path / "store.sqlite"))  # no imported layers
+    monkeypatch.setenv("WZGEO_USERS", str(tmp_path / "users.toml"))
+    codes = [["100102", "100102", "0103"], ["100102", "100101", "0103"]]
+    landuse = write_gpkg(grid_layer(codes), tmp_path / "lu.gpkg")
+    farm_m = box(X0 + 250, Y0, X0 + 300, Y0 + 200)
+    farm = write_gpkg(polygon_layer([farm_m]), tmp_path / "farm.gpkg")
+    plots_m = {
+        "A": box(X0 + 10, Y0 + 10, X0 + 90, Y0 + 90),  # 二类
+        "B": box(X0 + 110, Y0 + 110, X0 + 190, Y0 + 190),  # 一类: lower than food's 二类
+        "C": box(X0 + 210, Y0 + 10, X0 + 290, Y0 + 90),  # 旱地, partly on the farmland
+        "D": box(X0 + 50, Y0 + 50, X0 + 150, Y0 + 90),  # two 二类 cells
+        "E": box(X0 + 1000, Y0 + 1000, X0 + 1100, Y0 + 1100),  # no land-use layer there
+    }
+    layer = gpd.GeoDataFrame(
+        {"plot_id": list(plots_m)}, geometry=[to_lonlat(g) for g in plots_m.values()], crs=4326
+    )
+    layer.to_parquet(tmp_path / "all.parquet")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    layer.iloc[:3].to_parquet(parts / "a.parquet")
+    layer.iloc[3:].to_parquet(parts / "b.parquet")
+    opts = ["--sector", "food", "--land-layer", f"landuse={landuse}",
+            "--land-layer", f"basic_farmland={farm}"]  # fmt: skip
+    assert main(["check-plots", str(tmp_path / "all.parquet"), "--out",
+                 str(tmp_path / "w.parquet"), *opts]) == 0  # fmt: skip
+    assert main(["check-plots", str(parts), "--out", str(tmp_path / "out"), *opts]) == 0
+    single = gpd.read_parquet(tmp_path / "w.parquet")
+    got = pd.concat(
+        [gpd.read_parquet(tmp_path / "out" / n) for n in ("a.parquet", "b.parquet")],
+        ignore_index=True,
+    )
+    land = [c for c in LAND_PARCEL_COLUMNS if c in single.columns]
+    assert land == [c for c in LAND_PARCEL_COLUMNS if c in got.columns]
+    assert {"landuse_main_code", "land_class_status", "basic_farmland_overlap_m2"} <= set(land)
+    pd.testing.assert_frame_equal(
+        got[["plot_id", *land]].astype(object).where(got[land].notna(), None),
+        single[["plot_id", *land]].astype(object).where(single[land].notna(), None),
+    )
+    # hand-written expectations (food needs 二类: GBJ 137-90's example, sector_landclass.csv)
+    by = got.set_index("plot_id")
+    assert by["landuse_main_code"].tolist()[:4] == ["100102", "100101", "0103", "100102"]
+    assert by["landuse_main_code"].isna()["E"]
+    assert by["land_class_status"].tolist() == ["pass", "fail", "fail", "pass", "unknown"]
+    assert by["basic_farmland_status"].tolist() == ["pass", "pass", "fail", "pass", "pass"]
+    ref = ref_area_m2(to_lonlat(plots_m["C"]), to_lonlat(farm_m))
+    assert abs(ref - 40 * 80) < 5  # the overlap drawn above, 40 m × 80 m
+    assert abs(by.loc["C", "basic_farmland_overlap_m2"] - ref) < 1.0
+    # the layers travel to dask workers pickled: the prepared layer survives the round trip
+    prepared = prepare_landuse(gpd.read_file(landuse), name="lu")
+    _ = prepared.tree
+    copy = pickle.loads(pickle.dumps(prepared))
+    assert list(copy.codes) == list(prepared.codes) and len(copy.tree.geometries) == 6

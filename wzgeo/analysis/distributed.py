@@ -29,11 +29,14 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from wzgeo.errors import InputFileError, WzgeoError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wzgeo.analysis.landuse import LandLayers
 
 __all__ = [
     "SCHEDULER_ENV",
@@ -354,6 +357,7 @@ def _check_one_inner(
         "sector_id": options.get("sector_id"),
         "nearest": options.get("nearest", False),
         "validate": options.get("validate", True),
+        "land_layers": inputs.get("land_layers"),
     }
     out = out_dir / part.name
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -430,6 +434,7 @@ def check_partitioned(
     nearest: bool = False,
     validate: bool = True,
     crs: Any = None,
+    land_layers: LandLayers | None = None,
     progress: Callable[[int, int, str, PartitionError | None], None] | None = None,
 ) -> PartitionedCheck:
     """Check every partition and write one result file per partition under ``out_dir``.
@@ -451,6 +456,11 @@ def check_partitioned(
         when not given, so the workers need not read the shipped data).
     crs
         The layer's CRS, overriding the files'.
+    land_layers
+        Land-use and red-line layers (:class:`wzgeo.analysis.landuse.LandLayers`, with the
+        land-class table in effect): each parcel then gets the same land columns as the
+        single-machine check (``landuse_main_code``, the red-line overlaps, ``land_class_status``
+        …). Sent to every worker once with the other reference tables.
     progress
         Called after each partition: ``(done, total, name, error or None)``.
 
@@ -467,7 +477,7 @@ def check_partitioned(
         from wzgeo.analysis.sectorfit import load_sector_fit
 
         fit = load_sector_fit()
-    inputs = {"zones_geo": zones_geo, "zones": zones, "fit": fit}
+    inputs = {"zones_geo": zones_geo, "zones": zones, "fit": fit, "land_layers": land_layers}
     options = {
         "columns": list(columns),
         "sector_id": sector_id,

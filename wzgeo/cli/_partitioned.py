@@ -23,6 +23,7 @@ from wzgeo.errors import WzgeoError
 
 if TYPE_CHECKING:
     from wzgeo.analysis.distributed import PartitionError
+    from wzgeo.analysis.landuse import LandLayers
 
 __all__ = [
     "RESULT_MARKER",
@@ -124,8 +125,14 @@ def _check_out_folder(out: Path, source: Path, *, overwrite: bool) -> None:
         )
 
 
-def check_plots_partitioned(args: argparse.Namespace, *, columns: list[str]) -> int:
-    """Run ``check-plots`` on a partitioned dataset (``args`` as parsed by the CLI)."""
+def check_plots_partitioned(
+    args: argparse.Namespace, *, columns: list[str], land_layers: LandLayers | None = None
+) -> int:
+    """Run ``check-plots`` on a partitioned dataset (``args`` as parsed by the CLI).
+
+    ``land_layers``: the imported / given land-use and red-line layers (None: none); the
+    land columns among ``columns`` are then added as by the single-file check.
+    """
     from wzgeo.analysis.distributed import check_partitioned, list_partitions, open_cluster
     from wzgeo.store.workspace import load_workspace
 
@@ -183,6 +190,7 @@ def check_plots_partitioned(args: argparse.Namespace, *, columns: list[str]) -> 
                 nearest=args.distance,
                 validate=not args.assume_valid,
                 crs=crs,
+                land_layers=land_layers,
                 progress=progress,
             )
         if result.failed:

@@ -517,13 +517,11 @@ def _check_plots(args: argparse.Namespace) -> int:
     # land columns only when a land-use or red-line layer is imported or given
     land = land_layers_from_args(args)
     if is_partitioned(args.parcels):
-        if land.layers:
-            raise WzgeoError(
-                "分区数据集的批量核查暂不支持用地用海/红线图层；请用 --no-store 或对单个文件核查。",
-                "land-use / red-line layers are not supported yet for partitioned datasets; "
-                "use --no-store or check a single file.",
-            )
-        return check_plots_partitioned(args, columns=_parcel_columns(args))
+        return check_plots_partitioned(
+            args,
+            columns=[*_parcel_columns(args), *LAND_PARCEL_COLUMNS],
+            land_layers=land if land.layers else None,
+        )
     refuse_cluster_for_single_file(args)
 
     out: Path = args.out
