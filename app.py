@@ -5,7 +5,8 @@ filters ↔ URL query, cached loaders) in :mod:`wzgeo.app.state`.
 
 ``streamlit run`` first imports this file to look for an ASGI app: outside a script run it
 defines ``app``, Streamlit's own server for this same file, whose start-up hook warms the
-shared caches while the first browser connects (:mod:`wzgeo.app.server`). Every browser
+shared caches while the first browser connects (:mod:`wzgeo.app.server`) and which also serves
+the map's land-use tiles (:mod:`wzgeo.app.tiles`). Every browser
 session then runs this file as the app's script (the ``else`` branch): sidebar and pages.
 """
 
@@ -56,7 +57,8 @@ def main() -> None:
 # imported by `streamlit run` (or plain Python): define the server; else a session's run
 if get_script_run_ctx(suppress_warning=True) is None:
     from wzgeo.app.server import lifespan
+    from wzgeo.app.tiles import routes
 
-    app = st.App(Path(__file__).resolve(), lifespan=lifespan)
+    app = st.App(Path(__file__).resolve(), lifespan=lifespan, routes=routes())
 else:
     main()

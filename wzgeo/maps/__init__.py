@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from wzgeo._lazy import lazy_face
 
 if TYPE_CHECKING:  # for type checkers and readers; at run time they load on first use
-    from wzgeo.maps import basemaps, landlayers, offline, plotmap, printmap, webmap
+    from wzgeo.maps import basemaps, landlayers, landtiles, offline, plotmap, printmap, webmap
     from wzgeo.maps.printmap import export_print_map, render_print_map
     from wzgeo.maps.webmap import build_map, export_map_html
 
@@ -20,6 +20,7 @@ __all__ = [
     "export_map_html",
     "export_print_map",
     "landlayers",
+    "landtiles",
     "offline",
     "plotmap",
     "printmap",
@@ -29,7 +30,7 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_face(
     __name__,
-    modules=["basemaps", "landlayers", "offline", "plotmap", "printmap", "webmap"],
+    modules=["basemaps", "landlayers", "landtiles", "offline", "plotmap", "printmap", "webmap"],
     names={
         "build_map": "webmap",
         "export_map_html": "webmap",

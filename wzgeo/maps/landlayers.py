@@ -11,7 +11,10 @@ imported. :func:`clip_layers` cuts the layers to a neighbourhood (the plot check
 Large layers stay fluid: features are simplified in EPSG:4545 (Douglas-Peucker, tolerance
 :data:`SIMPLIFY_M`) and merged per code, so the browser draws one multipolygon per class
 (tens of features instead of hundreds of thousands); past :data:`CANVAS_VERTICES` vertices on
-Leaflet's canvas renderer instead of SVG. (Not measured yet on a 500,000-polygon layer.)
+Leaflet's canvas renderer instead of SVG. That stops being fluid past a few tens of thousands of
+polygons (bench/RESULTS.md): a layer given a ``tile_urls`` entry is drawn instead as a tile
+layer of server-rendered PNG tiles (:mod:`wzgeo.maps.landtiles`, served by
+:mod:`wzgeo.app.tiles`), with the same legend.
 """
 
 from __future__ import annotations
@@ -72,6 +75,14 @@ class _Canvas(MacroElement):
     )
 
 
+def _tile_layer(url: str, name: str) -> folium.TileLayer:
+    """A transparent overlay of server-rendered tiles (no attribution: the user's own data)."""
+    return folium.TileLayer(
+        tiles=url, attr=" ", name=name, overlay=True, control=False, max_zoom=22,
+        max_native_zoom=22, tile_size=256, opacity=1.0, class_name="wz-land-tiles",
+    )  # fmt: skip
+
+
 def _to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool) -> gpd.GeoDataFrame:
     out = gdf.to_crs(epsg=4326)
     return wcrs.to_gcj02(out) if gcj02 else out
@@ -113,6 +124,7 @@ def land_groups(
     names: Mapping[str, str],
     lang: str = "zh",
     gcj02: bool = False,
+    tile_urls: Mapping[str, str] | None = None,
 ) -> list[folium.FeatureGroup]:
     """Feature groups for the imported layers (none for kinds not imported).
 
@@ -129,6 +141,10 @@ def land_groups(
         ``"zh"`` or ``"en"``.
     gcj02
         Shift to GCJ-02 (drawing on Gaode tiles).
+    tile_urls
+        ``kind → URL template`` (``…/{z}/{x}/{y}.png``) of layers drawn as raster tiles
+        instead of vectors (only ``"landuse"`` so far; the tiles must be shifted to GCJ-02
+        already when ``gcj02``).
 
     Returns
     -------
@@ -138,31 +154,37 @@ def land_groups(
     """
     groups: list[folium.FeatureGroup] = []
     k = 1 if lang == "en" else 0
+    urls = tile_urls or {}
     lu = layers.get("landuse")
     if lu is not None and len(lu):
-        merged = _to_display(_merge_by_code(lu), gcj02=gcj02)
-        merged["name"] = [names.get(c, c) for c in merged["code"]]
-        merged["fill"] = [colours.get(c, NO_COLOUR) for c in merged["code"]]
         fg = folium.FeatureGroup(name=_NAMES["landuse"][k], show=True)
-        gj = folium.GeoJson(
-            merged[["code", "name", "fill", "geometry"]].__geo_interface__,
-            name=_NAMES["landuse"][k],
-            style_function=lambda f: {
-                "fillColor": f["properties"]["fill"],
-                "color": "#666666",
-                "weight": 0.5,
-                "fillOpacity": 0.75,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["code", "name"], labels=False),
-        )
-        if shapely.get_num_coordinates(merged.geometry.to_numpy()).sum() > CANVAS_VERTICES:
-            gj.add_child(_Canvas())
-        gj.add_to(fg)
+        if "landuse" in urls:
+            _tile_layer(urls["landuse"], _NAMES["landuse"][k]).add_to(fg)
+            codes = set(lu["code"].astype("string").fillna("").to_numpy())
+            present = sorted(c for c in codes if c) + ([""] if "" in codes else [])
+        else:
+            merged = _to_display(_merge_by_code(lu), gcj02=gcj02)
+            merged["name"] = [names.get(c, c) for c in merged["code"]]
+            merged["fill"] = [colours.get(c, NO_COLOUR) for c in merged["code"]]
+            gj = folium.GeoJson(
+                merged[["code", "name", "fill", "geometry"]].__geo_interface__,
+                name=_NAMES["landuse"][k],
+                style_function=lambda f: {
+                    "fillColor": f["properties"]["fill"],
+                    "color": "#666666",
+                    "weight": 0.5,
+                    "fillOpacity": 0.75,
+                },
+                tooltip=folium.GeoJsonTooltip(fields=["code", "name"], labels=False),
+            )
+            if shapely.get_num_coordinates(merged.geometry.to_numpy()).sum() > CANVAS_VERTICES:
+                gj.add_child(_Canvas())
+            gj.add_to(fg)
+            present = [c for c in merged["code"] if c]
+            if (merged["code"] == "").any():
+                present.append("")
         from wzgeo.maps._html import Control
 
-        present = [c for c in merged["code"] if c]
-        if (merged["code"] == "").any():
-            present.append("")
         fg.add_child(
             Control(
                 land_legend_html(present, colours, names, lang),

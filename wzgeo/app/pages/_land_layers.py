@@ -107,6 +107,46 @@ def _display_frames(folder: str, files: tuple[tuple[str, str], ...]) -> dict[str
     return out
 
 
+def _tile_grant(ls: LayerStore, file: str, colours: dict[str, str], gcj02: bool) -> Any:
+    """What a tile token for the land-use layer ``file`` may show (see :mod:`wzgeo.app.tiles`)."""
+    from wzgeo.app.tiles import TileGrant
+    from wzgeo.maps.landlayers import NO_COLOUR
+    from wzgeo.maps.landtiles import LandTiles
+
+    def build() -> LandTiles:
+        payload = ls.current().get("landuse")
+        if payload is None or str(payload["file"]) != file:
+            raise LookupError("the land-use layer was replaced or removed")
+        layer = ls.land_layers().get("landuse")
+        assert layer is not None and layer.codes is not None
+        return LandTiles.from_codes(
+            layer.geoms, layer.codes, colours, default=NO_COLOUR, gcj02=gcj02, tree=layer.tree
+        )
+
+    key = (str(ls.folder), "landuse", file, gcj02, tuple(sorted(colours.items())))
+    return TileGrant(key=key, build=build)
+
+
+def _tile_urls(ls: LayerStore, frames: dict[str, Any], colours: dict[str, str], gcj02: bool,
+               files: tuple[tuple[str, str], ...]) -> dict[str, str]:  # fmt: skip
+    """``{"landuse": URL}`` when the land-use layer is large (tiles), else ``{}``.
+
+    The token is this session's (kept in ``st.session_state``) and renewed on every run.
+    """
+    from wzgeo.app import tiles
+    from wzgeo.maps.landtiles import TILE_MIN_FEATURES
+
+    lu = frames.get("landuse")
+    if lu is None or len(lu) <= TILE_MIN_FEATURES:
+        return {}
+    file = dict(files)["landuse"]
+    g = _tile_grant(ls, file, colours, gcj02)
+    tokens: dict[Any, str] = st.session_state.setdefault("_wz_tile_tokens", {})
+    old = tokens.get(g.key)
+    tokens[g.key] = tiles.grant(g, token=old, warm=old is None)
+    return {"landuse": tiles.tile_url(tokens[g.key])}
+
+
 def map_land_groups(
     *,
     lang: str,
@@ -114,7 +154,8 @@ def map_land_groups(
     near: tuple[float, float, float, float] | None = None,
     margin_m: float = 0.0,
 ) -> list[Any]:
-    """Folium groups of the imported layers (empty list when none was imported).
+    """Folium groups of the imported layers (empty list when none was imported); a large
+    land-use layer as server-rendered tiles (:mod:`wzgeo.app.tiles`).
 
     ``near``: only the neighbourhood of these EPSG:4545 bounds (grown by ``margin_m``) is
     drawn (the plot check's map: a plot's surroundings, not the district's layer).
@@ -135,7 +176,11 @@ def map_land_groups(
     codes = load_landuse_codes()
     col = "name_en" if lang == "en" else "name_zh"
     names = dict(zip(codes["code"].astype(str), codes[col].astype(str), strict=True))
-    return land_groups(frames, colours=code_colours(codes), names=names, lang=lang, gcj02=gcj02)
+    colours = code_colours(codes)
+    return land_groups(
+        frames, colours=colours, names=names, lang=lang, gcj02=gcj02,
+        tile_urls=_tile_urls(ls, frames, colours, gcj02, files),
+    )  # fmt: skip
 
 
 def _kind_label(kind: str, lang: str) -> str:
