@@ -125,11 +125,13 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "zone_geometry_quality": ("园区边界精度", "Zone boundary quality"),
     "fit_grade": ("产业适配", "Sector fit"),
     "fit_reason_zh": ("适配说明", "Fit reason (Chinese)"),
+    "fit_reason_en": ("适配说明（英文）", "Fit reason"),
     "nearest_fitting_zone_id": ("最近的适配园区", "Nearest fitting zone"),
     "distance_to_fitting_zone_m": ("距最近适配园区（m）", "Distance to a fitting zone (m)"),
     "kind": ("图层类型", "Layer kind"),
     "status": ("核查结果", "Result"),
     "code": ("用地用海代码", "Land-use code"),
+    "landuse_name": ("用地用海类别", "Land-use class"),
     "overlap_mu": ("重叠面积（亩）", "Overlap (mu)"),
     "outside_m2": ("界外面积（m²）", "Outside (m²)"),
     "landuse_main_code": ("主要用地用海代码", "Main land-use code"),
@@ -311,7 +313,7 @@ _VALUES: Final[dict[str, dict[str, tuple[str, str]]]] = {
     },
     "fit_grade": {
         # also wzgeo.store.savededits.GRADE_LABELS and the saved-work page's tables
-        "primary": ("主导产业（专栏12 点名）", "primary (named by 专栏12)"),
+        "primary": ("主导产业（专栏12 点名）", "primary (named in plan Box 12)"),
         "compatible": ("兼容", "compatible"),
         "not_listed": ("未列出", "not listed"),
         "outside": ("不在任何园区内", "Outside every zone"),

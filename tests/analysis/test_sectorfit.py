@@ -185,3 +185,20 @@ def test_edited_csv_is_the_source_of_truth(tmp_path: Path) -> None:
     after = check_plots(plot, zones_geo=zones_geo, sector_id="nm_copper", fit=reloaded)
     assert before.table["fit_grade"].iloc[0] == "not_listed"
     assert after.table["fit_grade"].iloc[0] == "primary"
+
+
+def test_english_reasons_have_no_chinese_and_name_the_zone_in_english(
+    derived: pd.DataFrame,
+) -> None:
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    assert not [r for r in derived["reason_en"] if cjk.search(r)]
+    english = dict(zip(ZONES["zone_id"], ZONES["name_en"], strict=True))
+    for zone, reason in zip(derived["zone_id"], derived["reason_en"], strict=True):
+        assert english[zone] in reason
+    row = derived.set_index(["sector_id", "zone_id"]).loc[("chemicals", "jiulong_a")]
+    assert (
+        row["reason_en"] == "Plan Box 12 lists 'chemicals' for Jiulong Park Area A: names chemicals"
+    )
+    # the shipped table carries the same English reasons (it is the derived table)
+    shipped = load_sector_fit()
+    assert shipped["reason_en"].tolist() == derived["reason_en"].tolist()

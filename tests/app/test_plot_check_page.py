@@ -177,3 +177,69 @@ def test_upload_is_kept_after_visiting_another_page() -> None:
 )
 def test_rule_text(rules: str, lang: str, expected: str) -> None:
     assert rule_text(rules, lang) == expected
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+def _two_plots_geojson() -> bytes:
+    """Plot "A" inside 高峰园 and plot "B" 25 km north of it (outside every zone), as
+    GeoJSON lon/lat built with pyproj and shapely (not with wzgeo)."""
+    import json
+
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+    from shapely.geometry import box, mapping
+
+    from tests._plotcheck_helpers import zone_point
+
+    n, e = zone_point("gaofeng")  # EPSG:4524: northing, zone-prefixed easting
+    to_lonlat = Transformer.from_crs(4524, 4326, always_xy=True)
+
+    def project(xy: Any) -> Any:
+        return np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
+
+    features = []
+    for name, dn in (("A", 0.0), ("B", 25_000.0)):
+        square = box(e - 100, n + dn - 100, e + 100, n + dn + 100)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": f"{name}{uuid.uuid4().hex[:4]}"},
+                "geometry": mapping(shapely.transform(square, project)),
+            }
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def _report_frame(at: AppTest) -> Any:
+    """The plot table (the page's first table; AppTest does not expose the key)."""
+    return at.dataframe[0].value
+
+
+@pytest.mark.parametrize("sector", ["auto", "food", "nm_building"])
+def test_fit_reasons_follow_the_page_language(sector: str) -> None:
+    at = _page()
+    at.selectbox(key="plot_sector_zh").set_value(sector).run()
+    at.file_uploader(key="plot_upload").set_value(
+        ("two.geojson", _two_plots_geojson(), "application/geo+json")
+    ).run()
+    assert not at.exception, at.exception
+    zh = _report_frame(at)
+    reasons_zh = zh["适配说明"].tolist()
+    # the Chinese table as before: the reason quotes 专栏12 in Chinese
+    assert "专栏12" in reasons_zh[0] and "高峰园" in reasons_zh[0], reasons_zh
+    assert "地块不在任何" in reasons_zh[1], reasons_zh
+    _lang(at, "en")
+    en = _report_frame(at)
+    reasons_en = en["Fit reason"].tolist()
+    assert all(r and not _CJK.search(r) for r in reasons_en), reasons_en
+    assert "Gaofeng Park" in reasons_en[0] and "Plan Box 12" in reasons_en[0], reasons_en
+    assert reasons_en[1].startswith("outside every located zone"), reasons_en
+    # no Chinese anywhere in the English table (plot names are ASCII here), nor in the
+    # answer and the notice
+    cells = [str(v) for v in en.to_numpy().ravel()] + [str(c) for c in en.columns]
+    assert not [c for c in cells if _CJK.search(c)], [c for c in cells if _CJK.search(c)]
+    page_text = _texts(at) + "\n".join(i.value for i in at.info)
+    assert not _CJK.search(page_text), _CJK.findall(page_text)

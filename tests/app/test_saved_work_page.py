@@ -402,7 +402,7 @@ def test_saved_plots_table_shows_check_summary(env: Path) -> None:
     store.save_plot("p2", box(108.40, 30.80, 108.401, 30.801), by="amy", why="unchecked")
     at = _app()
     table = _table_with(at, "Plot").set_index("Plot")
-    assert table.loc["p1", "Sector fit"] == "primary (named by 专栏12)"
+    assert table.loc["p1", "Sector fit"] == "primary (named in plan Box 12)"
     assert table.loc["p1", "Indicators failed"] == 1
     assert table.loc["p1", "Check result"] == "Fail"
     assert table.loc["p1", "Project"] == "AU-12"
@@ -484,10 +484,10 @@ def test_sector_fit_edit_from_the_page_reaches_the_workspace(env: Path) -> None:
                                     ].values.tolist() == [
         ["auto", "gaofeng", "primary", "planner1", "港口物流配套"]
     ]  # fmt: skip
-    assert "edited to primary (named by 专栏12)" in _text(at) and "港口物流配套" in _text(at)
+    assert "edited to primary (named in plan Box 12)" in _text(at) and "港口物流配套" in _text(at)
     table = _table_with(at, "Edited grade")
     assert table.iloc[0].tolist()[:4] == [
-        "auto", "gaofeng", GRADE_LABELS[shipped["grade"]][1], "primary (named by 专栏12)"
+        "auto", "gaofeng", GRADE_LABELS[shipped["grade"]][1], "primary (named in plan Box 12)"
     ]  # fmt: skip
     fit = load_workspace(store_path=env / "store.sqlite").fit.set_index(["sector_id", "zone_id"])
     cell = fit.loc[("auto", "gaofeng")]

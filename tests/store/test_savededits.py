@@ -183,8 +183,8 @@ def test_rule_edit_values_refuses_non_numbers(value: object, error: type, match:
 
 @pytest.mark.parametrize(
     ("grade", "lang", "expected"),
-    [("primary", "en", "primary (named by 专栏12)"), ("not_listed", "zh", "未列出 (not_listed)"),
-     (None, "en", "(none)"), ("odd", "en", "odd")],
+    [("primary", "en", "primary (named in plan Box 12)"),
+     ("not_listed", "zh", "未列出 (not_listed)"), (None, "en", "(none)"), ("odd", "en", "odd")],
 )  # fmt: skip
 def test_grade_label(grade: str | None, lang: str, expected: str) -> None:
     assert savededits.grade_label(grade, lang) == expected

@@ -575,6 +575,7 @@ def _check(
     if fit_rows is not None:
         grade_of = fit_rows["grade"].astype(str).to_dict()
         reason_of = fit_rows["reason_zh"].astype(str).to_dict()
+        reason_en_of = fit_rows["reason_en"].astype(str).to_dict()
         # outside every located zone: "outside" only if every zone is located, else unknown
         out_grade = "unknown" if not_located else "outside"
         out_reason = (
@@ -583,11 +584,15 @@ def _check(
             if not_located
             else "地块不在任何园区内 / outside every zone"
         )
+        out_reason_en = out_reason.split(" / ", 1)[1]
         table["fit_grade"] = _take(
             [grade_of.get(z, "not_listed") for z in zone_ids], main_idx, out_grade
         )
         table["fit_reason_zh"] = _categorical(
             [reason_of.get(z, "") for z in zone_ids], main_idx, out_reason
+        )
+        table["fit_reason_en"] = _categorical(
+            [reason_en_of.get(z, "") for z in zone_ids], main_idx, out_reason_en
         )
         fitting = {z for z, g in grade_of.items() if g in ("primary", "compatible")}
     else:
@@ -595,6 +600,7 @@ def _check(
         table["fit_reason_zh"] = _categorical(
             [], np.full(n, -1), "未指定行业或项目 / no sector or project given"
         )
+        table["fit_reason_en"] = _categorical([], np.full(n, -1), "no sector or project given")
         fitting = set(zone_ids)
 
     # nearest fitting zone for plots outside every zone

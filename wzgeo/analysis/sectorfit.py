@@ -35,8 +35,10 @@ from wzgeo.paths import geodata_dir
 from wzgeo.plan.validate import read_string_table
 
 __all__ = [
+    "EVIDENCE_EN",
     "FIT_COLUMNS",
     "GRADES",
+    "PHRASE_EN",
     "PHRASE_SECTORS",
     "ZoneFocus",
     "derive_sector_fit",
@@ -134,6 +136,118 @@ PHRASE_SECTORS: Mapping[str, tuple[tuple[str, str, str], ...]] = {
     ),
 }
 
+#: Focus phrase of 专栏12 → its English (for the English reasons: no Chinese in them).
+PHRASE_EN: Mapping[str, str] = {
+    "食品医药": "food and pharmaceuticals",
+    "智能装备": "intelligent equipment",
+    "装备制造": "equipment manufacturing",
+    "电子信息": "electronic information",
+    "汽车": "automotive",
+    "汽车零部件": "auto parts",
+    "绿色照明": "green lighting",
+    "医药": "pharmaceuticals",
+    "化工": "chemicals",
+    "新材料": "new materials",
+    "粮油储备加工": "grain and oil storage and processing",
+    "新型绿色建材": "new green building materials",
+    "装配式建筑材料": "prefabricated building materials",
+    "新型建材": "new building materials",
+    "石材加工": "stone processing",
+    "印包": "printing and packaging",
+    "服装": "apparel",
+    "服装加工": "apparel processing",
+    "消费品": "consumer goods",
+    "农产品深加工": "deep processing of farm products",
+    "食品加工": "food processing",
+    "中药材加工": "processing of Chinese medicinal herbs",
+    "肉制品加工": "meat processing",
+    "农副产品加工": "agricultural product processing",
+}
+
+#: The evidence of :data:`PHRASE_SECTORS` in plain English (evidence without Chinese is used
+#: as it is).
+EVIDENCE_EN: Mapping[str, str] = {
+    "names 食品医药": "names food and pharmaceuticals",
+    "names 食品": "names food",
+    "names 医药": "names pharmaceuticals",
+    "names 智能装备": "names intelligent equipment",
+    "names 装备制造": "names equipment manufacturing",
+    "names 电子信息": "names electronic information",
+    "names 汽车": "names automotive",
+    "names 汽车 (parts are part of the 汽车 sector)": (
+        "names automotive (parts belong to the automotive sector)"
+    ),
+    "names 绿色照明": "names green lighting",
+    "names 化工": "names chemicals",
+    "高性能合成材料 are chemical materials: 专栏5 lists 精细化工 and the text says 化工新材料": (
+        "high-performance synthetic materials are chemical materials: plan Box 5 lists fine "
+        "chemicals and the text says 'new chemical materials'"
+    ),
+    "names 新材料": "names new materials",
+    "generic 新材料 covers 铜材料": "the generic 'new materials' covers copper materials",
+    "generic 新材料 covers 铝材料": "the generic 'new materials' covers aluminium materials",
+    "generic 新材料 covers 绿色建筑材料": (
+        "the generic 'new materials' covers green building materials"
+    ),
+    "generic 新材料 covers 高性能合成材料": (
+        "the generic 'new materials' covers high-performance synthetic materials"
+    ),
+    "grain and oil processing is 食品 (食品产业: 粮油精深加工)": (
+        "grain and oil processing is food (the plan's food industry includes deep "
+        "processing of grain and oil)"
+    ),
+    "grain and oil processing is also 农副食品加工": (
+        "grain and oil processing is also agricultural food processing"
+    ),
+    "names 绿色建筑材料 (新型绿色建材)": (
+        "names green building materials (new green building materials)"
+    ),
+    "专栏4 lists 装配式建筑 under 绿色建筑材料": (
+        "plan Box 4 lists prefabricated buildings under green building materials"
+    ),
+    "names 新型建筑材料 (专栏4)": "names new building materials (plan Box 4)",
+    "names 石材加工": "names stone processing",
+    "names 印包": "names printing and packaging",
+    "names 服装": "names apparel",
+    "names 消费品": "names consumer goods",
+    "names 农产品加工": "names farm product processing",
+    "deep processing of farm products overlaps 食品": (
+        "deep processing of farm products overlaps food"
+    ),
+    "专栏7 lists 中药产业 under 医药": (
+        "plan Box 7 lists traditional Chinese medicine under pharmaceuticals"
+    ),
+    "食品产业 text names 肉制品": "the plan's food industry text names meat products",
+    "meat processing is also 农副食品加工": (
+        "meat processing is also agricultural food processing"
+    ),
+    "names 农副产品加工": "names agricultural product processing",
+    "农副产品加工 overlaps 食品": "agricultural product processing overlaps food",
+}
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _evidence_en(evidence: str) -> str:
+    if not _CJK.search(evidence):
+        return evidence
+    if evidence not in EVIDENCE_EN:
+        raise WzgeoError(
+            f"依据“{evidence}”没有英文说明，请在 EVIDENCE_EN 中补充。",
+            f"evidence '{evidence}' has no English text; add it to EVIDENCE_EN.",
+        )
+    return EVIDENCE_EN[evidence]
+
+
+def _phrase_en(phrase: str) -> str:
+    if phrase not in PHRASE_EN:
+        raise WzgeoError(
+            f"专栏12 的重点产业“{phrase}”没有英文名称，请在 PHRASE_EN 中补充。",
+            f"focus phrase '{phrase}' of 专栏12 has no English name; add it to PHRASE_EN.",
+        )
+    return PHRASE_EN[phrase]
+
+
 _ZONE_RE = re.compile(
     r"<p>(?P<name>[^<：]+?)：(?:工业用地)?规划面积\s*(?P<km2>[\d.]+)\s*平方公里，"
     r"(?:重点发展)?(?P<focus>[^<]*?)(?:等产业)?[，。](?P<rest>[^<]*)</p>"
@@ -194,9 +308,11 @@ def derive_sector_fit(
     plan_text
         The plan text.
     zones
-        Zones table with ``zone_id`` and ``name_zh``.
+        Zones table with ``zone_id`` and ``name_zh`` (``name_en``, when given, names the
+        zone in the English reason).
     sectors
-        Sectors table with ``sector_id`` and ``parent_id`` (empty for top-level sectors).
+        Sectors table with ``sector_id`` and ``parent_id`` (empty for top-level sectors;
+        ``name_en``, when given, names sectors in the English reason).
 
     Returns
     -------
@@ -209,6 +325,8 @@ def derive_sector_fit(
         _norm(str(n)): str(z) for z, n in zip(zones["zone_id"], zones["name_zh"], strict=True)
     }
     sector_ids = [str(s) for s in sectors["sector_id"]]
+    zone_en = _names_en(zones, "zone_id")
+    sector_en = _names_en(sectors, "sector_id")
     parent = {
         str(s): (str(p) if isinstance(p, str) and p else None)
         for s, p in zip(sectors["sector_id"], sectors["parent_id"].fillna(""), strict=True)
@@ -259,6 +377,20 @@ def derive_sector_fit(
         for c in children.get(sector, []):
             offer(c, zone, "compatible", phrase, f"parent sector {sector} is primary here")
 
+    def evidence_en(evidence: str) -> str:
+        for words, en in (("sub-sector ", "its sub-sector "), ("parent sector ", "its parent ")):
+            if evidence.startswith(words) and evidence.endswith(" is primary here"):
+                sid = evidence.removeprefix(words).removesuffix(" is primary here")
+                name = sector_en.get(sid, sid)
+                return f"{en}{name[:1].lower()}{name[1:]} is a focus industry here"
+        return _evidence_en(evidence)
+
+    focus_en = {
+        by_name[zf.name_zh]: ", ".join(_phrase_en(p) for p in zf.phrases)
+        for zf in focus
+        if zf.name_zh in by_name
+    }
+
     rows = []
     for sector in sector_ids:
         for zone in [str(z) for z in zones["zone_id"]]:
@@ -272,7 +404,8 @@ def derive_sector_fit(
                         "not_listed",
                         "",
                         f"专栏12 未列出该行业：“{sentence}”",
-                        "not named for this zone by 专栏12",
+                        f"Plan Box 12 does not name this sector for {zone_en.get(zone, zone)} "
+                        f"(its focus: {focus_en.get(zone) or 'none given'})",
                     )
                 )
             else:
@@ -284,10 +417,22 @@ def derive_sector_fit(
                         grade,
                         phrase,
                         f"专栏12：“{sentence}”（“{phrase}”）",
-                        f"专栏12 lists '{phrase}': {evidence}",
+                        f"Plan Box 12 lists '{_phrase_en(phrase)}' for "
+                        f"{zone_en.get(zone, zone)}: {evidence_en(evidence)}",
                     )
                 )
     return pd.DataFrame(rows, columns=list(FIT_COLUMNS)).astype("string")
+
+
+def _names_en(table: pd.DataFrame, id_column: str) -> dict[str, str]:
+    """``id → English name`` of a zones or sectors table (the id where none is given)."""
+    if "name_en" not in table.columns:
+        return {}
+    return {
+        str(i): str(n)
+        for i, n in zip(table[id_column], table["name_en"], strict=True)
+        if isinstance(n, str) and n.strip()
+    }
 
 
 def sector_fit_path() -> Path:

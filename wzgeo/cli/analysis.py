@@ -280,6 +280,9 @@ def _check_plot(args: argparse.Namespace) -> int:
             out.write("  不在任何园区内 / outside every zone\n")
         if plot.get("fit_grade") is not None:
             out.write(f"  行业匹配 / fit: {plot['fit_grade']} — {plot['fit_reason_zh']}\n")
+            reason_en = plot.get("fit_reason_en")
+            if reason_en and reason_en not in str(plot["fit_reason_zh"]):
+                out.write(f"    {reason_en}\n")
         if plot.get("nearest_fitting_zone_id"):
             out.write(
                 f"  最近匹配园区 / nearest fitting zone: {plot['nearest_fitting_zone_id']} "

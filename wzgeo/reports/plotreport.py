@@ -261,7 +261,9 @@ def build_plot_report(
     fit_rows = []
     for p in plots:
         grade = p.get("fit_grade")
-        reason_text = _one_lang(p.get("fit_reason_zh") or "", lang)
+        reason_text = (p.get("fit_reason_en") if lang == "en" else None) or _one_lang(
+            p.get("fit_reason_zh") or "", lang
+        )
         nearest = p.get("nearest_fitting_zone_id")
         fit_rows.append(
             (

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from wzgeo.analysis.landuse import KIND_LABELS, KINDS, LandLayers
@@ -25,6 +26,7 @@ from wzgeo.store.layers import LayerStore, layer_store_for
 __all__ = [
     "land_layers",
     "land_layers_or_none",
+    "land_tables",
     "layers_section",
     "map_land_groups",
     "revision",
@@ -325,24 +327,110 @@ def _load_demo(ls: LayerStore, editor: str, lang: str) -> None:
     st.rerun()
 
 
+def _one_lang(text: Any, lang: str) -> str:
+    """The part of a ``"中文 / English"`` text in ``lang`` (the text itself without " / ")."""
+    s = "" if text is None or text is pd.NA else str(text)
+    if " / " not in s:
+        return s
+    zh, en = s.split(" / ", 1)
+    return en if lang == "en" else zh
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _class_label(value: Any, lang: str) -> str | None:
+    """An industrial land class (1, 2, 3 or ``non_industrial``) in words."""
+    from wzgeo.analysis.landuse import CLASS_ZH
+
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if str(value) == "non_industrial":
+        return t("非工业用地", "non-industrial land", lang)
+    try:
+        k = int(str(value))
+    except ValueError:
+        return str(value)
+    return t(f"{CLASS_ZH.get(k, k)}工业用地", f"class {k} industrial land", lang)
+
+
+def land_tables(check: Any, lang: str) -> dict[str, pd.DataFrame]:
+    """The red-line, land-class and land-use composition tables of a check in words, in
+    ``lang``: layer kinds, results, land classes and land-use names (no ``basic_farmland``,
+    ``fail``, ``non_industrial``, nor the other language's half of a reason). Ids and numbers
+    stay in their columns; headers are labelled by the caller."""
+    from wzgeo import labels
+    from wzgeo.analysis.landuse import KIND_LABELS, load_landuse_codes
+
+    out: dict[str, pd.DataFrame] = {}
+    if len(check.constraints):
+        red = pd.DataFrame(check.constraints).copy()
+        if "kind" in red.columns:
+            red["kind"] = [
+                _capital(t(*KIND_LABELS[k], lang)) if k in KIND_LABELS else k for k in red["kind"]
+            ]
+        if "status" in red.columns:
+            red["status"] = [labels.value_label("result", v, lang) for v in red["status"]]
+        out["red"] = red
+        table = check.table
+        cols = [c for c in table.columns if str(c).startswith(("plot_id", "land_class_"))]
+        classes = table.loc[:, cols].copy()
+        for c in ("land_class_required", "land_class_found"):
+            if c in classes.columns:
+                classes[c] = pd.array(
+                    [_class_label(v, lang) for v in classes[c].astype(object)], dtype="string"
+                )
+        if "land_class_status" in classes.columns:
+            classes["land_class_status"] = pd.array(
+                [
+                    None if v is None or v is pd.NA else labels.value_label("result", v, lang)
+                    for v in classes["land_class_status"].astype(object)
+                ],
+                dtype="string",
+            )
+        if "land_class_reason" in classes.columns:
+            classes["land_class_reason"] = pd.array(
+                [_one_lang(v, lang) or None for v in classes["land_class_reason"].astype(object)],
+                dtype="string",
+            )
+        out["classes"] = classes
+    if len(check.land_use):
+        comp = pd.DataFrame(check.land_use).copy()
+        if "code" in comp.columns:
+            codes = load_landuse_codes()
+            col = "name_en" if lang == "en" else "name_zh"
+            names = dict(zip(codes["code"].astype(str), codes[col].astype(str), strict=True))
+            comp["landuse_name"] = [
+                names.get(str(c), t("未识别代码", "unknown code", lang)) for c in comp["code"]
+            ]
+            comp = comp.drop(columns=["name_zh"], errors="ignore")
+            first = [c for c in ("plot_id", "code", "landuse_name") if c in comp.columns]
+            comp = comp[first + [c for c in comp.columns if c not in first]]
+        out["composition"] = comp
+    return out
+
+
 def show_land_tables(check: Any, report_table: Any) -> None:
     """The land-use composition and the red-line findings, when land layers were checked."""
     from wzgeo.app.pages import _common
-    from wzgeo.app.state import tr
+    from wzgeo.app.state import lang, tr
 
-    if len(check.constraints):
-        st.markdown("**" + tr("三区三线", "Red lines (三区三线)") + "**")
+    tables = land_tables(check, lang())
+    if "red" in tables:
+        st.markdown("**" + tr("三区三线", "Red lines") + "**")
         _common.show_table(
-            _common.as_text(report_table(check.constraints)), hide_index=True, key="plot_red"
+            _common.as_text(report_table(tables["red"])), hide_index=True, key="plot_red"
         )
-        classes = check.table.loc[
-            :, [c for c in check.table.columns if str(c).startswith(("plot_id", "land_class_"))]
-        ]
         _common.show_table(
-            _common.as_text(report_table(classes)), hide_index=True, key="plot_landclass"
+            _common.as_text(report_table(tables["classes"])),
+            hide_index=True,
+            key="plot_landclass",
         )
-    if len(check.land_use):
+    if "composition" in tables:
         st.markdown("**" + tr("用地用海构成", "Land-use composition") + "**")
         _common.show_table(
-            _common.as_text(report_table(check.land_use)), hide_index=True, key="plot_landuse"
+            _common.as_text(report_table(tables["composition"])),
+            hide_index=True,
+            key="plot_landuse",
         )

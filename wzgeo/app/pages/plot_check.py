@@ -423,6 +423,7 @@ _PLOT_COLUMNS = (
     "zones_overlapped",
     "fit_grade",
     "fit_reason_zh",
+    "fit_reason_en",
     "nearest_fitting_zone_id",
     "distance_to_fitting_zone_m",
     "zone_geometry_quality",
@@ -438,9 +439,9 @@ _PLOT_COLUMNS = (
     "indicators_fail",
     "indicators_unknown",
 )
-#: report columns not shown in a language (the Chinese-only fit reason in English)
+#: report columns not shown in a language (each language shows its own reasons)
 _HIDDEN = {
-    "zh": ("zone_name_zh", "reason_en", "area_m2", "geometry_note"),
+    "zh": ("zone_name_zh", "fit_reason_en", "reason_en", "area_m2", "geometry_note"),
     "en": ("zone_name_zh", "fit_reason_zh", "reason_zh", "area_m2", "geometry_note"),
 }
 
@@ -454,7 +455,7 @@ def report_table(df: Any) -> Any:
         frame = frame.assign(zone_id=zone.map(names).fillna(zone).astype(object))
         frame = frame.rename(columns={"zone_id": "zone"})
     frame = frame.drop(columns=list(_HIDDEN[appstate.lang()]), errors="ignore")
-    if "area_mu" in frame.columns:  # the plot table
+    if "in_zones_pct" in frame.columns:  # the plot table (not the land-use composition)
         frame = frame[[c for c in _PLOT_COLUMNS if c in frame.columns]]
     return appstate.col_labels(_present(frame))
 
