@@ -258,11 +258,13 @@ def test_shipped_tables_consistent():
     assert colours["1001"] == "#bb9674"  # 187,150,116
     assert colours["100102"] == "#bb9674"  # inherits 工业用地
     assert colours["0101"] == "#f5f8dc"  # 耕地 245,248,220
-    assert "1201" not in colours  # no standard colour known: not invented
+    assert colours["1201"] == "#b7b7b7"  # inherits 12 交通运输用地 183,183,183 (附录B)
+    assert "10" not in colours and "1003" not in colours  # none known: not invented
     gb = lu.load_mapping("gb50137").set_index("from_code")["to_code"]
     assert gb["M1"] == "100101" and gb["W3"] == "110103"
     sd = lu.load_mapping("sandiao").set_index("from_code")["to_code"]
     assert sd["0601"] == "1001" and sd["1001"] == "1201"
+    assert sd["1203"] == "2303" and sd["0204"] == "0205"  # 田坎, 其他园地 (2023 numbering)
     assert "05H1" not in sd.index
     cls = lu.load_landclass()
     from wzgeo.plan.data import load_sectors
@@ -282,3 +284,69 @@ def test_broken_code_table_refused(tmp_path):
     )
     with pytest.raises(DataFileError, match="R,G,B"):
         lu.load_landuse_codes(p)
+
+
+def test_code_table_complete_sourced_and_consistent():
+    """Every parent exists, levels match the code length, colours are R,G,B, sources named,
+    mapping targets exist; a few rows against the guide as written here by hand."""
+    import re
+
+    codes = lu.load_landuse_codes()
+    by = codes.set_index("code")
+    assert len(codes) == len(by) == 175  # 24 一级 + 111 二级 + 40 三级 (source's extraction)
+    assert (codes["level"].astype(int) == codes["code"].str.len() // 2).all()
+    level1 = codes.loc[codes["level"] == "1", "code"].tolist()
+    assert level1 == [f"{i:02d}" for i in range(1, 25)]
+    for r in codes.itertuples():
+        if r.level == "1":
+            assert r.parent == ""
+        else:
+            assert r.parent == r.code[:-2] and r.parent in by.index, r.code
+        assert r.name_zh and r.name_en, r.code
+        assert r.checked in ("source", "brief", "unchecked"), r.code
+        assert r.checked != "source" or "tinsei0321/emotion_map" in r.source, r.code
+        if r.color_rgb:
+            assert re.fullmatch(r"\d{1,3},\d{1,3},\d{1,3}", r.color_rgb), r.code
+            assert all(0 <= int(x) <= 255 for x in r.color_rgb.split(",")), r.code
+            assert "附录B" in r.color_source and "landuse_colors.js" in r.color_source, r.code
+        else:
+            assert r.color_source == "", r.code
+    expected = {  # 《用地用海分类指南》(2023) as read in the cited source
+        "1802": "增养殖用海",
+        "2203": "海洋保护修复及海岸防护工程用海",
+        "24": "其他海域",
+        "2302": "后备耕地",
+        "2303": "田坎",
+        "0204": "油料园地",
+        "0205": "其他园地",
+        "0602": "设施农用地",
+        "060203": "水产养殖设施建设用地",
+        "1306": "通信用地",
+        "1506": "殡葬用地",
+        "0507": "红树林地",
+        "100103": "三类工业用地",
+    }
+    assert {c: by.loc[c, "name_zh"] for c in expected} == expected
+    colours = {"18": "148,213,235", "16": "255,255,255", "0804": "255,133,201",
+               "1001": "187,150,116", "11": "135,97,211", "17": "51,142,192"}  # fmt: skip
+    assert {c: by.loc[c, "color_rgb"] for c in colours} == colours
+    for system in ("gb50137", "sandiao"):
+        m = lu.load_mapping(system)
+        assert m["to_code"].isin(by.index).all()
+        # a same-name mapping really has the same name on both sides
+        same = m.loc[m["basis"] == "same_name"]
+        assert (same["from_name_zh"] == same["to_name_zh"]).all()
+        assert (same["to_name_zh"] == by.loc[same["to_code"], "name_zh"].to_numpy()).all()
+
+
+def test_no_project_notes_cited_as_a_source():
+    from wzgeo.paths import geodata_dir
+
+    for name in ("landuse_codes.csv", "landuse_map_gb50137.csv", "landuse_map_sandiao.csv",
+                 "sector_landclass.csv"):  # fmt: skip
+        text = (geodata_dir() / name).read_text(encoding="utf-8")
+        assert "DOMAIN" not in text and "议题 #12" not in text, name
+    cls = lu.load_landclass()
+    gbj = cls.loc[cls["basis"] == "gbj_example", "source"]
+    assert gbj.str.contains("GBJ 137-90").all() and gbj.str.contains("p719.cn").all()
+    assert cls.loc[cls["basis"] != "gbj_example", "source"].str.contains("project assumption").all()
