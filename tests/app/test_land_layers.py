@@ -94,3 +94,21 @@ def test_land_tables_in_words_in_both_languages(plot_file: tuple[bytes, Any]) ->
             assert "Red lines" in [m.value.strip("*") for m in at.markdown]
         assert _number(mu["100101"]) == pytest.approx(expected["industrial_mu"], abs=0.01)
         assert _number(mu["0103"]) == pytest.approx(expected["dry_mu"], abs=0.01)
+
+
+def test_a_crowded_neighbourhood_is_said_not_drawn(
+    plot_file: tuple[bytes, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wzgeo.maps import landtiles
+
+    monkeypatch.setattr(landtiles, "TILE_MIN_FEATURES", 1)  # the test layer has 2 features
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    at.file_uploader(key="plot_upload").set_value(("p.geojson", plot_file[0], "x")).run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any("用地用海（土地利用）图斑过多" in c for c in captions), captions
+    # the farmland (one feature) is still drawn on the result map
+    html = next(h.proto.srcdoc for h in at.get("iframe") if "永久基本农田" in h.proto.srcdoc)
+    assert "#bb9674" not in html

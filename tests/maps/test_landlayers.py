@@ -75,3 +75,9 @@ def test_each_red_line_group_carries_its_legend() -> None:
     assert "Permanent basic farmland" in page  # the legend row and the layer's name
     assert "wz-box wz-legend wz-land-legend" in page
     assert page.count("wz-redline") == 1
+
+
+def test_clip_layers_leaves_out_a_layer_with_too_many_features_there() -> None:
+    plot = (X + 100, Y + 100, X + 300, Y + 200)
+    assert set(clip_layers(_layers(), plot, margin_m=500, limit=2)) == {"landuse"}
+    assert clip_layers(_layers(), plot, margin_m=500, limit=1) == {}  # 2 land-use features

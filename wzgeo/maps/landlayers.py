@@ -247,14 +247,16 @@ def clip_layers(
     bounds: tuple[float, float, float, float],
     *,
     margin_m: float,
+    limit: int | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """The layers cut to a neighbourhood: ``bounds`` (EPSG:4545 ``minx, miny, maxx, maxy``)
     grown by ``margin_m`` on each side.
 
     Only the features whose envelope meets the box are cut (spatial index), so a plot's
     neighbourhood in a district-size layer is drawn in a fraction of a second. Layers with
-    nothing in the box are left out (nothing is drawn for them). The result is in EPSG:4545,
-    with the layer's other columns (the land-use ``code``) kept.
+    nothing in the box — or, with ``limit``, more than ``limit`` features in it (too many to
+    send as shapes) — are left out. The result is in EPSG:4545, with the layer's other
+    columns (the land-use ``code``) kept.
     """
     x0, y0, x1, y1 = (float(v) for v in bounds)
     rect = (x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)
@@ -262,7 +264,7 @@ def clip_layers(
     for kind, gdf in layers.items():
         g = gdf if gdf.crs is not None and gdf.crs.to_epsg() == 4545 else gdf.to_crs(4545)
         hits = g.sindex.query(shapely.box(*rect), predicate="intersects")
-        if not len(hits):
+        if not len(hits) or (limit is not None and len(hits) > limit):
             continue
         part = g.iloc[sorted(hits)]
         cut = shapely.clip_by_rect(part.geometry.to_numpy(), *rect)

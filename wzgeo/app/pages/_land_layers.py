@@ -31,6 +31,7 @@ __all__ = [
     "map_land_groups",
     "revision",
     "show_land_tables",
+    "too_many_near",
     "without_land",
 ]
 
@@ -160,7 +161,10 @@ def map_land_groups(
     land-use layer as server-rendered tiles (:mod:`wzgeo.app.tiles`).
 
     ``near``: only the neighbourhood of these EPSG:4545 bounds (grown by ``margin_m``) is
-    drawn (the plot check's map: a plot's surroundings, not the district's layer).
+    drawn (the plot check's map: a plot's surroundings, not the district's layer), as
+    shapes, never as tiles (that map is kept as one HTML page for all sessions, and tile
+    addresses are per session); a layer with more than ``TILE_MIN_FEATURES`` features
+    there is left out (:func:`too_many_near` says so).
     """
     from wzgeo.analysis.landuse import code_colours, load_landuse_codes
     from wzgeo.maps.landlayers import clip_layers, land_groups
@@ -172,7 +176,9 @@ def map_land_groups(
     files = tuple(sorted((k, str(p["file"])) for k, p in current.items()))
     frames = _display_frames(str(ls.folder), files)
     if near is not None:
-        frames = clip_layers(frames, near, margin_m=margin_m)
+        from wzgeo.maps.landtiles import TILE_MIN_FEATURES
+
+        frames = clip_layers(frames, near, margin_m=margin_m, limit=TILE_MIN_FEATURES)
         if not frames:
             return []
     codes = load_landuse_codes()
@@ -181,8 +187,29 @@ def map_land_groups(
     colours = code_colours(codes)
     return land_groups(
         frames, colours=colours, names=names, lang=lang, gcj02=gcj02,
-        tile_urls=_tile_urls(ls, frames, colours, gcj02, files),
+        tile_urls={} if near is not None else _tile_urls(ls, frames, colours, gcj02, files),
     )  # fmt: skip
+
+
+def too_many_near(near: tuple[float, float, float, float], margin_m: float) -> list[str]:
+    """The imported layers with too many features near ``near`` (EPSG:4545 bounds grown by
+    ``margin_m``) to be drawn on the plot check's map (see :func:`map_land_groups`)."""
+    import shapely
+
+    from wzgeo.maps.landtiles import TILE_MIN_FEATURES
+
+    ls = _ls()
+    current = ls.current()
+    if not current:
+        return []
+    files = tuple(sorted((k, str(p["file"])) for k, p in current.items()))
+    x0, y0, x1, y1 = near
+    rect = shapely.box(x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)
+    return [
+        kind
+        for kind, frame in _display_frames(str(ls.folder), files).items()
+        if len(frame.sindex.query(rect, predicate="intersects")) > TILE_MIN_FEATURES
+    ]
 
 
 def _kind_label(kind: str, lang: str) -> str:

@@ -802,6 +802,12 @@ def _project_name(tables: appstate.PlanTables, project_id: str | None) -> str | 
     return str(rows.iloc[0]) if len(rows) else None
 
 
+def _near(plots: Any) -> tuple[float, float, float, float]:
+    """The plots' bounds in EPSG:4545 (the neighbourhood the land layers are drawn in)."""
+    x0, y0, x1, y1 = (float(v) for v in plots.geometry.to_crs("EPSG:4545").total_bounds)
+    return x0, y0, x1, y1
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _result_map_html(
     digest: str,
@@ -835,12 +841,8 @@ def _result_map_html(
         if "wz-banner" in str(getattr(child, "css_class", "")):
             del fmap._children[key]
     if land_revision:
-        near = tuple(float(v) for v in _plots.geometry.to_crs("EPSG:4545").total_bounds)
         for group in _land_layers.map_land_groups(
-            lang=lang,
-            gcj02=False,
-            near=(near[0], near[1], near[2], near[3]),
-            margin_m=LAND_MARGIN_M,
+            lang=lang, gcj02=False, near=_near(_plots), margin_m=LAND_MARGIN_M
         ):
             _add_before_controls(fmap, group)
     shapes = _plots[["geometry"]].iloc[:MAP_PLOTS].to_crs("EPSG:4326")
@@ -876,6 +878,18 @@ def _plot_on_map(given: _Input, plots: Any) -> None:
                 "plots only.",
             )
         )
+        crowded = _land_layers.too_many_near(_near(plots), LAND_MARGIN_M)
+        if crowded:
+            from wzgeo.analysis.landuse import KIND_LABELS
+
+            which = [KIND_LABELS[k][1 if appstate.lang() == "en" else 0] for k in crowded]
+            st.caption(
+                tr(
+                    f"地块周边的{'、'.join(which)}图斑过多，此图未绘制；请在“地图”页查看。",
+                    f"Too many {', '.join(which)} features around the plots to draw them "
+                    "here; see them on the Map page.",
+                )
+            )
     if len(plots) > MAP_PLOTS:
         st.caption(
             tr(
