@@ -112,3 +112,20 @@ def test_a_crowded_neighbourhood_is_said_not_drawn(
     # the farmland (one feature) is still drawn on the result map
     html = next(h.proto.srcdoc for h in at.get("iframe") if "永久基本农田" in h.proto.srcdoc)
     assert "#bb9674" not in html
+
+
+def test_layers_for_the_plot_check_carry_the_edited_land_classes(tmp_path: Path) -> None:
+    """What the plot-check page passes to the check: the store's land-class edits."""
+    from wzgeo.app.pages import _land_layers
+    from wzgeo.store.core import open_store
+
+    store = open_store(tmp_path / "store.sqlite")
+    table = _land_layers.land_layers(store).landclass
+    assert table is not None and table.set_index("sector_id").loc["food", "required_class"] == "2"
+    store.set_sector_landclass("food", 1, by="a", why="只做包装")
+    table = _land_layers.land_layers(store).landclass
+    assert table is not None
+    row = table.set_index("sector_id").loc["food"]
+    assert (row["required_class"], row["class_source"], row["edited_why"]) == (
+        "1", "user edit", "只做包装"
+    )  # fmt: skip

@@ -298,6 +298,20 @@ def _filled(store: Store) -> None:
     store.set_land_rule("r1", {"far_min": 1.0}, by="a", why="w")
 
 
+def test_export_import_keeps_land_class_edits(store: Store, tmp_path: Path) -> None:
+    store.set_sector_landclass("food", 3, by="a", why="环评")
+    out = tmp_path / "work.gpkg"
+    manifest = export_store(store, out)
+    assert manifest["counts"]["sector_landclass"] == 1
+    other = open_store(tmp_path / "other.sqlite", ids=IDS)
+    import_store(other, out)
+    assert other.verify().ok
+    assert other.sector_landclass_edits()[["sector_id", "required_class", "why"]
+                                          ].values.tolist() == [["food", 3, "环评"]]  # fmt: skip
+    edits = pyogrio.read_dataframe(out, layer="sector_landclass_edits")
+    assert edits["sector_id"].tolist() == ["food"]
+
+
 def test_export_import_roundtrip(store: Store, tmp_path: Path) -> None:
     _filled(store)
     out = tmp_path / "work.gpkg"

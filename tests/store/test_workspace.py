@@ -84,5 +84,6 @@ def test_landclass_edits_are_overlaid_with_the_shipped_value_kept(store_path: Pa
     others = table.drop(index=["food", "lighting", "pharma"])
     assert (others["class_source"] == "shipped").all()
     assert (others["required_class"] == shipped.drop(["food", "lighting", "pharma"])).all()
+    assert "3 land-class edits" in load_workspace(store_path=store_path).describe("en")
     assert len(effective_landclass(None)) == len(shipped)
     assert load_workspace(use_store=False).landclass["required_class"].tolist() == list(shipped)

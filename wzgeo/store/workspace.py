@@ -75,14 +75,17 @@ class Workspace:
             return "未使用保存的工作（仅随附数据）" if lang == "zh" else "shipped data only"
         n_official = int((self.zones_geo["geometry_quality"] == "official").sum())
         n_fit = int((self.fit.get("grade_source", pd.Series(dtype=object)) == "user edit").sum())
+        lc = self.landclass if self.landclass is not None else pd.DataFrame()
+        n_class = int((lc.get("class_source", pd.Series(dtype=object)) == "user edit").sum())
         if lang == "zh":
             return (
                 f"已叠加保存的工作 {self.store_path}：{len(self.assignments)} 个项目安排，"
-                f"{n_official} 个官方边界，{n_fit} 处产业匹配修改"
+                f"{n_official} 个官方边界，{n_fit} 处产业匹配修改，{n_class} 处工业用地类别修改"
             )
         return (
             f"saved work from {self.store_path}: {len(self.assignments)} assignments, "
-            f"{n_official} official boundaries, {n_fit} sector-fit edits"
+            f"{n_official} official boundaries, {n_fit} sector-fit edits, {n_class} land-class "
+            "edits"
         )
 
 
