@@ -229,6 +229,16 @@ def test_landclass_edit_changes_the_check_history_and_revert(
     # food now needs 三类: 二类 land tolerates less → fail
     after = _land_class(capsys, layer, plot)
     assert (after["required"], after["found"], after["status"]) == (3, "2", "fail")
+    # the HTML report says the same (its land-class table: required 三类, result 未达标)
+    report = env / "r.html"
+    code, _, err = run(
+        capsys, "check-plot", str(plot), "--sector", "food", "--land-layer",
+        f"landuse={layer}", "--report", str(report),
+    )  # fmt: skip
+    assert code == 0, err
+    html = report.read_text(encoding="utf-8")
+    row = html[html.index("三类工业用地") :][:400]
+    assert "未达标" in row
     code, out, _ = run(capsys, "landclass", "list", "--json")
     row = next(r for r in json.loads(out) if r["sector_id"] == "food")
     assert (row["required_class"], row["plan_required_class"], row["class_source"]) == (
