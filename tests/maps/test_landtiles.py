@@ -181,3 +181,16 @@ def test_cache_is_bounded() -> None:
     assert c.get(0) is None and c.get(9) == b"x" * 30
     c.put("big", b"x" * 200)  # larger than the budget: not kept
     assert c.get("big") is None
+
+
+def test_multipolygon_parts_and_non_polygons() -> None:
+    from shapely.geometry import LineString, MultiPolygon, Point
+
+    two = MultiPolygon([box(X0, Y0, X0 + 300, Y0 + 300), box(X0 + 600, Y0, X0 + 900, Y0 + 300)])
+    geoms = np.array([two, Point(X0, Y0), LineString([(X0, Y0), (X0 + 1, Y0)])], dtype=object)
+    lt = LandTiles.from_codes(geoms, ["100101", "0103", None], COLOURS, default="#c8c8c8")
+    for x in (X0 + 150, X0 + 750):  # both parts, in the multipolygon's colour
+        tx, ty, col, row = _pixel(*_ll(x, Y0 + 150), 16)
+        assert _rgba(lt.render(16, tx, ty), col, row) == INDUSTRIAL
+    tx, ty, col, row = _pixel(*_ll(X0 + 450, Y0 + 150), 16)  # the gap between them
+    assert _rgba(lt.render(16, tx, ty), col, row)[3] == 0

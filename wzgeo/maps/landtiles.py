@@ -129,6 +129,14 @@ def empty_tile() -> bytes:
     return _EMPTY
 
 
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])``, vectorised."""
+    total = int(counts.sum())
+    if not total:
+        return np.empty(0, dtype=np.int64)
+    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+
+
 class LandTiles:
     """A layer prepared for tiling (see the module docstring).
 
@@ -185,9 +193,13 @@ class LandTiles:
     # -- preparation
 
     def _prepare(self, geoms: np.ndarray, fills: np.ndarray) -> None:
-        poly = np.isin(shapely.get_type_id(geoms), [3, 6])
-        parts, owner = shapely.get_parts(geoms[poly], return_index=True)
-        owner = np.flatnonzero(poly)[owner]
+        types = shapely.get_type_id(geoms)
+        poly = np.isin(types, [3, 6])
+        if (types == 3).all():  # polygons only (the usual case): no copies of the parts
+            parts, owner = geoms, np.arange(len(geoms))
+        else:
+            parts, owner = shapely.get_parts(geoms[poly], return_index=True)
+            owner = np.flatnonzero(poly)[owner]
         keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
         parts, owner = parts[keep], owner[keep]
         # largest first: a polygon inside another's hole is drawn after it
@@ -256,9 +268,7 @@ class LandTiles:
             return np.empty(0, dtype=np.int64)
         lo = np.searchsorted(self._owner_sorted, feats, side="left")
         hi = np.searchsorted(self._owner_sorted, feats, side="right")
-        n = hi - lo
-        starts = np.repeat(lo - (np.cumsum(n) - n), n)
-        idx = self._owner_parts[starts + np.arange(int(n.sum()))]
+        idx = self._owner_parts[_ranges(lo, hi - lo)]
         return np.sort(idx)  # part index = draw order
 
     def _draw(
@@ -272,31 +282,29 @@ class LandTiles:
         deadline: float,
     ) -> None:
         draw = ImageDraw.Draw(img)
-        ox, oy = origin
-        inv = 1.0 / res
         line = self._outline_index if outline else None
-        rs, pr, fills, xy = self._ring_start, self._part_ring, self._part_fill, self._xy
-        for k, p in enumerate(parts):
+        parts = parts[self._part_fill[parts] > 0]
+        # the rings of these parts, in draw order, and their coordinates in pixels (one pass)
+        r0 = self._part_ring[parts]
+        n_rings = self._part_ring[parts + 1] - r0
+        rings = _ranges(r0, n_rings)
+        fills = np.repeat(self._part_fill[parts], n_rings)
+        fills[rings != np.repeat(r0, n_rings)] = 0  # holes: cleared
+        c0 = self._ring_start[rings]
+        n_coords = self._ring_start[rings + 1] - c0
+        px = self._xy[_ranges(c0, n_coords)]
+        px -= origin
+        px *= (1.0 / res, -1.0 / res)
+        offs = np.concatenate([[0], np.cumsum(n_coords)]).tolist()
+        flat = px.ravel()
+        polygon = draw.polygon
+        for k, fill in enumerate(fills.tolist()):
             if k % 512 == 511 and time.monotonic() > deadline:
                 raise TileTimeout(
                     "图层太复杂，无法在时限内绘制该瓦片。",
                     "the layer is too complex to draw this tile in time.",
                 )
-            fill = int(fills[p])
-            if not fill:
-                continue
-            r0, r1 = int(pr[p]), int(pr[p + 1])
-            for r in range(r0, r1):
-                a, b = int(rs[r]), int(rs[r + 1])
-                pts = xy[a:b]
-                px = np.empty((b - a, 2))
-                px[:, 0] = (pts[:, 0] - ox) * inv
-                px[:, 1] = (oy - pts[:, 1]) * inv
-                flat = px.ravel().tolist()
-                if r == r0:
-                    draw.polygon(flat, fill=fill, outline=line)
-                else:
-                    draw.polygon(flat, fill=0, outline=line)
+            polygon(flat[2 * offs[k] : 2 * offs[k + 1]].tolist(), fill=fill, outline=line)
 
     def _new(self, w: int, h: int) -> Image.Image:
         img = Image.new("P", (w, h), 0)
