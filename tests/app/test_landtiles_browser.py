@@ -34,6 +34,15 @@ N_SIDE = 142  # 142² = 20 164 polygons
 INDUSTRIAL = (187, 150, 116)  # 工业用地, 《市级国土空间总体规划制图规范》附录B as in the brief
 
 
+def store_centre(_store: Path) -> tuple[float, float]:
+    """The centre of the test layer (the centroid of 高峰园, EPSG:4545): the corner of cell
+    (71, 71), an industrial one."""
+    from wzgeo.geo.zonegeom import load_zone_geometry
+
+    c = load_zone_geometry().to_crs(4545).set_index("zone_id").loc["gaofeng", "geometry"].centroid
+    return c.x, c.y
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from wzgeo.geo.zonegeom import load_zone_geometry
@@ -92,6 +101,21 @@ def test_large_layer_drawn_as_tiles(server: str) -> None:
             token = srcs[0].split("/wzgeo-tiles/")[1].split("/")[0]
             forged = srcs[0].replace(token, "x" * len(token))
             assert page.request.get(forged).status == 404
+            # a click on the map names the class there (the tile server's info route)
+            from pyproj import Transformer
+
+            lon, lat = Transformer.from_crs(4545, 4326, always_xy=True).transform(
+                *(v + 15 for v in store_centre(store))
+            )
+            frame.locator(".leaflet-container").first.evaluate(
+                "(el, ll) => { const k = Object.keys(window).find(k => k.startsWith('map_')"
+                " && window[k].setView); window[k].fire('click', {latlng: L.latLng(ll[0], ll[1])});"
+                " }",
+                [lat, lon],
+            )
+            frame.locator(".wz-land-info").get_by_text("100101 一类工业用地").wait_for(
+                timeout=TIMEOUT_MS
+            )
             save_screenshot(page, "landtiles_map")
         except Exception:
             save_screenshot(page, "landtiles_failure")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from typing import Any
 
 import numpy as np
@@ -26,8 +27,9 @@ X0, Y0 = 530_000.0, 3_410_000.0  # EPSG:4545
 def _get(path: str) -> tuple[int, dict[str, str], bytes]:
     """GET ``path`` from a Starlette app with the tile routes (a minimal ASGI client)."""
     app = Starlette(routes=tiles.routes())
+    path, _, query = path.partition("?")
     scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "headers": [], "http_version": "1.1", "scheme": "http",
+             "query_string": query.encode(), "headers": [], "http_version": "1.1", "scheme": "http",
              "server": ("test", 80), "client": ("test", 1), "root_path": ""}  # fmt: skip
     out: dict[str, Any] = {"body": b""}
 
@@ -130,3 +132,22 @@ def test_failures_answer_plain_text(build: Any, status: int, caplog: Any) -> Non
     assert code == status and headers["content-type"].startswith("text/plain")
     assert b"Traceback" not in body and b"disk on fire" not in body
     assert headers["cache-control"] == "no-store"
+
+
+def test_info_names_the_class_at_a_point() -> None:
+    from pyproj import Transformer
+
+    lt = _layer()
+    g = tiles.TileGrant(key=("t5",), build=lambda: lt, names={"100101": "一类工业用地"})
+    token = tiles.grant(g, warm=False)
+    tf = Transformer.from_crs(4545, 4326, always_xy=True)
+    lon, lat = tf.transform(X0 + 1500, Y0 + 1500)
+    status, headers, body = _get(f"/wzgeo-tiles/{token}/info?lat={lat}&lon={lon}")
+    assert status == 200 and headers["content-type"] == "application/json"
+    assert json.loads(body) == {"features": [{"code": "100101", "name": "一类工业用地"}]}
+    lon, lat = tf.transform(X0 - 500, Y0 + 1500)  # outside the square
+    assert json.loads(_get(f"/wzgeo-tiles/{token}/info?lat={lat}&lon={lon}")[2]) == {"features": []}
+    for q in ("", "?lat=30", "?lat=x&lon=108", "?lat=95&lon=108", "?lat=nan&lon=108"):
+        status, _h, body = _get(f"/wzgeo-tiles/{token}/info{q}")
+        assert status == 400 and b"Traceback" not in body
+    assert _get(f"/wzgeo-tiles/nothing/info?lat={lat}&lon={lon}")[0] == 404

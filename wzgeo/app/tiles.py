@@ -6,7 +6,8 @@ process, with what the token may show (the layer file, its kind, GCJ-02 or not) 
 (:data:`TOKEN_TTL_S`, renewed on every run of the page). Leaflet, inside streamlit-folium's
 component iframe, fetches the tiles with that token: an unknown or expired token, a layer
 that has been replaced since, or a tile that is not one gives ``404``; a tile that takes too
-long to draw ``503``; any other failure is logged and answered ``500`` with a short plain text
+long to draw ``503``; ``…/{token}/info?lat=&lon=`` answers the land-use codes at a clicked
+point (JSON); any other failure is logged and answered ``500`` with a short plain text
 (never a traceback page). At most :data:`RENDER_THREADS` tiles are drawn at once, in worker
 threads, so the server's event loop never waits on a tile.
 
@@ -26,12 +27,13 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "CACHE_BYTES",
+    "MAX_INFO",
     "MAX_SOURCES",
     "MAX_TOKENS",
     "RENDER_THREADS",
@@ -72,10 +74,13 @@ class TileGrant:
     build
         Prepares the layer (:class:`~wzgeo.maps.landtiles.LandTiles`) when it is not in
         memory; raises ``LookupError`` when the layer is no longer current.
+    names
+        ``code → name`` in the page's language, for the feature info on click.
     """
 
     key: Hashable
     build: Callable[[], Any]
+    names: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 class _Registry:
@@ -181,7 +186,8 @@ def source(g: TileGrant) -> Any:
 
 
 def tile_url(token: str) -> str:
-    """The Leaflet URL template of a token's tiles, relative to the component iframe."""
+    """The Leaflet URL template of a token's tiles, relative to the component iframe (its
+    feature info on click: the same with ``info`` for ``{z}/{x}/{y}.png``)."""
     return f"../../{PREFIX}/{token}/{{z}}/{{x}}/{{y}}.png"
 
 
@@ -233,13 +239,59 @@ async def _tile(request: Any) -> Any:
     )
 
 
+MAX_INFO = 5
+"""Features listed at most by the info route."""
+
+
+async def _info(request: Any) -> Any:
+    """``…/info?lat=&lon=`` → ``{"features": [{"code", "name"}, …]}`` at a clicked point."""
+    import math
+
+    import anyio
+    from starlette.responses import JSONResponse
+
+    g = lookup(str(request.path_params["token"]))
+    if g is None:
+        return _text(404, "not found")
+    try:
+        lat = float(request.query_params["lat"])
+        lon = float(request.query_params["lon"])
+    except (KeyError, ValueError):
+        return _text(400, "lat and lon (degrees) are required")
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        return _text(400, "lat and lon (degrees) are required")
+
+    def find() -> list[dict[str, str]]:
+        src = source(g)
+        codes = getattr(src, "codes", None)
+        out = []
+        for i in src.features_at(lon, lat)[:MAX_INFO]:
+            code = "" if codes is None else str(codes[int(i)])
+            out.append({"code": code, "name": g.names.get(code, "")})
+        return out
+
+    if _REGISTRY._limiter is None:
+        _REGISTRY._limiter = anyio.CapacityLimiter(RENDER_THREADS)
+    try:
+        found = await anyio.to_thread.run_sync(find, limiter=_REGISTRY._limiter)
+    except LookupError:
+        return _text(404, "not found")
+    except Exception:
+        logger.exception("wzgeo tiles: feature info failed")
+        return _text(500, "info failed")
+    return JSONResponse({"features": found}, headers={"Cache-Control": "no-store"})
+
+
 def routes() -> list[Any]:
     """Starlette routes for ``st.App(routes=...)``: the tiles, also under a path prefix
     (``server.baseUrlPath``)."""
     from starlette.routing import Route
 
     tail = f"{PREFIX}/{{token}}/{{z:int}}/{{x:int}}/{{y:int}}.png"
+    info = f"{PREFIX}/{{token}}/info"
     return [
         Route(f"/{tail}", _tile, methods=["GET"]),
+        Route(f"/{info}", _info, methods=["GET"]),
         Route(f"/{{base:path}}/{tail}", _tile, methods=["GET"]),
+        Route(f"/{{base:path}}/{info}", _info, methods=["GET"]),
     ]

@@ -75,12 +75,45 @@ class _Canvas(MacroElement):
     )
 
 
+class _TileInfo(MacroElement):
+    """On a click on the map, ask the tile server which classes lie there (``…/info``) and
+    show them in a popup (text only, no HTML from the server)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(){var layer = {{ this._parent.get_name() }};"
+        "var url = {{ this.url|tojson }};"
+        "function onClick(e){"
+        "fetch(url + '?lat=' + e.latlng.lat + '&lon=' + e.latlng.lng)"
+        ".then(function(r){return r.ok ? r.json() : null;})"
+        ".then(function(d){if (!d || !d.features.length || !layer._map) return;"
+        "var div = document.createElement('div'); div.className = 'wz-land-info';"
+        "d.features.forEach(function(f){var p = document.createElement('div');"
+        "p.textContent = (f.code || '?') + ' ' + f.name; div.appendChild(p);});"
+        "L.popup().setLatLng(e.latlng).setContent(div).openOn(layer._map);})"
+        ".catch(function(){});}"
+        "layer.on('add', function(){ this._map.on('click', onClick); });"
+        "layer.on('remove', function(){ if (this._map) this._map.off('click', onClick); });"
+        "if (layer._map) layer._map.on('click', onClick);})();"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+
 def _tile_layer(url: str, name: str) -> folium.TileLayer:
-    """A transparent overlay of server-rendered tiles (no attribution: the user's own data)."""
-    return folium.TileLayer(
+    """A transparent overlay of server-rendered tiles (no attribution: the user's own data);
+    a click asks for the classes there when the URL has the tile server's shape."""
+    layer = folium.TileLayer(
         tiles=url, attr=" ", name=name, overlay=True, control=False, max_zoom=22,
         max_native_zoom=22, tile_size=256, opacity=1.0, class_name="wz-land-tiles",
     )  # fmt: skip
+    tail = "/{z}/{x}/{y}.png"
+    if url.endswith(tail):
+        layer.add_child(_TileInfo(url[: -len(tail)] + "/info"))
+    return layer
 
 
 def _to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool) -> gpd.GeoDataFrame:

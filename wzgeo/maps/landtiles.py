@@ -179,6 +179,7 @@ class LandTiles:
             raise ValueError("fill indices must be 0 … len(palette)")
         self.gcj02 = gcj02
         self.n_features = len(geoms)
+        self.codes: np.ndarray | None = None  # each feature's code (set by from_codes)
         self._outline_zoom = outline_zoom
         self._outline_index = len(palette) + 1 if outline is not None else None
         rgba = [(0, 0, 0, 0), *palette] + ([outline] if outline is not None else [])
@@ -418,7 +419,9 @@ class LandTiles:
                 fill_of[col] = len(palette)
             per_code.append(fill_of[col])
         fills = np.asarray(per_code, dtype=np.int64)[np.asarray(inv, dtype=np.int64)]
-        return cls(geoms, fills, palette, gcj02=gcj02, outline=(102, 102, 102, 200), tree=tree)
+        out = cls(geoms, fills, palette, gcj02=gcj02, outline=(102, 102, 102, 200), tree=tree)
+        out.codes = keys
+        return out
 
 
 class TileCache:

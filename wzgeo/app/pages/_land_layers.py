@@ -110,7 +110,9 @@ def _display_frames(folder: str, files: tuple[tuple[str, str], ...]) -> dict[str
     return out
 
 
-def _tile_grant(ls: LayerStore, file: str, colours: dict[str, str], gcj02: bool) -> Any:
+def _tile_grant(
+    ls: LayerStore, file: str, colours: dict[str, str], gcj02: bool, names: dict[str, str]
+) -> Any:
     """What a tile token for the land-use layer ``file`` may show (see :mod:`wzgeo.app.tiles`)."""
     from wzgeo.app.tiles import TileGrant
     from wzgeo.maps.landlayers import NO_COLOUR
@@ -127,11 +129,17 @@ def _tile_grant(ls: LayerStore, file: str, colours: dict[str, str], gcj02: bool)
         )
 
     key = (str(ls.folder), "landuse", file, gcj02, tuple(sorted(colours.items())))
-    return TileGrant(key=key, build=build)
+    return TileGrant(key=key, build=build, names=names)
 
 
-def _tile_urls(ls: LayerStore, frames: dict[str, Any], colours: dict[str, str], gcj02: bool,
-               files: tuple[tuple[str, str], ...]) -> dict[str, str]:  # fmt: skip
+def _tile_urls(
+    ls: LayerStore,
+    frames: dict[str, Any],
+    colours: dict[str, str],
+    gcj02: bool,
+    files: tuple[tuple[str, str], ...],
+    names: dict[str, str],
+) -> dict[str, str]:
     """``{"landuse": URL}`` when the land-use layer is large (tiles), else ``{}``.
 
     The token is this session's (kept in ``st.session_state``) and renewed on every run.
@@ -143,7 +151,7 @@ def _tile_urls(ls: LayerStore, frames: dict[str, Any], colours: dict[str, str], 
     if lu is None or len(lu) <= TILE_MIN_FEATURES:
         return {}
     file = dict(files)["landuse"]
-    g = _tile_grant(ls, file, colours, gcj02)
+    g = _tile_grant(ls, file, colours, gcj02, names)
     tokens: dict[Any, str] = st.session_state.setdefault("_wz_tile_tokens", {})
     old = tokens.get(g.key)
     tokens[g.key] = tiles.grant(g, token=old, warm=old is None)
@@ -187,7 +195,7 @@ def map_land_groups(
     colours = code_colours(codes)
     return land_groups(
         frames, colours=colours, names=names, lang=lang, gcj02=gcj02,
-        tile_urls={} if near is not None else _tile_urls(ls, frames, colours, gcj02, files),
+        tile_urls={} if near is not None else _tile_urls(ls, frames, colours, gcj02, files, names),
     )  # fmt: skip
 
 
