@@ -535,7 +535,7 @@ def zone_tooltip(
         km2 = num_text(row.get("area_km2_measured"), "ui.unit_km2", lang)
         lines.append(field("area_km2_measured", km2, lang))
     if tops:
-        names = "、".join(value_label("sector", t, lang) for t in tops)
+        names = ("、" if lang == "zh" else ", ").join(value_label("sector", t, lang) for t in tops)
         lines.append(field("sectors_zh", names, lang))
     if not is_missing(intensity_value):
         value = num_text(intensity_value, "ui.unit_yi_per_km2", lang, digits=1)

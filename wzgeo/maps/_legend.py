@@ -90,7 +90,7 @@ def _not_drawn_rows(not_located: pd.DataFrame, unplaced: pd.DataFrame, lang: str
         rows.append(f"<h4>{esc(label('ui.not_located', lang))}</h4>")
         rows.append(
             "<div class='wz-not-located'>"
-            + "、".join(esc(n) for n in not_located["name"])
+            + ("、" if lang == "zh" else ", ").join(esc(n) for n in not_located["name"])
             + "</div>"
         )
     if not unplaced.empty:

@@ -19,6 +19,7 @@ layer of server-rendered PNG tiles (:mod:`wzgeo.maps.landtiles`, served by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -139,6 +140,9 @@ def land_legend_html(
     for code in codes:
         colour = colours.get(code)
         name = names.get(code, "未识别代码" if lang != "en" else "unknown code")
+        # the class without its explanation ("Industrial land, class 1 (little interference
+        # or pollution)" → "Industrial land, class 1"): the tooltip has the whole name
+        name = re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", name) or name
         text = f"{code or '?'} {name}"
         if colour is None:
             text += " — 无标准色" if lang != "en" else " — no standard colour known"
@@ -245,17 +249,18 @@ def land_groups(
         if shapely.get_num_coordinates(one) > CANVAS_VERTICES:
             gj.add_child(_Canvas())
         gj.add_to(fg)
-        fg.add_child(_legend_control(redline_legend_html(kind, lang)))
+        # top left, under the zoom buttons: the land-use legend and the scale are bottom left
+        fg.add_child(_legend_control(redline_legend_html(kind, lang), position="topleft"))
         groups.append(fg)
     return groups
 
 
-def _legend_control(html_text: str) -> Any:
+def _legend_control(html_text: str, *, position: str) -> Any:
     from wzgeo.maps._html import Control
 
     return Control(
         html_text,
-        position="bottomleft",
+        position=position,
         css_class="wz-box wz-legend wz-land-legend",
         with_layer=True,
     )

@@ -51,6 +51,8 @@ EAGER_REPORT_PLOTS = 1000
 MAP_PLOTS = 1000
 #: height of the result map (px)
 MAP_HEIGHT = 420
+#: height of the result map with land layers (px)
+MAP_HEIGHT_LAND = 520
 #: the imported land layers are drawn on the result map this far around the plots (m)
 LAND_MARGIN_M = 1000.0
 
@@ -914,7 +916,8 @@ def _plot_on_map(given: _Input, plots: Any) -> None:
         return
     import streamlit.components.v1 as components
 
-    components.html(page, height=MAP_HEIGHT)
+    # taller with the land layers: their legends need the room beside the zoom buttons
+    components.html(page, height=MAP_HEIGHT_LAND if land_revision else MAP_HEIGHT)
 
 
 if __name__ == "__main__":
