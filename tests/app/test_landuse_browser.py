@@ -7,7 +7,9 @@ library (the same store the server reads); the land-use layer through the page.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -201,6 +203,16 @@ def test_import_draw_check_reads_red_line_first(server: str, env: dict[str, Any]
             assert drawn["industrial"] and drawn["farmland"], drawn
             assert "100101 Industrial land, class 1" in drawn["legend"], drawn["legend"]
             assert not page.get_by_text("Traceback").count()
+            # the HTML report in English: the land tables in words, no Chinese but the plot's
+            # own name (试验地块, from the file)
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download report (HTML)").click()
+            report = Path(download.value.path()).read_text(encoding="utf-8")
+            text = re.sub(r"<[^>]+>", " ", html.unescape(report)).replace("试验地块", "")
+            assert not re.findall(r"[\u3400-\u9fff]+", text), re.findall(r"[\u3400-\u9fff]+", text)
+            for words in ("Red lines", "Permanent basic farmland", "Fail", "Land-use composition"):
+                assert words in text, words
+            assert "basic_farmland" not in text and "non_industrial" not in text
             page.locator('[data-testid="stMain"]').evaluate("e => e.scrollTo(0, 0)")
             save_screenshot(page, "landuse_plot_check_en")
             _result_map_frame(page).scroll_into_view_if_needed()

@@ -610,6 +610,13 @@ def report_html(check: Any, *, title: str, filename: str, project_name: str | No
     if len(check.indicators):
         parts += [f"<h2>{html.escape(tr('控制指标', 'Control indicators'))}</h2>"]
         parts.append(table(indicator_table(check.indicators)))
+    land = _land_layers.land_tables(check, appstate.lang())
+    if "red" in land:
+        parts += [f"<h2>{html.escape(tr('三区三线', 'Red lines'))}</h2>"]
+        parts += [table(report_table(land["red"])), table(report_table(land["classes"]))]
+    if "composition" in land:
+        parts += [f"<h2>{html.escape(tr('用地用海构成', 'Land-use composition'))}</h2>"]
+        parts.append(table(report_table(land["composition"])))
     parts.append("</body></html>")
     return "\n".join(parts)
 
