@@ -88,6 +88,7 @@ def test_land_tables_in_words_in_both_languages(plot_file: tuple[bytes, Any]) ->
             assert row["Result"] == "Fail"
             assert classes.iloc[0]["Industrial land class found"] == "non-industrial land"
             assert classes.iloc[0]["Industrial land class needed"] == "class 2 industrial land"
+            assert classes.iloc[0]["Land class reason"] == "non-industrial land 0103 Dry land"
             names = comp.set_index("Land-use code")["Land-use class"]
             assert names["0103"] == "Dry land"
             mu = comp.set_index("Land-use code")["Area (mu)"]

@@ -712,6 +712,7 @@ def check_land(
     comp = pd.DataFrame(columns=["row", "code", "name_zh", "area_m2", "area_mu", "share_pct"])
     codes_t = load_landuse_codes()
     names = dict(zip(codes_t["code"].astype(str), codes_t["name_zh"].astype(str), strict=True))
+    names_en = dict(zip(codes_t["code"].astype(str), codes_t["name_en"].astype(str), strict=True))
     req = required_class(sector_id, landclass if landclass is not None else layers.landclass)
 
     # land use: composition, main code, land class, planned indicators
@@ -809,7 +810,10 @@ def check_land(
         found_code[has_non] = non_code[has_non]
         for code in {c for c in non_code[has_non]}:
             sel = has_non & (non_code == code)
-            reason[sel] = f"含非工业用地 {code} {names.get(str(code), '')} / non-industrial land"
+            reason[sel] = (
+                f"含非工业用地 {code} {names.get(str(code), '')} / non-industrial land "
+                f"{code} {names_en.get(str(code), '')}"
+            ).rstrip()
     cols["landuse_main_code"] = pd.array(main_code, dtype="string")
     cols["landuse_main_name_zh"] = pd.array(
         [names.get(c) if c else None for c in main_code], dtype="string"
