@@ -846,8 +846,11 @@ def _result_map_html(
     if fmap is None:
         return None
     # the map's own notice box says what the page's notice above already says: once is enough
+    # and an empty layer (the projects, not drawn here) would only be a stray layer switch
     for key, child in list(fmap._children.items()):
-        if "wz-banner" in str(getattr(child, "css_class", "")):
+        if "wz-banner" in str(getattr(child, "css_class", "")) or (
+            isinstance(child, folium.FeatureGroup) and not child._children
+        ):
             del fmap._children[key]
     if land_revision:
         for group in _land_layers.map_land_groups(
