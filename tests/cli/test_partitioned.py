@@ -266,6 +266,7 @@ def test_cluster_options_need_a_dataset(
     assert main(["check-plots", str(single), "--out", str(out)]) == 0
 
 
+@pytest.mark.slow  # starts a local dask cluster (≈ 15 s here)
 def test_partitioned_with_land_layers_equals_single_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -332,6 +333,17 @@ def test_partitioned_with_land_layers_equals_single_file(
     ref = ref_area_m2(to_lonlat(plots_m["C"]), to_lonlat(farm_m))
     assert abs(ref - 40 * 80) < 5  # the overlap drawn above, 40 m × 80 m
     assert abs(by.loc["C", "basic_farmland_overlap_m2"] - ref) < 1.0
+    # on a real local dask cluster the layers travel to the workers: same columns and values
+    assert main(["check-plots", str(parts), "--out", str(tmp_path / "cl"), "--workers", "2",
+                 *opts]) == 0  # fmt: skip
+    cluster = pd.concat(
+        [gpd.read_parquet(tmp_path / "cl" / n) for n in ("a.parquet", "b.parquet")],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(
+        cluster[["plot_id", *land]].astype(object).where(cluster[land].notna(), None),
+        single[["plot_id", *land]].astype(object).where(single[land].notna(), None),
+    )
     # the layers travel to dask workers pickled: the prepared layer survives the round trip
     prepared = prepare_landuse(gpd.read_file(landuse), name="lu")
     _ = prepared.tree
