@@ -130,3 +130,19 @@ def test_layers_for_the_plot_check_carry_the_edited_land_classes(tmp_path: Path)
     assert (row["required_class"], row["class_source"], row["edited_why"]) == (
         "1", "user edit", "只做包装"
     )  # fmt: skip
+
+
+def test_nothing_of_the_land_layers_without_an_import(
+    plot_file: tuple[bytes, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WZGEO_STORE", str(tmp_path / "empty" / "store.sqlite"))
+    (tmp_path / "empty").mkdir()
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    at.file_uploader(key="plot_upload").set_value(("p.geojson", plot_file[0], "x")).run()
+    assert not at.exception, at.exception
+    assert not any("三区三线" in c.value for c in at.caption)
+    maps = [h.proto.srcdoc for h in at.get("iframe")]
+    assert maps and all("wz-land-legend" not in m and "#bb9674" not in m for m in maps)
+    assert len(at.dataframe) == 1  # the plot table only: no red-line or composition tables
