@@ -81,3 +81,25 @@ def test_clip_layers_leaves_out_a_layer_with_too_many_features_there() -> None:
     plot = (X + 100, Y + 100, X + 300, Y + 200)
     assert set(clip_layers(_layers(), plot, margin_m=500, limit=2)) == {"landuse"}
     assert clip_layers(_layers(), plot, margin_m=500, limit=1) == {}  # 2 land-use features
+
+
+def test_tile_urls_replace_the_vectors_and_keep_the_legends() -> None:
+    lu_url = "../../wzgeo-tiles/TOKEN1/{z}/{x}/{y}.png"
+    farm_url = "../../wzgeo-tiles/TOKEN2/{z}/{x}/{y}.png"
+    groups = land_groups(
+        _layers(),
+        colours={"100101": "#bb9674", "0103": "#f5f8dc"},
+        names={"100101": "一类工业用地", "0103": "旱地"},
+        tile_urls={"landuse": lu_url, "basic_farmland": farm_url},
+    )
+    m = folium.Map(location=[30.7, 108.4], zoom_start=10, tiles=None)
+    for g in groups:
+        g.add_to(m)
+    html = m.get_root().render()
+    assert lu_url in html and farm_url in html
+    assert '"../../wzgeo-tiles/TOKEN1/info"' in html  # feature info on click: land use only
+    assert "TOKEN2/info" not in html
+    assert "FeatureCollection" not in html  # no GeoJSON of either layer
+    assert "100101 一类工业用地" in html and "0103 旱地" in html  # the land-use legend
+    assert "100102" in html  # a class without a name or colour is still listed
+    assert "永久基本农田" in html  # its legend

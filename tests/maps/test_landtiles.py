@@ -194,3 +194,44 @@ def test_multipolygon_parts_and_non_polygons() -> None:
         assert _rgba(lt.render(16, tx, ty), col, row) == INDUSTRIAL
     tx, ty, col, row = _pixel(*_ll(X0 + 450, Y0 + 150), 16)  # the gap between them
     assert _rgba(lt.render(16, tx, ty), col, row)[3] == 0
+
+
+def _near(png: bytes, col: int, row: int, want: tuple[int, ...], *, px: int = 1) -> bool:
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+    win = img[max(row - px, 0) : row + px + 1, max(col - px, 0) : col + px + 1].reshape(-1, 4)
+    return bool((win == np.array(want)).all(axis=1).any())
+
+
+@pytest.mark.parametrize("z", [9, 13, 16], ids=lambda z: f"z{z}")
+def test_red_line_symbol_at_every_zoom(z: int) -> None:
+    """永久基本农田: yellow fill at 45 %, dark-yellow outline, drawn from the polygons at every
+    zoom (no overview: the outline stays whole)."""
+    sq = np.array([box(X0, Y0, X0 + 3000, Y0 + 3000)], dtype=object)
+    lt = LandTiles.from_style(
+        sq, fill="#ffff00", fill_opacity=0.45, outline="#b3a100", outline_px=2
+    )
+    assert lt.overview_zoom == -1
+    fill = (255, 255, 0, round(255 * 0.45))
+    line = (0xB3, 0xA1, 0x00, 255)
+    tx, ty, col, row = _pixel(*_ll(X0 + 1500, Y0 + 1500), z)
+    assert _near(lt.render(z, tx, ty), col, row, fill, px=0)
+    tx, ty, col, row = _pixel(*_ll(X0 + 1, Y0 + 1500), z)  # on the west edge
+    assert _near(lt.render(z, tx, ty), col, row, line)
+
+
+def test_outline_only_boundary() -> None:
+    """城镇开发边界: a line without fill."""
+    sq = np.array([box(X0, Y0, X0 + 3000, Y0 + 3000)], dtype=object)
+    lt = LandTiles.from_style(sq, fill=None, fill_opacity=0, outline="#9c27b0", outline_px=2)
+    tx, ty, col, row = _pixel(*_ll(X0 + 1500, Y0 + 1500), 14)
+    assert _rgba(lt.render(14, tx, ty), col, row)[3] == 0
+    tx, ty, col, row = _pixel(*_ll(X0 + 1, Y0 + 1500), 14)
+    assert _near(lt.render(14, tx, ty), col, row, (0x9C, 0x27, 0xB0, 255))
+
+
+def test_ring_smaller_than_a_pixel_still_shows() -> None:
+    tiny = np.array([box(X0, Y0, X0 + 3, Y0 + 3)], dtype=object)  # 3 m, < 1 px at zoom 12
+    lt = LandTiles.from_style(tiny, fill="#38a800", fill_opacity=0.35, outline="#e60000",
+                              outline_px=2)  # fmt: skip
+    tx, ty, col, row = _pixel(*_ll(X0 + 1.5, Y0 + 1.5), 12)
+    assert _near(lt.render(12, tx, ty), col, row, (0xE6, 0, 0, 255))

@@ -170,7 +170,7 @@ def grant(
 
 def _warm(g: TileGrant) -> None:
     try:
-        _REGISTRY.source(g).overview()
+        _REGISTRY.source(g).warm()
     except Exception:  # the tile request reports it
         logger.exception("wzgeo tiles: preparing a layer failed")
 

@@ -104,7 +104,7 @@ class _TileInfo(MacroElement):
         self.url = url
 
 
-def _tile_layer(url: str, name: str) -> folium.TileLayer:
+def _tile_layer(url: str, name: str, *, info: bool = True) -> folium.TileLayer:
     """A transparent overlay of server-rendered tiles (no attribution: the user's own data);
     a click asks for the classes there when the URL has the tile server's shape."""
     layer = folium.TileLayer(
@@ -112,7 +112,7 @@ def _tile_layer(url: str, name: str) -> folium.TileLayer:
         max_native_zoom=22, tile_size=256, opacity=1.0, class_name="wz-land-tiles",
     )  # fmt: skip
     tail = "/{z}/{x}/{y}.png"
-    if url.endswith(tail):
+    if info and url.endswith(tail):
         layer.add_child(_TileInfo(url[: -len(tail)] + "/info"))
     return layer
 
@@ -180,8 +180,8 @@ def land_groups(
         Shift to GCJ-02 (drawing on Gaode tiles).
     tile_urls
         ``kind → URL template`` (``…/{z}/{x}/{y}.png``) of layers drawn as raster tiles
-        instead of vectors (only ``"landuse"`` so far; the tiles must be shifted to GCJ-02
-        already when ``gcj02``).
+        instead of vectors (the tiles must be shifted to GCJ-02 already when ``gcj02``; the
+        feature info on click is asked for the land-use tiles only).
 
     Returns
     -------
@@ -234,6 +234,12 @@ def land_groups(
     for kind in ("basic_farmland", "eco_redline", "dev_boundary"):
         gdf = layers.get(kind)
         if gdf is None or not len(gdf):
+            continue
+        if kind in urls:
+            fg = folium.FeatureGroup(name=_NAMES[kind][k], show=True)
+            _tile_layer(urls[kind], _NAMES[kind][k], info=False).add_to(fg)
+            fg.add_child(_legend_control(redline_legend_html(kind, lang), position="topleft"))
+            groups.append(fg)
             continue
         g = gdf.to_crs(epsg=4545)
         one = shapely.simplify(shapely.union_all(g.geometry.to_numpy()), SIMPLIFY_M)

@@ -46,6 +46,7 @@ __all__ = [
     "OVERVIEW_MAX_PX",
     "TILE_DEADLINE_S",
     "TILE_MIN_FEATURES",
+    "TILE_MIN_VERTICES",
     "TILE_PX",
     "LandTiles",
     "TileCache",
@@ -61,6 +62,8 @@ TILE_PX = 256
 TILE_MIN_FEATURES = 10_000
 """Land-use layers with more features than this are drawn as tiles on the web map (fewer: as
 vectors, with tooltips)."""
+TILE_MIN_VERTICES = 200_000
+"""Red-line layers with more vertices than this are drawn as tiles on the web map."""
 MAX_ZOOM = 22
 """Highest zoom served."""
 OVERVIEW_ZOOM = 13
@@ -154,6 +157,11 @@ class LandTiles:
         RGBA of the features' outline drawn at zoom ≥ ``outline_zoom``; None = no outline.
     outline_zoom
         Lowest zoom with outlines.
+    outline_px
+        Outline width (pixels).
+    use_overview
+        Cut low-zoom tiles from the overview raster (False: draw the polygons at every zoom,
+        for a layer of few large polygons whose outline matters, like the red lines).
     tree
         An STRtree over ``geoms`` to reuse (e.g. the plot check's); built when None.
     """
@@ -167,6 +175,8 @@ class LandTiles:
         gcj02: bool = False,
         outline: tuple[int, int, int, int] | None = None,
         outline_zoom: int = 16,
+        outline_px: int = 1,
+        use_overview: bool = True,
         tree: shapely.STRtree | None = None,
     ) -> None:
         geoms = np.asarray(geoms, dtype=object)
@@ -181,6 +191,7 @@ class LandTiles:
         self.n_features = len(geoms)
         self.codes: np.ndarray | None = None  # each feature's code (set by from_codes)
         self._outline_zoom = outline_zoom
+        self._outline_px = outline_px
         self._outline_index = len(palette) + 1 if outline is not None else None
         rgba = [(0, 0, 0, 0), *palette] + ([outline] if outline is not None else [])
         self._palette = [v for c in rgba for v in c]
@@ -189,7 +200,7 @@ class LandTiles:
         self._lock = threading.Lock()
         self._overview: Image.Image | None = None
         self._ov_origin = (0, 0)  # global pixel (col, row) of the overview's top-left corner
-        self.overview_zoom = self._pick_overview_zoom()
+        self.overview_zoom = self._pick_overview_zoom() if use_overview else -1
 
     # -- preparation
 
@@ -296,21 +307,39 @@ class LandTiles:
         px = self._xy[_ranges(c0, n_coords)]
         px -= origin
         px *= (1.0 / res, -1.0 / res)
-        offs = np.concatenate([[0], np.cumsum(n_coords)]).tolist()
-        flat = px.ravel()
-        polygon = draw.polygon
+        ipx = np.rint(px).astype(np.int64)
+        # consecutive vertices on the same pixel draw nothing more: keep one (at low zooms a
+        # ring of thousands of vertices shrinks to the pixels it crosses)
+        ring_of = np.repeat(np.arange(len(rings)), n_coords)
+        keep = np.ones(len(ipx), dtype=bool)
+        keep[1:] = (ipx[1:] != ipx[:-1]).any(axis=1) | (ring_of[1:] != ring_of[:-1])
+        ipx, ring_of = ipx[keep], ring_of[keep]
+        counts = np.bincount(ring_of, minlength=len(rings))
+        offs = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        flat = ipx.ravel().tolist()
+        polygon, point = draw.polygon, draw.point
+        width = self._outline_px
         for k, fill in enumerate(fills.tolist()):
             if k % 512 == 511 and time.monotonic() > deadline:
                 raise TileTimeout(
                     "图层太复杂，无法在时限内绘制该瓦片。",
                     "the layer is too complex to draw this tile in time.",
                 )
-            polygon(flat[2 * offs[k] : 2 * offs[k + 1]].tolist(), fill=fill, outline=line)
+            a, b = 2 * offs[k], 2 * offs[k + 1]
+            if b - a >= 6:
+                polygon(flat[a:b], fill=fill, outline=line, width=width)
+            elif fill and b > a:  # a ring smaller than a pixel: one pixel
+                point(flat[a : a + 2], fill=line or fill)
 
     def _new(self, w: int, h: int) -> Image.Image:
         img = Image.new("P", (w, h), 0)
         img.putpalette(self._palette, rawmode="RGBA")
         return img
+
+    def warm(self) -> None:
+        """Draw the overview raster now when low-zoom tiles use it."""
+        if self.overview_zoom >= 0:
+            self.overview()
 
     def overview(self) -> Image.Image:
         """The whole layer at :attr:`overview_zoom` (rendered on first use, then kept)."""
@@ -394,6 +423,25 @@ class LandTiles:
         return np.asarray(self._tree.query(shapely.Point(x, y), predicate="intersects"))
 
     @classmethod
+    def from_style(
+        cls,
+        geoms: np.ndarray,
+        *,
+        fill: str | None,
+        fill_opacity: float,
+        outline: str,
+        outline_px: int,
+        gcj02: bool = False,
+        tree: shapely.STRtree | None = None,
+    ) -> LandTiles:
+        """A red-line layer: every feature in one symbol (``fill`` None = outline only), drawn
+        from its polygons at every zoom (no overview: the outline must stay whole)."""
+        return _style_tiles(
+            geoms, fill=None if fill is None else hex_rgba(fill, fill_opacity),
+            outline=hex_rgba(outline), outline_px=outline_px, gcj02=gcj02, tree=tree,
+        )  # fmt: skip
+
+    @classmethod
     def from_codes(
         cls,
         geoms: np.ndarray,
@@ -422,6 +470,21 @@ class LandTiles:
         out = cls(geoms, fills, palette, gcj02=gcj02, outline=(102, 102, 102, 200), tree=tree)
         out.codes = keys
         return out
+
+
+def _style_tiles(
+    geoms: np.ndarray,
+    *,
+    fill: tuple[int, int, int, int] | None,
+    outline: tuple[int, int, int, int],
+    outline_px: int,
+    gcj02: bool = False,
+    tree: shapely.STRtree | None = None,
+) -> LandTiles:
+    return LandTiles(
+        geoms, np.ones(len(geoms), dtype=np.int64), [fill or (0, 0, 0, 0)], gcj02=gcj02,
+        outline=outline, outline_zoom=0, outline_px=outline_px, use_overview=False, tree=tree,
+    )  # fmt: skip
 
 
 class TileCache:

@@ -111,25 +111,40 @@ def _display_frames(folder: str, files: tuple[tuple[str, str], ...]) -> dict[str
 
 
 def _tile_grant(
-    ls: LayerStore, file: str, colours: dict[str, str], gcj02: bool, names: dict[str, str]
-) -> Any:
-    """What a tile token for the land-use layer ``file`` may show (see :mod:`wzgeo.app.tiles`)."""
+    ls: LayerStore, kind: str, file: str, colours: dict[str, str], gcj02: bool,
+    names: dict[str, str],
+) -> Any:  # fmt: skip
+    """What a tile token for the layer ``file`` of ``kind`` may show (:mod:`wzgeo.app.tiles`)."""
     from wzgeo.app.tiles import TileGrant
-    from wzgeo.maps.landlayers import NO_COLOUR
+    from wzgeo.maps.landlayers import NO_COLOUR, REDLINE_STYLES
     from wzgeo.maps.landtiles import LandTiles
 
     def build() -> LandTiles:
-        payload = ls.current().get("landuse")
+        payload = ls.current().get(kind)
         if payload is None or str(payload["file"]) != file:
-            raise LookupError("the land-use layer was replaced or removed")
-        layer = ls.land_layers().get("landuse")
-        assert layer is not None and layer.codes is not None
-        return LandTiles.from_codes(
-            layer.geoms, layer.codes, colours, default=NO_COLOUR, gcj02=gcj02, tree=layer.tree
+            raise LookupError(f"the {kind} layer was replaced or removed")
+        layer = ls.land_layers().get(kind)
+        assert layer is not None
+        if kind == "landuse":
+            assert layer.codes is not None
+            return LandTiles.from_codes(
+                layer.geoms, layer.codes, colours, default=NO_COLOUR, gcj02=gcj02,
+                tree=layer.tree,
+            )  # fmt: skip
+        style = REDLINE_STYLES[kind]
+        return LandTiles.from_style(
+            layer.geoms,
+            fill=style.get("fillColor") if style.get("fill", True) else None,
+            fill_opacity=float(style.get("fillOpacity", 0.0)),
+            outline=style["color"],
+            outline_px=max(1, round(float(style["weight"]))),
+            gcj02=gcj02,
+            tree=layer.tree,
         )
 
-    key = (str(ls.folder), "landuse", file, gcj02, tuple(sorted(colours.items())))
-    return TileGrant(key=key, build=build, names=names)
+    style_key = tuple(sorted(colours.items())) if kind == "landuse" else ()
+    key = (str(ls.folder), kind, file, gcj02, style_key)
+    return TileGrant(key=key, build=build, names=names if kind == "landuse" else {})
 
 
 def _tile_urls(
@@ -140,22 +155,35 @@ def _tile_urls(
     files: tuple[tuple[str, str], ...],
     names: dict[str, str],
 ) -> dict[str, str]:
-    """``{"landuse": URL}`` when the land-use layer is large (tiles), else ``{}``.
+    """``kind → URL`` of the layers drawn as tiles: land use past ``TILE_MIN_FEATURES``
+    features, a red-line layer past ``TILE_MIN_VERTICES`` vertices.
 
-    The token is this session's (kept in ``st.session_state``) and renewed on every run.
+    The tokens are this session's (kept in ``st.session_state``) and renewed on every run.
     """
-    from wzgeo.app import tiles
-    from wzgeo.maps.landtiles import TILE_MIN_FEATURES
+    import shapely
 
-    lu = frames.get("landuse")
-    if lu is None or len(lu) <= TILE_MIN_FEATURES:
-        return {}
-    file = dict(files)["landuse"]
-    g = _tile_grant(ls, file, colours, gcj02, names)
+    from wzgeo.app import tiles
+    from wzgeo.maps.landtiles import TILE_MIN_FEATURES, TILE_MIN_VERTICES
+
+    out: dict[str, str] = {}
     tokens: dict[Any, str] = st.session_state.setdefault("_wz_tile_tokens", {})
-    old = tokens.get(g.key)
-    tokens[g.key] = tiles.grant(g, token=old, warm=old is None)
-    return {"landuse": tiles.tile_url(tokens[g.key])}
+    for kind, file in files:
+        frame = frames.get(kind)
+        if frame is None:
+            continue
+        if kind == "landuse":
+            big = len(frame) > TILE_MIN_FEATURES
+        else:
+            big = int(shapely.get_num_coordinates(frame.geometry.to_numpy()).sum()) > (
+                TILE_MIN_VERTICES
+            )
+        if not big:
+            continue
+        g = _tile_grant(ls, kind, file, colours, gcj02, names)
+        old = tokens.get(g.key)
+        tokens[g.key] = tiles.grant(g, token=old, warm=old is None)
+        out[kind] = tiles.tile_url(tokens[g.key])
+    return out
 
 
 def map_land_groups(
