@@ -146,3 +146,25 @@ def test_nothing_of_the_land_layers_without_an_import(
     maps = [h.proto.srcdoc for h in at.get("iframe")]
     assert maps and all("wz-land-legend" not in m and "#bb9674" not in m for m in maps)
     assert len(at.dataframe) == 1  # the plot table only: no red-line or composition tables
+
+
+def test_a_land_class_edit_reaches_the_plot_check_page(plot_file: tuple[bytes, Any]) -> None:
+    """The class needed follows the saved-work edit at the next rerun (no stale cache)."""
+    import os
+
+    from wzgeo.store.core import open_store
+
+    data, _expected = plot_file
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    at.selectbox(key="plot_sector_zh").set_value("food").run()
+    at.file_uploader(key="plot_upload").set_value(("p.geojson", data, "application/json")).run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert not at.exception, at.exception
+    needed = "Industrial land class needed"
+    assert _tables(at)[2].iloc[0][needed] == "class 2 industrial land"  # shipped: food 二类
+    open_store(os.environ["WZGEO_STORE"]).set_sector_landclass("food", 3, by="t", why="环评")
+    at.run()
+    assert not at.exception, at.exception
+    assert _tables(at)[2].iloc[0][needed] == "class 3 industrial land"
