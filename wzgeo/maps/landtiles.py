@@ -217,10 +217,21 @@ class LandTiles:
         # largest first: a polygon inside another's hole is drawn after it
         order = np.argsort(-shapely.area(parts), kind="stable")
         parts, owner = parts[order], owner[order]
-        rings, ring_part = shapely.get_rings(parts, return_index=True)
-        xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-        self._ring_start = np.searchsorted(ring_of, np.arange(len(rings) + 1)).astype(np.int64)
-        self._part_ring = np.searchsorted(ring_part, np.arange(len(parts) + 1)).astype(np.int64)
+        # a polygon's coordinates are its exterior ring's, then each hole's: only the ring
+        # lengths of polygons with holes need their rings (no ring objects for the others)
+        xy = shapely.get_coordinates(parts)
+        n_rings = 1 + shapely.get_num_interior_rings(parts).astype(np.int64)
+        self._part_ring = np.concatenate([[0], np.cumsum(n_rings)]).astype(np.int64)
+        ring_len = np.empty(int(self._part_ring[-1]), dtype=np.int64)
+        simple = n_rings == 1
+        ring_len[self._part_ring[:-1][simple]] = shapely.get_num_coordinates(parts[simple])
+        if not simple.all():
+            holed = np.flatnonzero(~simple)
+            rings = shapely.get_rings(parts[holed])  # in part order, exterior first
+            ring_len[_ranges(self._part_ring[holed], n_rings[holed])] = shapely.get_num_coordinates(
+                rings
+            )
+        self._ring_start = np.concatenate([[0], np.cumsum(ring_len)]).astype(np.int64)
         self._part_fill = fills[owner].astype(np.uint8)
         # feature → its parts (parts are in draw order, so index them by owner)
         by_owner = np.argsort(owner, kind="stable")
