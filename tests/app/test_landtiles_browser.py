@@ -117,6 +117,16 @@ def test_large_layer_drawn_as_tiles(server: str) -> None:
                 timeout=TIMEOUT_MS
             )
             save_screenshot(page, "landtiles_map")
+
+            # on the Gaode basemap (GCJ-02) the tiles come from another token: shifted tiles
+            page.goto(server + "/?basemap=gaode")
+            page.wait_for_selector(MAP_FRAME, timeout=TIMEOUT_MS)
+            frame = page.frame_locator(MAP_FRAME).first
+            tile = frame.locator('.wz-land-tiles img.leaflet-tile-loaded[src*="wzgeo-tiles"]')
+            tile.first.wait_for(state="attached", timeout=TIMEOUT_MS)
+            gsrcs = tile.evaluate_all("els => els.map(e => e.src)")
+            assert token not in gsrcs[0]
+            assert page.request.get(gsrcs[0]).status == 200
         except Exception:
             save_screenshot(page, "landtiles_failure")
             raise

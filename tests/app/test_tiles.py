@@ -151,3 +151,18 @@ def test_info_names_the_class_at_a_point() -> None:
         status, _h, body = _get(f"/wzgeo-tiles/{token}/info{q}")
         assert status == 400 and b"Traceback" not in body
     assert _get(f"/wzgeo-tiles/nothing/info?lat={lat}&lon={lon}")[0] == 404
+
+
+def test_removed_layer_stops_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A layer removed after the page was drawn: its tiles stop even though they are in
+    memory (the "still current" answer is trusted for CURRENT_CHECK_S only)."""
+    monkeypatch.setattr(tiles, "CURRENT_CHECK_S", 0.0)
+    lt = _layer()
+    state = {"current": True}
+    g = tiles.TileGrant(key=("t6",), build=lambda: lt, current=lambda: state["current"])
+    token = tiles.grant(g, warm=False)
+    x, y = _tile14()
+    assert _get(f"/wzgeo-tiles/{token}/14/{x}/{y}.png")[0] == 200
+    state["current"] = False
+    assert _get(f"/wzgeo-tiles/{token}/14/{x}/{y}.png")[0] == 404
+    assert _get(f"/wzgeo-tiles/{token}/info?lat=30&lon=108")[0] == 404

@@ -60,6 +60,8 @@ CACHE_BYTES = 96 * 1024 * 1024
 RENDER_THREADS = 2
 """Tiles drawn at the same time."""
 PREFIX = "wzgeo-tiles"
+CURRENT_CHECK_S = 2.0
+"""How long a "the layer is still current" answer is trusted (s)."""
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,16 @@ class TileGrant:
         memory; raises ``LookupError`` when the layer is no longer current.
     names
         ``code → name`` in the page's language, for the feature info on click.
+    current
+        Whether the layer is still the one the token was given for (asked at most every
+        :data:`CURRENT_CHECK_S` seconds per layer): a removed or replaced layer stops being
+        served at once, even from memory.
     """
 
     key: Hashable
     build: Callable[[], Any]
     names: Mapping[str, str] = field(default_factory=dict, compare=False)
+    current: Callable[[], bool] | None = field(default=None, compare=False)
 
 
 class _Registry:
@@ -91,6 +98,22 @@ class _Registry:
         self._building: dict[Hashable, threading.Lock] = {}
         self._cache: Any = None
         self._limiter: Any = None
+        self._checked: dict[Hashable, tuple[float, bool]] = {}
+
+    def is_current(self, g: TileGrant) -> bool:
+        if g.current is None:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            hit = self._checked.get(g.key)
+        if hit is not None and now - hit[0] < CURRENT_CHECK_S:
+            return hit[1]
+        ok = bool(g.current())
+        with self._lock:
+            if len(self._checked) > MAX_TOKENS:
+                self._checked.clear()
+            self._checked[g.key] = (now, ok)
+        return ok
 
     def register(self, token: str, g: TileGrant, ttl_s: float) -> None:
         now = time.monotonic()
@@ -176,8 +199,16 @@ def _warm(g: TileGrant) -> None:
 
 
 def lookup(token: str) -> TileGrant | None:
-    """The grant of a live token, or None (unknown or expired)."""
-    return _REGISTRY.lookup(token)
+    """The grant of a live token whose layer is still current, or None (unknown or expired
+    token, layer removed or replaced)."""
+    g = _REGISTRY.lookup(token)
+    if g is None:
+        return None
+    try:
+        return g if _REGISTRY.is_current(g) else None
+    except Exception:  # cannot tell (e.g. the change log is locked): show nothing
+        logger.exception("wzgeo tiles: checking the layer failed")
+        return None
 
 
 def source(g: TileGrant) -> Any:

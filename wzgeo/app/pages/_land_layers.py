@@ -144,7 +144,14 @@ def _tile_grant(
 
     style_key = tuple(sorted(colours.items())) if kind == "landuse" else ()
     key = (str(ls.folder), kind, file, gcj02, style_key)
-    return TileGrant(key=key, build=build, names=names if kind == "landuse" else {})
+
+    def current() -> bool:
+        payload = ls.current().get(kind)
+        return payload is not None and str(payload["file"]) == file
+
+    return TileGrant(
+        key=key, build=build, names=names if kind == "landuse" else {}, current=current
+    )
 
 
 def _tile_urls(
