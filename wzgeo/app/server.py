@@ -53,10 +53,12 @@ def warm_up() -> float:
     t0 = time.perf_counter()
     try:
         from wzgeo.app import state as appstate
-        from wzgeo.app.pages import _common  # noqa: F401
+        from wzgeo.app.pages import _common, _map_view  # noqa: F401
         from wzgeo.maps import webmap as maps  # noqa: F401  (imports are the point)
 
         appstate.warm_caches()
+        # the first view of the map page, drawn (and sent by st_folium) before a browser asks
+        _map_view.warm_default_views()
         # The limited file reader's helper process (a new Python that imports the readers,
         # ≈ 0.5 s of CPU) starts a little later: started here it competed with the first
         # session for the 2 cores and delayed the first map paint by ≈ 0.5 s (bench/RESULTS.md,

@@ -625,11 +625,12 @@ def _locations(
     return sitingcache.suggest_locations(tables.projects, tables.zones, fit, assignments=assigned)
 
 
-def locations() -> pd.DataFrame | None:
+def locations(assigned: Mapping[str, str] | None = None) -> pd.DataFrame | None:
     """Where each project sits (``project_id``, ``plan_zone_id``, ``zone_id``,
     ``location_label`` plan | assigned | suggested | unlocated), with this session's
-    assignments; ``None`` when the zones or projects table could not be loaded."""
-    chosen = tuple(sorted(all_assignments().items()))
+    assignments (or ``assigned``, e.g. outside a session); ``None`` when the zones or
+    projects table could not be loaded."""
+    chosen = tuple(sorted((all_assignments() if assigned is None else assigned).items()))
     revision = store_revision()
     try:
         return _locations(str(geodata_dir()), chosen, revision)
@@ -659,20 +660,29 @@ def warm_caches() -> None:
 
 
 def filtered_projects(
-    projects: pd.DataFrame, filters: Filters, *, sectors: pd.DataFrame | None = None
+    projects: pd.DataFrame,
+    filters: Filters,
+    *,
+    sectors: pd.DataFrame | None = None,
+    assigned: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The projects placed in zones (:func:`effective_projects`) that match ``filters``
     (:func:`apply_filters`): what the pages list, map and sum."""
-    return apply_filters(effective_projects(projects), filters, sectors=sectors)
+    return apply_filters(effective_projects(projects, assigned=assigned), filters, sectors=sectors)
 
 
-def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
+def effective_projects(
+    projects: pd.DataFrame, *, assigned: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Projects placed in zones: the plan's zone, else the session's assignment, else the
     suggested one (``wzgeo.analysis.siting``); ``location_label`` says which, ``plan_zone_id`` keeps
     the plan's own zone.
+
+    ``assigned`` replaces the saved and session assignments (:func:`all_assignments`), e.g.
+    outside a session (the server's warm-up).
     """
     out = projects.copy()
-    loc = locations()
+    loc = locations(assigned)
     if loc is not None:
         by_id = loc.drop_duplicates("project_id").set_index("project_id")
         key = out["project_id"].astype("string")
@@ -680,7 +690,7 @@ def effective_projects(projects: pd.DataFrame) -> pd.DataFrame:
         out["zone_id"] = key.map(by_id["zone_id"])
         out["location_label"] = key.map(by_id["location_label"]).astype("object")
         return out
-    chosen = all_assignments()
+    chosen = all_assignments() if assigned is None else dict(assigned)
     has_zone = (
         out["zone_id"].astype("string").fillna("") != ""
         if "zone_id" in out.columns

@@ -9,15 +9,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from wzgeo.analysis import intensity
 from wzgeo.app import state as appstate
-from wzgeo.app.pages import _common, _land_layers, _print_downloads
+from wzgeo.app.pages import _common, _land_layers, _map_view, _print_downloads
+from wzgeo.app.pages._map_view import STYLES, TARGETS
 from wzgeo.app.state import tr
 from wzgeo.errors import WzgeoError
 from wzgeo.maps import webmap as maps
+from wzgeo.paths import geodata_dir
 
-STYLES = ("level", "sector")
-TARGETS = (50, 70)
 BASEMAPS = ("osm", "gaode", "tianditu", "none")  # without a basemaps.toml
 
 
@@ -39,9 +38,6 @@ def _basemaps() -> tuple[tuple[str, ...], str, dict[str, str]]:
 
 
 _PARAMS = {"style": "map_style", "target": "map_target", "basemap": "map_basemap"}
-#: the map's height: with the page's title and the one row of switches, the whole map fits
-#: above the fold of a 1400×900 window (tests/app/test_map_page_browser.py checks)
-MAP_HEIGHT_PX = 560
 
 
 def _init_from_query(basemap_ids: tuple[str, ...], default_basemap: str) -> None:
@@ -150,14 +146,22 @@ def controls() -> dict[str, Any]:
     }
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def zone_intensity(zones: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
-    """Per-zone output per km² (``wzgeo.analysis.intensity``).
-
-    Cached on the two tables' contents: changing the zone style, the target, the basemap or
-    the highlight (same projects) does not recompute it.
-    """
-    return intensity.zone_intensity(projects, zones)
+def _rendered(kwargs: dict[str, Any], filters: appstate.Filters) -> _map_view.RenderedMap:
+    """The map for ``kwargs``: drawn once per view and shared by the sessions
+    (:mod:`wzgeo.app.pages._map_view`); the imported land-use layers, and a Tianditu key
+    (a user's secret), are drawn for this run only."""
+    groups = _land_layers.map_land_groups(
+        lang=appstate.lang(), gcj02=kwargs.get("basemap") == "gaode"
+    )
+    key = None
+    if not kwargs.get("tianditu_key"):
+        key = _map_view.view_key(
+            kwargs,
+            filters=tuple(sorted(filters.to_params().items())),
+            assigned=appstate.all_assignments(),
+            data=(str(geodata_dir()), appstate.store_revision()),
+        )
+    return _map_view.rendered_map(kwargs, key=key, groups=groups)
 
 
 def map_table(projects: pd.DataFrame) -> pd.DataFrame:
@@ -222,7 +226,7 @@ def render() -> None:
         del st.query_params["sel"]
 
     zones_geo = geo.zones_geo
-    parts: maps.MapParts | None = None
+    rendered: _map_view.RenderedMap | None = None
     if geo.district is None or zones_geo is None:
         _common.show_load_errors(geo.errors)
         appstate.notice_missing("地图（边界数据）", "the map (boundary data)")
@@ -231,8 +235,9 @@ def render() -> None:
             "district": geo.district,
             "zones_geo": zones_geo,
             "zones": zones,
+            "zones_all": tables.zones,  # the intensity is computed on all zones
             "projects": projects,
-            "intensity": zone_intensity(tables.zones, projects),
+            "intensity": None,  # computed with the map (zone_intensity), kept with it
             "river": geo.river,
             "sectors": tables.sectors,
             "lang": appstate.lang(),
@@ -240,37 +245,20 @@ def render() -> None:
             **options,
         }
         try:
-            parts = maps.build_map_parts(**kwargs)
+            rendered = _rendered(kwargs, filters)
         except WzgeoError as e:  # e.g. a malformed Tianditu key typed by the user
             appstate.show_error(e)
             if kwargs["basemap"] == "tianditu":  # a typo in the key must not hide the map
                 kwargs = {**kwargs, "basemap": "none", "tianditu_key": None}
-                parts = maps.build_map_parts(**kwargs)
-    fmap = None if parts is None else parts.base
-    notes = getattr(fmap, "notes", None)
+                rendered = _rendered(kwargs, filters)
+        kwargs.pop("zones_all")
+        kwargs["intensity"] = None if rendered is None else rendered.intensity
+    notes = None if rendered is None else rendered.notes
     left, right = st.columns([4, 1])
-    if parts is not None:
-        from streamlit_folium import st_folium
-
+    if rendered is not None:
         _prepare_export(kwargs)
         with left:
-            # The iframe is keyed on the base map's script only (tiles, district, river):
-            # a change of filters, style, target or highlight swaps the dynamic layers in the
-            # same iframe instead of re-creating the map.
-            st_folium(
-                parts.base,
-                key="main_map",
-                height=MAP_HEIGHT_PX,
-                use_container_width=True,
-                returned_objects=["last_object_clicked_tooltip"],
-                feature_group_to_add=[
-                    *parts.layers,
-                    *_land_layers.map_land_groups(
-                        lang=appstate.lang(), gcj02=kwargs.get("basemap") == "gaode"
-                    ),
-                ],
-                layer_control=parts.layer_control,
-            )
+            _map_view.show(rendered)
             _export_button(kwargs)
             _print_downloads.print_map_section(kwargs)
     with right:
