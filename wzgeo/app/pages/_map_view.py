@@ -184,14 +184,18 @@ def view_key(
     """What a view of the map depends on, besides the DataFrames derived from it.
 
     ``kwargs`` are the map's arguments (their settings: style, target, basemap, language,
-    highlight); ``filters`` and ``assigned`` (project → zone) select and place the projects;
+    highlight; the intensity follows from the data and filters); ``filters`` and ``assigned`` (project → zone) select and place the projects;
     ``data`` names the data (data folder, saved-work revision). The basemap's source is
     part of the key, so editing ``basemaps.toml`` draws anew.
     """
     from wzgeo.maps.basemaps import find_source
 
     settings = tuple(
-        sorted((k, v) for k, v in kwargs.items() if v is None or isinstance(v, str | int | float))
+        sorted(
+            (k, v)
+            for k, v in kwargs.items()
+            if k != "intensity" and (v is None or isinstance(v, str | int | float))
+        )
     )
     basemap = str(kwargs.get("basemap", ""))
     return (
@@ -243,6 +247,7 @@ def warm_default_views(basemaps: tuple[str, ...] | None = None) -> int:
     )
     zones = appstate.filter_zones(tables.zones, filters)
     data = (str(geodata_dir()), appstate.store_revision())
+    intensity = None  # the same for every basemap: computed once
     drawn = 0
     for basemap in basemaps:
         from wzgeo.maps.basemaps import find_source
@@ -256,7 +261,7 @@ def warm_default_views(basemaps: tuple[str, ...] | None = None) -> int:
             "zones": zones,
             "zones_all": tables.zones,
             "projects": projects,
-            "intensity": None,
+            "intensity": intensity,
             "river": geo.river,
             "sectors": tables.sectors,
             "lang": "zh",
@@ -267,6 +272,6 @@ def warm_default_views(basemaps: tuple[str, ...] | None = None) -> int:
             "tianditu_key": None,
         }
         key = view_key(kwargs, filters=filter_key, assigned=assigned, data=data)
-        rendered_map(kwargs, key=key, groups=[])
+        intensity = rendered_map(kwargs, key=key, groups=[]).intensity
         drawn += 1
     return drawn
