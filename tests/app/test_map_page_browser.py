@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests._browser import save_screenshot
+from tests._browser import ARTIFACTS, save_screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,10 +41,11 @@ _ZONE_PX_JS = """() => { const out = [];
   return out; }"""
 
 
-@pytest.fixture
-def page(request: pytest.FixtureRequest, chromium: Any, server: str) -> Iterator[Any]:
+def _offline_page(chromium: Any, server: str, *, width: int, height: int) -> tuple[Any, Any]:
+    """A new context (its own cache) at ``width``×``height`` whose requests outside the app
+    are refused, and a page in it."""
     context = chromium.new_context(
-        viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True
+        viewport={"width": width, "height": height}, locale="zh-CN", accept_downloads=True
     )
     host = server.split("//", 1)[1]
 
@@ -58,6 +59,12 @@ def page(request: pytest.FixtureRequest, chromium: Any, server: str) -> Iterator
     context.route("**/*", offline)
     p = context.new_page()
     p.base_url = server  # type: ignore[attr-defined]
+    return context, p
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, chromium: Any, server: str) -> Iterator[Any]:
+    context, p = _offline_page(chromium, server, width=1400, height=900)
     failed_before = request.session.testsfailed
     yield p
     if request.session.testsfailed > failed_before:
@@ -123,6 +130,34 @@ def test_first_view_shows_zones_legibly_above_the_fold(page: Any) -> None:
     assert main.count("园区边界为示意图") == 1, main
     assert main.count("位置未知、未绘制的园区") == 1, main
     assert main.count("未绘制的项目") == 1, main
+
+
+def test_first_view_at_1920x1080(chromium: Any, server: str) -> None:
+    """The first view on a 1920×1080 screen (the issue's second size): zones legible, no
+    exception box, the whole map inside the window."""
+    context, page = _offline_page(chromium, server, width=1920, height=1080)
+    try:
+        page.goto(page.base_url + "/?basemap=none")
+        frame = _frame(page)
+        time.sleep(1.0)  # fitBounds and the zone dots
+        zones = frame.evaluate(_ZONE_PX_JS)
+        assert len(zones) == 10, zones
+        assert max(max(w, h) for _, w, h in zones) >= 40, zones
+        assert page.locator('[data-testid="stException"]').count() == 0
+        box = page.query_selector(MAP_FRAME).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 1080, box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1920, box
+        assert box["height"] >= 500 and box["width"] >= 900, box
+        # the map's own container fills the iframe (Leaflet sized to the wider column)
+        size = frame.evaluate("() => [window.map.getSize().x, window.map.getSize().y]")
+        assert size[0] >= box["width"] - 20 and size[1] >= 500, (size, box)
+        ARTIFACTS.mkdir(exist_ok=True)  # what the window shows (not the full page)
+        page.screenshot(path=str(ARTIFACTS / "mappage_first_view_1920x1080.png"))
+    except Exception:
+        save_screenshot(page, "mappage_first_view_1920x1080_failed")
+        raise
+    finally:
+        context.close()
 
 
 def test_cluster_click_zooms_and_never_spans_zones(page: Any) -> None:
