@@ -184,9 +184,10 @@ def view_key(
     """What a view of the map depends on, besides the DataFrames derived from it.
 
     ``kwargs`` are the map's arguments (their settings: style, target, basemap, language,
-    highlight; the intensity follows from the data and filters); ``filters`` and ``assigned`` (project → zone) select and place the projects;
-    ``data`` names the data (data folder, saved-work revision). The basemap's source is
-    part of the key, so editing ``basemaps.toml`` draws anew.
+    highlight; the intensity follows from the data and filters); ``filters`` and
+    ``assigned`` (project → zone) select and place the projects; ``data`` names the data
+    (data folder, saved-work revision). The basemap's source is part of the key, so editing
+    ``basemaps.toml`` draws anew.
     """
     from wzgeo.maps.basemaps import find_source
 
