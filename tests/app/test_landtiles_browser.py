@@ -72,7 +72,7 @@ def server(store: Path) -> Iterator[str]:
         yield url
 
 
-def test_large_layer_drawn_as_tiles(server: str) -> None:
+def test_large_layer_drawn_as_tiles(server: str, store: Path) -> None:
     from PIL import Image
 
     with browser() as b:
@@ -117,6 +117,8 @@ def test_large_layer_drawn_as_tiles(server: str) -> None:
                 timeout=TIMEOUT_MS
             )
             save_screenshot(page, "landtiles_map")
+            # the prepared layer is kept beside the store (a restart loads it)
+            assert list((store.parent / "store.sqlite.layers" / "tiles").glob("*.npz"))
 
             # on the Gaode basemap (GCJ-02) the tiles come from another token: shifted tiles
             page.goto(server + "/?basemap=gaode")

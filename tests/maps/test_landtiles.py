@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -235,3 +236,35 @@ def test_ring_smaller_than_a_pixel_still_shows() -> None:
                               outline_px=2)  # fmt: skip
     tx, ty, col, row = _pixel(*_ll(X0 + 1.5, Y0 + 1.5), 12)
     assert _near(lt.render(12, tx, ty), col, row, (0xE6, 0, 0, 255))
+
+
+def test_saved_layer_renders_the_same_tiles(tmp_path: Path) -> None:
+    lt = _layer()
+    path = tmp_path / "tiles" / "layer.npz"
+    lt.save(path)
+    back = LandTiles.load(path, tree=lt._tree)
+    assert back.overview_zoom == lt.overview_zoom and list(back.codes) == list(lt.codes)
+    for z, x, y in [(13, *_pixel(*_ll(X0 + 150, Y0 + 150), 13)[:2]),
+                    (16, *_pixel(*_ll(X0 + 1300, Y0 + 300), 16)[:2]),
+                    (9, *_pixel(*_ll(X0, Y0), 9)[:2])]:  # fmt: skip
+        assert back.render(z, x, y) == lt.render(z, x, y)
+    red = LandTiles.from_style(
+        np.array([box(X0, Y0, X0 + 900, Y0 + 900)], dtype=object),
+        fill=None, fill_opacity=0, outline="#9c27b0", outline_px=2,
+    )  # fmt: skip
+    red.save(tmp_path / "red.npz")
+    tx, ty, _c, _r = _pixel(*_ll(X0, Y0 + 450), 15)
+    assert LandTiles.load(tmp_path / "red.npz", tree=red._tree).render(15, tx, ty) == red.render(
+        15, tx, ty
+    )
+
+
+def test_saved_layer_refused_for_another_layer(tmp_path: Path) -> None:
+    lt = _layer()
+    lt.save(tmp_path / "a.npz")
+    other = shapely.STRtree(np.array([box(X0, Y0, X0 + 1, Y0 + 1)], dtype=object))
+    with pytest.raises(ValueError, match="another layer"):
+        LandTiles.load(tmp_path / "a.npz", tree=other)
+    (tmp_path / "b.npz").write_bytes(b"not a zip")
+    with pytest.raises((ValueError, OSError)):
+        LandTiles.load(tmp_path / "b.npz", tree=lt._tree)

@@ -19,18 +19,25 @@ an STRtree over the features (EPSG:4545) answers "which features touch this tile
 Colours are a palette (transparent + one entry per fill, RGBA), so a tile is a small
 8-bit PNG. Rendering a tile past :data:`TILE_DEADLINE_S` stops with :class:`TileTimeout`
 (nothing half-drawn is returned). :class:`TileCache` keeps rendered tiles under a byte
-budget. Nothing here knows about the web server or sessions (that is :mod:`wzgeo.app.tiles`).
+budget. :meth:`LandTiles.save` / :meth:`LandTiles.load` keep a prepared layer with its
+overview on disk (the app keeps them beside the store, so a server restart does not prepare a
+large layer again). Nothing here knows about the web server or sessions (that is
+:mod:`wzgeo.app.tiles`).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import math
+import os
+import tempfile
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,6 +80,7 @@ OVERVIEW_MAX_PX = 48_000_000
 TILE_DEADLINE_S = 10.0
 """A tile taking longer than this to rasterise is abandoned (:class:`TileTimeout`)."""
 _HALF_M = math.pi * 6378137.0  # half the Web-Mercator world width (m)
+_FORMAT = 1  # of the files written by LandTiles.save
 
 
 class TileTimeout(WzgeoError):
@@ -201,6 +209,71 @@ class LandTiles:
         self._overview: Image.Image | None = None
         self._ov_origin = (0, 0)  # global pixel (col, row) of the overview's top-left corner
         self.overview_zoom = self._pick_overview_zoom() if use_overview else -1
+
+    # -- kept on disk
+
+    _ARRAYS = ("_xy", "_ring_start", "_part_ring", "_part_fill", "_owner_sorted", "_owner_parts")
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the prepared layer and its overview raster (drawn now if not yet) to ``path``
+        (``.npz``, uncompressed; written to a temporary file, then moved into place)."""
+        path = Path(path)
+        ov = self.overview() if self.overview_zoom >= 0 else None
+        meta = {
+            "version": _FORMAT, "gcj02": self.gcj02, "n_features": self.n_features,
+            "outline_zoom": self._outline_zoom, "outline_px": self._outline_px,
+            "outline_index": self._outline_index, "palette": self._palette,
+            "bounds": list(self.bounds), "overview_zoom": self.overview_zoom,
+            "ov_origin": list(self._ov_origin), "ov_size": list(ov.size) if ov else [0, 0],
+        }  # fmt: skip
+        arrays = {k.lstrip("_"): getattr(self, k) for k in self._ARRAYS}
+        if self.codes is not None:
+            arrays["codes"] = self.codes.astype(str)
+        arrays["overview"] = np.frombuffer(ov.tobytes() if ov else b"", dtype=np.uint8)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, tree: shapely.STRtree) -> LandTiles:
+        """A layer written by :meth:`save`; ``tree`` is the STRtree over the same features
+        (EPSG:4545). Raises ``ValueError`` for a file of another format or layer size."""
+        with np.load(Path(path), allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.get("version") != _FORMAT:
+                raise ValueError(f"tile cache format {meta.get('version')}, not {_FORMAT}")
+            if len(tree.geometries) != meta["n_features"]:
+                raise ValueError("the tile cache is for another layer")
+            out = cls.__new__(cls)
+            for k in cls._ARRAYS:
+                setattr(out, k, z[k.lstrip("_")])
+            out.codes = z["codes"] if "codes" in z.files else None
+            ov = z["overview"].tobytes()
+        out.gcj02 = bool(meta["gcj02"])
+        out.n_features = int(meta["n_features"])
+        out._outline_zoom = int(meta["outline_zoom"])
+        out._outline_px = int(meta["outline_px"])
+        out._outline_index = meta["outline_index"]
+        out._palette = [int(v) for v in meta["palette"]]
+        out._tree = tree
+        out.bounds = tuple(float(v) for v in meta["bounds"])  # type: ignore[assignment]
+        out._lock = threading.Lock()
+        out.overview_zoom = int(meta["overview_zoom"])
+        out._ov_origin = (int(meta["ov_origin"][0]), int(meta["ov_origin"][1]))
+        out._overview = None
+        if out.overview_zoom >= 0:
+            w, h = meta["ov_size"]
+            img = Image.frombytes("P", (w, h), ov)
+            img.putpalette(out._palette, rawmode="RGBA")
+            out._overview = img
+        return out
 
     # -- preparation
 

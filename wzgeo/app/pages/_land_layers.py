@@ -8,8 +8,10 @@ The layers live beside the saved-work store (:mod:`wzgeo.store.layers`); one
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -119,12 +121,13 @@ def _tile_grant(
     from wzgeo.maps.landlayers import NO_COLOUR, REDLINE_STYLES
     from wzgeo.maps.landtiles import LandTiles
 
-    def build() -> LandTiles:
-        payload = ls.current().get(kind)
-        if payload is None or str(payload["file"]) != file:
-            raise LookupError(f"the {kind} layer was replaced or removed")
-        layer = ls.land_layers().get(kind)
-        assert layer is not None
+    style_key = tuple(sorted(colours.items())) if kind == "landuse" else ()
+    key = (str(ls.folder), kind, file, gcj02, style_key)
+    # the prepared layer is kept beside the layer files: a server restart loads it
+    digest = hashlib.sha256(repr(key[1:]).encode("utf-8")).hexdigest()[:32]
+    cached = ls.folder / "tiles" / f"{digest}.npz"
+
+    def prepare(layer: Any) -> LandTiles:
         if kind == "landuse":
             assert layer.codes is not None
             return LandTiles.from_codes(
@@ -142,8 +145,23 @@ def _tile_grant(
             tree=layer.tree,
         )
 
-    style_key = tuple(sorted(colours.items())) if kind == "landuse" else ()
-    key = (str(ls.folder), kind, file, gcj02, style_key)
+    def build() -> LandTiles:
+        payload = ls.current().get(kind)
+        if payload is None or str(payload["file"]) != file:
+            raise LookupError(f"the {kind} layer was replaced or removed")
+        layer = ls.land_layers().get(kind)
+        assert layer is not None
+        if cached.exists():
+            try:
+                return LandTiles.load(cached, tree=layer.tree)
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                logger.warning("wzgeo tiles: %s unreadable, preparing the layer again", cached)
+        lt = prepare(layer)
+        try:
+            lt.save(cached)
+        except OSError:
+            logger.warning("wzgeo tiles: could not keep the prepared layer in %s", cached)
+        return lt
 
     def current() -> bool:
         payload = ls.current().get(kind)
