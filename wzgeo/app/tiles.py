@@ -53,8 +53,9 @@ TOKEN_TTL_S = 4 * 3600.0
 """A token's lifetime after the page last drew the map (s)."""
 MAX_TOKENS = 10_000
 """Tokens kept at most (the oldest are dropped first)."""
-MAX_SOURCES = 3
-"""Prepared layers kept in memory."""
+MAX_SOURCES = 8
+"""Prepared layers kept in memory (land use and three red-line layers, each in WGS84 and
+GCJ-02; a 500 000-polygon land-use layer takes ~80 MB)."""
 CACHE_BYTES = 96 * 1024 * 1024
 """Rendered tiles kept in memory (bytes)."""
 RENDER_THREADS = 2
