@@ -5,16 +5,19 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from wzgeo.app import state as appstate
 from wzgeo.app.state import PlanTables, tr
 from wzgeo.geo.units import fmt_sig
+
+if TYPE_CHECKING:  # pandas' Styler (≈ 0.05–0.1 s to import) loads with the first table shown,
+    # after the map page has sent its map, not in the server's warm-up before it
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "as_text",
