@@ -14,7 +14,11 @@ an STRtree over the features (EPSG:4545) answers "which features touch this tile
   at Wanzhou), rendered once, and downsampled (nearest pixel) for lower zooms: no tile at a
   low zoom rasterises hundreds of thousands of polygons.
 - Above it, the features in the tile are rasterised (PIL ``ImageDraw``), largest first so a
-  polygon lying in another's hole stays visible; holes are cleared.
+  polygon lying in another's hole stays visible; holes are cleared. Consecutive vertices on
+  the same pixel are dropped first (a long outline costs the pixels it crosses); a ring
+  smaller than a pixel is drawn as one pixel.
+- A red-line layer (:meth:`LandTiles.from_style`: few large polygons whose outline matters)
+  has no overview: its polygons are drawn at every zoom, with their outline.
 
 Colours are a palette (transparent + one entry per fill, RGBA), so a tile is a small
 8-bit PNG. Rendering a tile past :data:`TILE_DEADLINE_S` stops with :class:`TileTimeout`
