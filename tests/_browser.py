@@ -67,8 +67,10 @@ def streamlit_server(
     env: dict[str, str] | None = None,
     timeout_s: float = 60.0,
     poll_s: float = 0.05,
+    base_url_path: str = "",
 ) -> Iterator[str]:
-    """Run ``streamlit run APP`` on a free port; yield its base URL once it answers.
+    """Run ``streamlit run APP`` on a free port; yield its base URL once it answers
+    (``http://127.0.0.1:PORT/BASE`` with ``server.baseUrlPath = base_url_path``).
 
     The health endpoint is polled every ``poll_s`` seconds (the app benchmark times the
     server start with it, so the interval bounds that measurement's resolution).
@@ -91,6 +93,8 @@ def streamlit_server(
         "--server.fileWatcherType",
         "none",
     ]
+    if base_url_path:
+        cmd += ["--server.baseUrlPath", base_url_path]
     proc = subprocess.Popen(
         cmd,
         env={**os.environ, **(env or {})},
@@ -98,7 +102,7 @@ def streamlit_server(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}" + (f"/{base_url_path.strip('/')}" if base_url_path else "")
     deadline = time.monotonic() + timeout_s
     try:
         while True:

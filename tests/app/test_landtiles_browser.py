@@ -72,6 +72,24 @@ def server(store: Path) -> Iterator[str]:
         yield url
 
 
+def test_tiles_under_a_base_url_path(store: Path) -> None:
+    """Served under ``server.baseUrlPath``: the iframe's relative tile URL resolves under it."""
+    env = {"WZGEO_STORE": str(store), "WZGEO_USERS": str(store.parent / "users.toml")}
+    with streamlit_server(REPO / "app.py", env=env, base_url_path="wz/gis") as url:
+        assert url.endswith("/wz/gis")
+        with browser() as b:
+            page = b.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(url + "/?basemap=none")
+            page.wait_for_selector(MAP_FRAME, timeout=TIMEOUT_MS)
+            tile = page.frame_locator(MAP_FRAME).first.locator(
+                '.wz-land-tiles img.leaflet-tile-loaded[src*="wzgeo-tiles"]'
+            )
+            tile.first.wait_for(state="attached", timeout=TIMEOUT_MS)
+            src = tile.first.evaluate("e => e.src")
+            assert src.startswith(url + "/wzgeo-tiles/"), src
+            assert page.request.get(src).status == 200
+
+
 def test_large_layer_drawn_as_tiles(server: str, store: Path) -> None:
     from PIL import Image
 
