@@ -131,3 +131,19 @@ def test_the_warm_up_draws_the_first_view_a_session_opens(
         at.run()
         assert not at.exception
     assert built == ["sector"]
+
+
+def test_the_warm_up_leaves_the_drawing_to_a_session_already_running() -> None:
+    """A browser that connected during the warm-up: its session draws the view it asks for,
+    the warm-up draws none (two draws at once would each take twice as long)."""
+    import threading
+
+    release = threading.Event()
+    script = threading.Thread(target=release.wait, name="ScriptRunner.scriptThread")
+    script.start()
+    try:
+        assert _map_view.warm_default_views(("none",)) == 0
+    finally:
+        release.set()
+        script.join()
+    assert _map_view.warm_default_views(("none",)) == 1

@@ -220,13 +220,19 @@ def rendered_map(
     return _cached(key, lambda: _draw(kwargs, []))
 
 
+def _session_running() -> bool:
+    """Whether a session is running its script (Streamlit's script thread is alive)."""
+    return any(t.name.startswith("ScriptRunner") for t in threading.enumerate() if t.is_alive())
+
+
 def warm_default_views(basemaps: tuple[str, ...] | None = None) -> int:
     """Draw the view a new session opens (no filters, default style and target, Chinese,
     no highlight) into the shared cache, for the configured default basemap and for
     ``"none"`` (offline); return how many views were drawn.
 
     Outside a session (the server's warm-up): the same calls with the same arguments as the
-    map page makes, with the saved assignments and no session ones.
+    map page makes, with the saved assignments and no session ones. Stops as soon as a
+    session runs its script (that session draws its own view, without competition).
     """
     from wzgeo.app import state as appstate
     from wzgeo.maps.basemaps import load_basemaps
@@ -253,6 +259,11 @@ def warm_default_views(basemaps: tuple[str, ...] | None = None) -> int:
     for basemap in basemaps:
         from wzgeo.maps.basemaps import find_source
 
+        if _session_running():
+            # A browser is already here: its session draws the view it asks for; drawing
+            # another one now would only compete with it for the CPU (bench/RESULTS.md,
+            # section app: both draws then took twice as long, the first map paint waited).
+            break
         source = find_source(basemap)
         if source is not None and source.needs_key:
             continue  # drawn without tiles until the user gives a key: not the first view
