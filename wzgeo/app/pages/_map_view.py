@@ -133,6 +133,9 @@ def _component_args(parts: Any, groups: list[Any]) -> dict[str, Any]:
             returned_objects=list(_RETURNED),
             feature_group_to_add=[*parts.layers, *groups],
             layer_control=parts.layer_control,
+            # st_folium renders the map itself as well; rendering its figure first too only
+            # repeats that work (same arguments: tests/app/test_map_view.py)
+            render=False,
         )
     if "script" not in box:  # a streamlit-folium that no longer calls its component so
         raise RuntimeError("streamlit_folium.st_folium did not call its component")
