@@ -882,8 +882,10 @@ def _result_map_html(
             dash_array="4 4",
             fill=False,
         ).add_to(fmap)
-    # zoom 14 at most: a small plot with the outline of the zone it lies in around it
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], max_zoom=14)
+    # zoom 14 at most: a small plot with the outline of the zone it lies in around it; with
+    # land layers drawn, zoom 16: what the plot overlaps (farmland, classes) must be legible
+    max_zoom = 16 if land_revision else 14
+    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], max_zoom=max_zoom)
     return offline.offline_html(fmap)
 
 
