@@ -160,6 +160,27 @@ def test_first_view_at_1920x1080(chromium: Any, server: str) -> None:
         context.close()
 
 
+def test_tables_follow_the_first_paint_and_keep_the_map(page: Any) -> None:
+    """A session's first map view: the map is drawn before the data grids below it, which
+    follow by themselves (wzgeo.app.pages.map.tables_now) without reloading the map."""
+    page.goto(page.base_url + "/?basemap=none")
+    frame = _frame(page)
+    grids = '[data-testid="stDataFrame"]'
+    # the map is drawn and the tables are not yet: the page says they follow
+    assert page.locator(grids).count() == 0
+    assert page.get_by_text("项目表随后显示").count() == 1
+    frame.evaluate("() => { window.__wzKept = window.map; }")
+    page.wait_for_selector(grids, state="attached", timeout=15_000)
+    _settled(page)
+    assert page.locator(grids).count() == 2  # the projects and the folded unplaced list
+    assert page.get_by_text("项目表随后显示").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    # the same Leaflet map (no iframe reload): the rerun sent the same map
+    frame = page.query_selector(MAP_FRAME).content_frame()
+    assert frame.evaluate("() => window.__wzKept === window.map")
+    assert page.locator(grids).last.is_visible()  # the project table, below the map
+
+
 def test_cluster_click_zooms_and_never_spans_zones(page: Any) -> None:
     page.goto(page.base_url + "/?basemap=none")
     frame = _frame(page)
