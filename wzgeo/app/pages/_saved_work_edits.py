@@ -11,7 +11,7 @@ reason, tables of edits) comes from :mod:`wzgeo.store.savededits`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -31,7 +31,7 @@ from wzgeo.app.pages._saved_work_ui import (
 from wzgeo.app.state import choice_key
 from wzgeo.errors import WzgeoError
 from wzgeo.store import savededits
-from wzgeo.store.core import Store
+from wzgeo.store.core import Change, Store
 
 __all__ = [
     "HISTORY_KEY",
@@ -154,46 +154,78 @@ def fit_section(
         st.caption("\n\n".join(p for p in parts if p))
     state = store.state("sector_fit", cell.entity_id)
     edited = (state.value or {}).get("grade")
-    show_version(
+    grades = list(savededits.GRADE_LABELS)
+    _choice_edit(
         state,
         lang,
-        now=(
-            f"用户修改为 {_grade(edited, 'zh')}",
-            f"edited to {_grade(edited, 'en')}",
-        ),
+        editor,
+        now=(f"用户修改为 {_grade(edited, 'zh')}", f"edited to {_grade(edited, 'en')}"),
         empty=("未修改（使用随附等级）", "not edited (the shipped grade applies)"),
         what=("此产业匹配", "This sector-fit cell"),
-        reload_key="sw_fit_reload",
+        prefix="sw_fit",
+        choice=(("新等级", "New grade"), "grade"),
+        options=grades,
+        current=cell.grade if cell.grade in grades else grades[0],
+        format_func=lambda g: _grade(g, lang),
+        submit=("保存产业匹配", "Save sector fit"),
+        save=lambda grade, by, why, version: store.set_sector_fit(
+            sector, zone, grade, by=by, why=why, expected_version=version
+        ),
+        seen=("sector_fit", cell.entity_id),
+        saved_what=(f"{sector} × {zone}", f"{sector} × {zone}"),
     )
-    show_reason(state, lang)
-    grades = list(savededits.GRADE_LABELS)
-    current = cell.grade if cell.grade in grades else grades[0]
-    with st.form("sw_fit_form"):
-        grade = st.selectbox(
-            t("新等级", "New grade", lang),
-            grades,
-            index=grades.index(current),
-            format_func=lambda g: _grade(g, lang),
-            key=choice_key("sw_fit_grade"),
-        )
-        why = st.text_input(t("原因（必填）", "Reason (required)", lang), key="sw_fit_why")
-        save = st.form_submit_button(
-            t("保存产业匹配", "Save sector fit", lang), disabled=editor is None
-        )
-    if save and editor is not None:
-        save_versioned(
-            lambda version: store.set_sector_fit(
-                sector, zone, grade, by=editor, why=why, expected_version=version
-            ),
-            seen_key("sector_fit", cell.entity_id),
-            lang,
-            what=(f"{sector} × {zone}", f"{sector} × {zone}"),
-        )
-    _history_button(cell.entity_id, lang, "sw_fit_history")
     table = savededits.fit_edits_table(fit, edits)
     st.markdown(t("**当前产业匹配修改**", "**Current sector-fit edits**", lang))
     shown = table.rename(columns={"plan_grade": "shipped_grade", "grade": "edited_grade"})
     show_saved_table(shown, lang, key="sw_fit_edits")
+
+
+def _choice_edit(
+    state: Any,
+    lang: str,
+    editor: str | None,
+    *,
+    now: tuple[str, str],
+    empty: tuple[str, str],
+    what: tuple[str, str],
+    prefix: str,
+    choice: tuple[tuple[str, str], str],
+    options: list[str],
+    current: str,
+    format_func: Callable[[str], str],
+    submit: tuple[str, str],
+    save: Callable[[str, str, str, int], Change],
+    seen: tuple[str, str],
+    saved_what: tuple[str, str],
+) -> None:
+    """One versioned edit picked from ``options`` (a fit grade, a land class): the saved
+    version and its reason, a form (the choice, a required reason, save — disabled without
+    ``editor``), the version-checked save, and the button showing the entity's history.
+
+    Widget keys are ``{prefix}_{choice[1]}``, ``{prefix}_why``, ``{prefix}_reload``,
+    ``{prefix}_form`` and ``{prefix}_history``.
+    """
+    show_version(state, lang, now=now, empty=empty, what=what, reload_key=f"{prefix}_reload")
+    show_reason(state, lang)
+    (label_zh, label_en), name = choice
+    with st.form(f"{prefix}_form"):
+        value = st.selectbox(
+            t(label_zh, label_en, lang),
+            options,
+            index=options.index(current),
+            format_func=format_func,
+            key=choice_key(f"{prefix}_{name}"),
+        )
+        why = st.text_input(t("原因（必填）", "Reason (required)", lang), key=f"{prefix}_why")
+        clicked = st.form_submit_button(t(*submit, lang), disabled=editor is None)
+    if clicked and editor is not None:
+        save_versioned(
+            lambda version: save(value, editor, why, version),
+            seen_key(*seen),
+            lang,
+            what=saved_what,
+        )
+    _history_button(seen[1], lang, f"{prefix}_history")
 
 
 def _rule_label(row: Mapping[str, object], lang: str) -> str:
@@ -389,41 +421,29 @@ def landclass_section(
                                     if str(r.get(c, "") or ""))))  # fmt: skip
     state = store.state("sector_landclass", sector)
     edited = (state.value or {}).get("required_class")
-    show_version(
+    options = ["1", "2", "3", "none"]
+    current = ("none" if edited is None else str(edited)) if state.exists else shipped or "none"
+    _choice_edit(
         state,
         lang,
+        editor,
         now=(
             f"用户修改为 {savededits.class_label(edited, 'zh')}",
             f"edited to {savededits.class_label(edited, 'en')}",
         ),
         empty=("未修改（使用随附类别）", "not edited (the shipped class applies)"),
         what=("此产业的工业用地类别", "This sector's land class"),
-        reload_key="sw_class_reload",
+        prefix="sw_class",
+        choice=(("新类别", "New class"), "value"),
+        options=options,
+        current=current if current in options else "none",
+        format_func=lambda v: savededits.class_label(None if v == "none" else v, lang),
+        submit=("保存工业用地类别", "Save land class"),
+        save=lambda value, by, why, version: store.set_sector_landclass(
+            sector, value, by=by, why=why, expected_version=version
+        ),
+        seen=("sector_landclass", sector),
+        saved_what=(sector, sector),
     )
-    show_reason(state, lang)
-    options = ["1", "2", "3", "none"]
-    current = ("none" if edited is None else str(edited)) if state.exists else shipped or "none"
-    with st.form("sw_class_form"):
-        value = st.selectbox(
-            t("新类别", "New class", lang),
-            options,
-            index=options.index(current) if current in options else 3,
-            format_func=lambda v: savededits.class_label(None if v == "none" else v, lang),
-            key=choice_key("sw_class_value"),
-        )
-        why = st.text_input(t("原因（必填）", "Reason (required)", lang), key="sw_class_why")
-        save = st.form_submit_button(
-            t("保存工业用地类别", "Save land class", lang), disabled=editor is None
-        )
-    if save and editor is not None:
-        save_versioned(
-            lambda version: store.set_sector_landclass(
-                sector, value, by=editor, why=why, expected_version=version
-            ),
-            seen_key("sector_landclass", sector),
-            lang,
-            what=(sector, sector),
-        )
-    _history_button(sector, lang, "sw_class_history")
     st.markdown(t("**当前工业用地类别修改**", "**Current land-class edits**", lang))
     show_saved_table(savededits.landclass_edits_table(table, edits), lang, key="sw_class_edits")
