@@ -163,17 +163,32 @@ def test_first_view_at_1920x1080(chromium: Any, server: str) -> None:
 def test_tables_follow_the_first_paint_and_keep_the_map(page: Any) -> None:
     """A session's first map view: the map is drawn before the data grids below it, which
     follow by themselves (wzgeo.app.pages.map.tables_now) without reloading the map."""
+    # when the map's iframe, the "follows" caption and the first data grid first appear
+    page.add_init_script(
+        """window.__wzSeen = {};
+        new MutationObserver(() => {
+          const seen = window.__wzSeen, now = performance.now();
+          if (!seen.iframe && document.querySelector('__FRAME__')) seen.iframe = now;
+          if (!seen.grid && document.querySelector('[data-testid="stDataFrame"]')) seen.grid = now;
+          if (!seen.caption) for (const c of document.querySelectorAll(
+              '[data-testid="stCaptionContainer"]'))
+            if (c.textContent.includes('项目表随后显示')) seen.caption = now;
+        }).observe(document, {subtree: true, childList: true, characterData: true});""".replace(
+            "__FRAME__", MAP_FRAME
+        )
+    )
     page.goto(page.base_url + "/?basemap=none")
     frame = _frame(page)
     grids = '[data-testid="stDataFrame"]'
-    # the map is drawn and the tables are not yet: the page says they follow
-    assert page.locator(grids).count() == 0
-    assert page.get_by_text("项目表随后显示").count() == 1
     frame.evaluate("() => { window.__wzKept = window.map; }")
     page.wait_for_selector(grids, state="attached", timeout=15_000)
     _settled(page)
     assert page.locator(grids).count() == 2  # the projects and the folded unplaced list
     assert page.get_by_text("项目表随后显示").count() == 0
+    # the order: the map's iframe, the caption saying the tables follow, then the grids
+    seen = page.evaluate("() => window.__wzSeen")
+    assert {"iframe", "caption", "grid"} <= set(seen), seen
+    assert seen["iframe"] < seen["grid"] and seen["caption"] < seen["grid"], seen
     assert page.locator('[data-testid="stException"]').count() == 0
     # the same Leaflet map (no iframe reload): the rerun sent the same map
     frame = page.query_selector(MAP_FRAME).content_frame()
