@@ -260,6 +260,8 @@ def test_shipped_tables_consistent():
     assert colours["0101"] == "#f5f8dc"  # 耕地 245,248,220
     assert colours["1201"] == "#b7b7b7"  # inherits 12 交通运输用地 183,183,183 (附录B)
     assert "10" not in colours and "1003" not in colours  # none known: not invented
+    assert lu.code_names("zh", codes)["100101"] == "一类工业用地"
+    assert lu.code_names("en")["0103"] == "Dry land"
     gb = lu.load_mapping("gb50137").set_index("from_code")["to_code"]
     assert gb["M1"] == "100101" and gb["W3"] == "110103"
     sd = lu.load_mapping("sandiao").set_index("from_code")["to_code"]

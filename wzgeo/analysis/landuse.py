@@ -75,6 +75,7 @@ __all__ = [
     "check_land",
     "class_of_code",
     "code_colours",
+    "code_names",
     "land_findings",
     "load_landclass",
     "load_landuse_codes",
@@ -285,6 +286,13 @@ def code_colours(codes: pd.DataFrame | None = None) -> dict[str, str]:
             r, g, b = (int(x) for x in own[c].split(","))
             out[code] = f"#{r:02x}{g:02x}{b:02x}"
     return out
+
+
+def code_names(lang: str, codes: pd.DataFrame | None = None) -> dict[str, str]:
+    """``code → name`` in ``lang`` (``"zh"`` or ``"en"``) from the 2023 code table."""
+    t = load_landuse_codes() if codes is None else codes
+    col = "name_en" if lang == "en" else "name_zh"
+    return dict(zip(t["code"].astype(str), t[col].astype(str), strict=True))
 
 
 # ----------------------------------------------------------------------------- recognition
@@ -711,8 +719,8 @@ def check_land(
     cols = pd.DataFrame(index=pd.RangeIndex(n))
     comp = pd.DataFrame(columns=["row", "code", "name_zh", "area_m2", "area_mu", "share_pct"])
     codes_t = load_landuse_codes()
-    names = dict(zip(codes_t["code"].astype(str), codes_t["name_zh"].astype(str), strict=True))
-    names_en = dict(zip(codes_t["code"].astype(str), codes_t["name_en"].astype(str), strict=True))
+    names = code_names("zh", codes_t)
+    names_en = code_names("en", codes_t)
     req = required_class(sector_id, landclass if landclass is not None else layers.landclass)
 
     # land use: composition, main code, land class, planned indicators

@@ -227,14 +227,13 @@ def map_land_groups(
     addresses are per session); a layer with more than ``TILE_MIN_FEATURES`` features
     there is left out (:func:`too_many_near` says so).
     """
-    from wzgeo.analysis.landuse import code_colours, load_landuse_codes
+    from wzgeo.analysis.landuse import code_colours, code_names, load_landuse_codes
     from wzgeo.maps.landlayers import clip_layers, land_groups
 
     ls = _ls()
-    current = ls.current()
-    if not current:
+    files = revision()
+    if not files:
         return []
-    files = tuple(sorted((k, str(p["file"])) for k, p in current.items()))
     frames = _display_frames(str(ls.folder), files)
     if near is not None:
         from wzgeo.maps.landtiles import TILE_MIN_FEATURES
@@ -243,8 +242,7 @@ def map_land_groups(
         if not frames:
             return []
     codes = load_landuse_codes()
-    col = "name_en" if lang == "en" else "name_zh"
-    names = dict(zip(codes["code"].astype(str), codes[col].astype(str), strict=True))
+    names = code_names(lang, codes)
     colours = code_colours(codes)
     return land_groups(
         frames, colours=colours, names=names, lang=lang, gcj02=gcj02,
@@ -259,16 +257,14 @@ def too_many_near(near: tuple[float, float, float, float], margin_m: float) -> l
 
     from wzgeo.maps.landtiles import TILE_MIN_FEATURES
 
-    ls = _ls()
-    current = ls.current()
-    if not current:
+    files = revision()
+    if not files:
         return []
-    files = tuple(sorted((k, str(p["file"])) for k, p in current.items()))
     x0, y0, x1, y1 = near
     rect = shapely.box(x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)
     return [
         kind
-        for kind, frame in _display_frames(str(ls.folder), files).items()
+        for kind, frame in _display_frames(str(_ls().folder), files).items()
         if len(frame.sindex.query(rect, predicate="intersects")) > TILE_MIN_FEATURES
     ]
 
@@ -449,7 +445,7 @@ def land_tables(check: Any, lang: str) -> dict[str, pd.DataFrame]:
     ``fail``, ``non_industrial``, nor the other language's half of a reason). Ids and numbers
     stay in their columns; headers are labelled by the caller."""
     from wzgeo import labels
-    from wzgeo.analysis.landuse import KIND_LABELS, load_landuse_codes
+    from wzgeo.analysis.landuse import KIND_LABELS, code_names
 
     out: dict[str, pd.DataFrame] = {}
     if len(check.constraints):
@@ -486,9 +482,7 @@ def land_tables(check: Any, lang: str) -> dict[str, pd.DataFrame]:
     if len(check.land_use):
         comp = pd.DataFrame(check.land_use).copy()
         if "code" in comp.columns:
-            codes = load_landuse_codes()
-            col = "name_en" if lang == "en" else "name_zh"
-            names = dict(zip(codes["code"].astype(str), codes[col].astype(str), strict=True))
+            names = code_names(lang)
             comp["landuse_name"] = [
                 names.get(str(c), t("未识别代码", "unknown code", lang)) for c in comp["code"]
             ]
