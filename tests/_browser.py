@@ -31,6 +31,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+#: streamlit-folium's map iframe in a Streamlit page
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: the marks of a module of app browser tests (``pytestmark = BROWSER_MARKS``): ``browser``,
+#: and the warnings of the Streamlit server's pipes left open by :func:`streamlit_server`
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
 def require_chromium() -> None:

@@ -18,19 +18,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests._browser import save_screenshot, streamlit_server
+from tests._browser import BROWSER_MARKS, MAP_FRAME, save_screenshot, streamlit_server
 
-pytestmark = [
-    pytest.mark.browser,
-    # tests/_browser.streamlit_server leaves the server's stdout pipe to the GC (reported)
-    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = BROWSER_MARKS
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = "<img src=x onerror=alert(1)>`${alert(2)}`"
 HOSTILE_ZONE = "gaofeng"
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 45_000
 
 

@@ -17,17 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests._browser import ARTIFACTS, save_screenshot
+from tests._browser import ARTIFACTS, BROWSER_MARKS, save_screenshot
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = BROWSER_MARKS
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 45_000
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 EXCEPTION = '[data-testid="stException"]'
 #: url path → (Chinese title, English title) of each page walked
 PAGES = {

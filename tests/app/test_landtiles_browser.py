@@ -19,16 +19,11 @@ import numpy as np
 import pytest
 import shapely
 
-from tests._browser import browser, save_screenshot, streamlit_server
+from tests._browser import BROWSER_MARKS, MAP_FRAME, browser, save_screenshot, streamlit_server
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = BROWSER_MARKS
 
 REPO = Path(__file__).resolve().parents[2]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 90_000
 N_SIDE = 142  # 142² = 20 164 polygons
 INDUSTRIAL = (187, 150, 116)  # 工业用地, 《市级国土空间总体规划制图规范》附录B as in the brief

@@ -18,16 +18,11 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from tests._browser import browser, save_screenshot, streamlit_server
+from tests._browser import BROWSER_MARKS, MAP_FRAME, browser, save_screenshot, streamlit_server
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = BROWSER_MARKS
 
 REPO = Path(__file__).resolve().parents[2]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 60_000
 
 

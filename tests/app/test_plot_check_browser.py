@@ -15,14 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests._browser import ARTIFACTS, browser, streamlit_server
+from tests._browser import ARTIFACTS, BROWSER_MARKS, browser, streamlit_server
 from tests._plotcheck_helpers import bubiao_txt
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = BROWSER_MARKS
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 45_000
