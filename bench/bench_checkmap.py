@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from bench_landuse import best  # this folder is on sys.path when run as a script
 
 from wzgeo.maps.landlayers import clip_layers, land_groups
 
@@ -31,15 +31,6 @@ def layer(n: int) -> gpd.GeoDataFrame:
     geoms = shapely.box(x0, y0, x0 + 38.0, y0 + 38.0)
     codes = np.array(CODES)[i % len(CODES)]
     return gpd.GeoDataFrame({"code": codes}, geometry=geoms, crs=4545)
-
-
-def best(f, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = f()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def main() -> None:
