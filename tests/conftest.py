@@ -15,7 +15,7 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 def _private_user_files(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
-    """Keep every test away from the developer's own saved work and users file.
+    """Keep every test away from the developer's own saved work, users file and caches.
 
     Tests that need a store or users set ``WZGEO_STORE`` / ``WZGEO_USERS`` themselves; the
     rest see an empty private folder (the default store then does not exist).
@@ -24,6 +24,8 @@ def _private_user_files(
     monkeypatch.setenv("WZGEO_STORE", str(home / "store.sqlite"))
     monkeypatch.setenv("WZGEO_USERS", str(home / "users.toml"))
     monkeypatch.setenv("WZGEO_EXPORT_KEY", str(home / "export-key"))
+    # drawn map views kept across restarts (wzgeo.app.viewcache): per test, not ~/.cache
+    monkeypatch.setenv("WZGEO_CACHE_DIR", str(home / "views"))
     # scrypt at the shipped cost (N = 2**17) takes ≈ 1 s per hash here; tests of logins use
     # a cheaper one (tests/store/test_auth_hardening.py checks the shipped cost itself)
     import wzgeo.store.auth

@@ -35,7 +35,7 @@ def seed_plan_path() -> Path:
     return repo_root() / "geodata" / "source" / "wanzhou_manufacturing_14th_fyp_2022.txt"
 
 
-def user_file(env_var: str, name: str, *, folder: Literal["config", "data"]) -> Path:
+def user_file(env_var: str, name: str, *, folder: Literal["config", "data", "cache"]) -> Path:
     """A per-user file kept outside the source tree.
 
     Parameters
@@ -46,8 +46,8 @@ def user_file(env_var: str, name: str, *, folder: Literal["config", "data"]) -> 
     name
         File name inside wzgeo's per-user folder, used when ``env_var`` is unset or empty.
     folder
-        ``"config"`` (:func:`platformdirs.user_config_dir`) or ``"data"``
-        (:func:`platformdirs.user_data_dir`).
+        ``"config"`` (:func:`platformdirs.user_config_dir`), ``"data"``
+        (:func:`platformdirs.user_data_dir`) or ``"cache"`` (:func:`platformdirs.user_cache_dir`).
 
     Returns
     -------
@@ -59,5 +59,9 @@ def user_file(env_var: str, name: str, *, folder: Literal["config", "data"]) -> 
         return Path(env).expanduser()
     import platformdirs  # here, so that importing wzgeo.paths stays cheap
 
-    base = platformdirs.user_config_dir if folder == "config" else platformdirs.user_data_dir
+    base = {
+        "config": platformdirs.user_config_dir,
+        "data": platformdirs.user_data_dir,
+        "cache": platformdirs.user_cache_dir,
+    }[folder]
     return Path(base("wzgeo")) / name

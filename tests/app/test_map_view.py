@@ -147,3 +147,60 @@ def test_the_warm_up_leaves_the_drawing_to_a_session_already_running() -> None:
         release.set()
         script.join()
     assert _map_view.warm_default_views(("none",)) == 1
+
+
+def _sample_kwargs(**changes: Any) -> dict[str, Any]:
+    frames = sample_frames()
+    kwargs: dict[str, Any] = {
+        **frames,
+        "zones_all": frames["zones"],
+        "intensity": None,
+        "lang": "zh",
+        "highlight": None,
+        "style": "level",
+        "target_yi_per_km2": 50,
+        "basemap": "none",
+        "tianditu_key": None,
+    }
+    return {**kwargs, **changes}
+
+
+def test_a_view_kept_on_disk_is_read_back_not_drawn(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After a restart (an empty memory cache) the same view is read from disk, equal to the
+    one drawn; a changed input is drawn anew."""
+    monkeypatch.setenv("WZGEO_CACHE_DIR", str(tmp_path / "views"))
+    drawn = _map_view._draw_kept(_sample_kwargs())
+    assert len(list((tmp_path / "views").glob("*.view.pickle"))) == 1
+
+    original = webmap.build_map_parts
+    built: list[str] = []
+
+    def counted(**kwargs: Any) -> Any:
+        built.append(str(kwargs.get("lang")))
+        return original(**kwargs)
+
+    monkeypatch.setattr(webmap, "build_map_parts", counted)
+    again = _map_view._draw_kept(_sample_kwargs())
+    assert built == []
+    assert again.component == drawn.component  # what st_folium sends, to the byte
+    assert again.intensity is not None and again.intensity.equals(drawn.intensity)
+    assert list(again.notes.zones_not_located["zone_id"]) == ["jiulong_a"]
+
+    english = _map_view._draw_kept(_sample_kwargs(lang="en"))
+    assert built == ["en"]
+    assert english.component["feature_group"] != drawn.component["feature_group"]
+    renamed = _sample_kwargs()
+    renamed["zones"].loc[0, "name_zh"] = "高峰园（已改名）"
+    assert "高峰园（已改名）" in _map_view._draw_kept(renamed).component["feature_group"]
+    assert built == ["en", "zh"]
+
+
+def test_a_tianditu_key_is_never_written_to_disk(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WZGEO_CACHE_DIR", str(tmp_path / "views"))
+    _map_view._draw_kept(_sample_kwargs(basemap="tianditu", tianditu_key="0123456789abcdef" * 2))
+    views = tmp_path / "views"
+    assert not views.exists() or not any(views.iterdir())

@@ -7,7 +7,9 @@ layers (:func:`wzgeo.maps.webmap.build_map_parts`, with the zones' output intens
 work), the filters, the project → zone assignments and the page's settings, so the
 component's arguments are kept per view (:func:`view_key`) in a cache shared by sessions,
 and the server's warm-up (:func:`warm_default_views`) draws the first view a new session
-opens before any browser asks for it (bench/RESULTS.md, section *app*).
+opens before any browser asks for it (bench/RESULTS.md, section *app*). Each view drawn is
+also kept on disk under a key made from its inputs (:mod:`wzgeo.app.viewcache`), so that
+after a restart it is read back instead of drawn.
 
 The arguments are ``st_folium``'s own: it is called as usual, with its call of its
 component diverted (for the calling thread only, see :func:`_capture`) into the cache; a
@@ -220,7 +222,30 @@ def rendered_map(
     this run only when ``key`` is None or extra ``groups`` (land-use layers) are drawn."""
     if key is None or groups:
         return _draw(kwargs, groups)
-    return _cached(key, lambda: _draw(kwargs, []))
+    return _cached(key, lambda: _draw_kept(kwargs))
+
+
+def _draw_kept(kwargs: Mapping[str, Any]) -> RenderedMap:
+    """:func:`_draw` without extra groups, through the views kept on disk
+    (:mod:`wzgeo.app.viewcache`: a view drawn before a restart is read back, not redrawn)."""
+    from wzgeo.app import viewcache
+    from wzgeo.maps.basemaps import find_source
+
+    if kwargs.get("tianditu_key"):  # a user's key is never written to disk
+        return _draw(kwargs, [])
+    inputs = {
+        **kwargs,
+        "basemap_source": repr(find_source(str(kwargs.get("basemap", "")))),
+        "map_height_px": MAP_HEIGHT_PX,
+        "returned": _RETURNED,
+    }
+    key = viewcache.content_key(inputs)
+    kept = viewcache.load(key)
+    if isinstance(kept, RenderedMap):
+        return kept
+    rendered = _draw(kwargs, [])
+    viewcache.save(key, rendered)
+    return rendered
 
 
 def _session_running() -> bool:
