@@ -33,7 +33,7 @@ def main() -> None:
     from wzgeo.app import state as appstate
 
     tables = appstate.plan_tables()
-    appstate.render_sidebar(tables)
+    appstate.load_query(tables)  # the language from the URL before the page names
     tr = appstate.tr
 
     pages = [
@@ -51,7 +51,15 @@ def main() -> None:
         st.Page(PAGES / "data_quality.py", title=tr("数据说明", "Data & quality"), url_path="data")
     )
 
-    st.navigation(pages, position="sidebar").run()
+    page = st.navigation(pages, position="sidebar")
+    # a browser session's first view of the map: the filter boxes follow the map's first paint
+    first_map_view = page.url_path in ("", "map") and appstate.first_view("map")
+    appstate.render_sidebar(tables, filter_widgets=not first_map_view)
+    try:
+        page.run()
+    finally:  # whatever the page did (returned early, stopped): the rest follows
+        if first_map_view:
+            appstate.finish_first_view("map")
 
 
 # imported by `streamlit run` (or plain Python): define the server; else a session's run

@@ -631,3 +631,57 @@ def test_plot_check_says_xy_swapped_and_takes_a_gcj02_datum() -> None:
     assert not at.exception, at.exception
     info = " ".join(i.value for i in at.info)
     assert "GCJ-02 偏移经纬度，已转回 WGS84" in info
+
+
+def test_filter_widgets_can_follow() -> None:
+    """``render_sidebar(filter_widgets=False)`` (a browser session's first map view): no
+    filter boxes, yet the filters from the URL apply; the session's next run draws the boxes
+    holding those choices."""
+
+    def sidebar() -> None:
+        import streamlit as st
+
+        from wzgeo.app import state as appstate
+
+        tables = appstate.plan_tables()
+        appstate.load_query(tables)
+        runs = st.session_state["runs"] = st.session_state.get("runs", 0) + 1
+        filters = appstate.render_sidebar(tables, filter_widgets=runs > 1)
+        st.write(repr(filters))
+
+    at = AppTest.from_function(sidebar, default_timeout=60)
+    at.query_params["sector"] = "auto"
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert len(at.sidebar.multiselect) == 0 and len(at.sidebar.slider) == 0
+    assert "The filters follow" in " ".join(c.value for c in at.sidebar.caption)
+    assert "sectors=('auto',)" in at.markdown[-1].value
+    assert at.sidebar.radio[0].value == "en"
+
+    at.run()
+    assert not at.exception
+    assert at.sidebar.multiselect[0].value == ["auto"]
+    assert len(at.sidebar.slider) == 1
+    assert "sectors=('auto',)" in at.markdown[-1].value
+    assert "The filters follow" not in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_a_drawn_filter_box_stays_when_a_later_run_asks_to_wait() -> None:
+    def sidebar() -> None:
+        import streamlit as st
+
+        from wzgeo.app import state as appstate
+
+        tables = appstate.plan_tables()
+        appstate.load_query(tables)
+        runs = st.session_state["runs"] = st.session_state.get("runs", 0) + 1
+        appstate.render_sidebar(tables, filter_widgets=runs == 1)
+
+    at = AppTest.from_function(sidebar, default_timeout=60)
+    at.run()
+    assert len(at.sidebar.multiselect) == 4
+    at.sidebar.multiselect[0].select("auto").run()  # the second run asks to wait
+    assert not at.exception
+    assert len(at.sidebar.multiselect) == 4
+    assert at.sidebar.multiselect[0].value == ["auto"]

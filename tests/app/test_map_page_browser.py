@@ -36,6 +36,14 @@ _ZONE_PX_JS = """() => { const out = [];
   return out; }"""
 
 
+#: the project markers on the map (in its marker-cluster groups)
+_MARKERS_JS = """() => { let n = 0;
+  window.map.eachLayer(l => {
+    if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) n += l.getLayers().length;
+  });
+  return n; }"""
+
+
 def _offline_page(chromium: Any, server: str, *, width: int, height: int) -> tuple[Any, Any]:
     """A new context (its own cache) at ``width``×``height`` whose requests outside the app
     are refused, and a page in it."""
@@ -155,16 +163,22 @@ def test_first_view_at_1920x1080(chromium: Any, server: str) -> None:
         context.close()
 
 
-def test_tables_follow_the_first_paint_and_keep_the_map(page: Any) -> None:
-    """A session's first map view: the map is drawn before the data grids below it, which
-    follow by themselves (wzgeo.app.pages.map.tables_now) without reloading the map."""
-    # when the map's iframe, the "follows" caption and the first data grid first appear
+def test_the_rest_follows_the_first_paint_and_keeps_the_map(page: Any) -> None:
+    """A session's first map view: the map is drawn before the data grids below it, the
+    export and print widgets and the sidebar's filter boxes, which all follow by themselves
+    (wzgeo.app.state.first_view) without reloading the map."""
+    # when the map's iframe, the "follows" caption, the first data grid, the sidebar's first
+    # filter box and the export button first appear
     page.add_init_script(
         """window.__wzSeen = {};
         new MutationObserver(() => {
-          const seen = window.__wzSeen, now = performance.now();
-          if (!seen.iframe && document.querySelector('__FRAME__')) seen.iframe = now;
-          if (!seen.grid && document.querySelector('[data-testid="stDataFrame"]')) seen.grid = now;
+          const seen = window.__wzSeen, now = performance.now(), q = s => document.querySelector(s);
+          if (!seen.iframe && q('__FRAME__')) seen.iframe = now;
+          if (!seen.grid && q('[data-testid="stDataFrame"]')) seen.grid = now;
+          if (!seen.filter && q('[data-testid="stSidebar"] [data-testid="stMultiSelect"]'))
+            seen.filter = now;
+          if (!seen.export) for (const b of document.querySelectorAll('button'))
+            if (b.textContent.includes('生成 HTML 地图')) seen.export = now;
           if (!seen.caption) for (const c of document.querySelectorAll(
               '[data-testid="stCaptionContainer"]'))
             if (c.textContent.includes('项目表随后显示')) seen.caption = now;
@@ -180,15 +194,39 @@ def test_tables_follow_the_first_paint_and_keep_the_map(page: Any) -> None:
     _settled(page)
     assert page.locator(grids).count() == 2  # the projects and the folded unplaced list
     assert page.get_by_text("项目表随后显示").count() == 0
-    # the order: the map's iframe, the caption saying the tables follow, then the grids
+    assert page.get_by_text("筛选项随后显示").count() == 0
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.locator('[data-testid="stMultiSelect"]').count() == 4
+    assert sidebar.locator('[data-testid="stSlider"]').count() == 1
+    assert page.get_by_role("button", name="生成 HTML 地图").count() == 1
+    # the order: the map's iframe, the caption saying the tables follow, then the rest
     seen = page.evaluate("() => window.__wzSeen")
-    assert {"iframe", "caption", "grid"} <= set(seen), seen
-    assert seen["iframe"] < seen["grid"] and seen["caption"] < seen["grid"], seen
+    assert {"iframe", "caption", "grid", "filter", "export"} <= set(seen), seen
+    assert seen["caption"] < seen["grid"], seen
+    for later in ("grid", "filter", "export"):
+        assert seen["iframe"] < seen[later], seen
     assert page.locator('[data-testid="stException"]').count() == 0
     # the same Leaflet map (no iframe reload): the rerun sent the same map
     frame = page.query_selector(MAP_FRAME).content_frame()
     assert frame.evaluate("() => window.__wzKept === window.map")
     assert page.locator(grids).last.is_visible()  # the project table, below the map
+
+
+def test_a_url_filter_applies_on_the_first_view_before_the_filter_boxes(page: Any) -> None:
+    """The filters of a shared link apply to the first map drawn, and the boxes, when they
+    follow, hold them."""
+    page.goto(page.base_url + "/?basemap=none&sector=auto")
+    frame = _frame(page)
+    n_auto = frame.evaluate(_MARKERS_JS)
+    page.goto(page.base_url + "/?basemap=none")
+    frame = _frame(page)
+    assert frame.evaluate(_MARKERS_JS) > n_auto > 0
+    page.goto(page.base_url + "/?basemap=none&sector=auto")
+    frame = _frame(page)
+    assert frame.evaluate(_MARKERS_JS) == n_auto
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    box.wait_for(timeout=15_000)
+    assert "汽车" in box.inner_text()
 
 
 def test_cluster_click_zooms_and_never_spans_zones(page: Any) -> None:

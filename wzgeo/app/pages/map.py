@@ -39,38 +39,6 @@ def _basemaps() -> tuple[tuple[str, ...], str, dict[str, str]]:
 
 _PARAMS = {"style": "map_style", "target": "map_target", "basemap": "map_basemap"}
 
-TABLES_DELAY_S = 1.0
-"""On a browser session's first map view, the tables below the map follow this much later."""
-_TABLES_READY = "map_tables_ready"
-_TABLES_ARMED = "map_tables_armed"
-
-
-def tables_now() -> bool:
-    """Whether the map page draws its two tables (projects, unplaced projects) in this run.
-
-    The map comes first: on a browser session's first view of the page, the browser's work
-    on the tables' data grids (loading and drawing them, on the page's one main thread)
-    delayed the map's first paint by ≈ 0.3 s of ≈ 3 s (bench/RESULTS.md, section app). On
-    that view the tables, below the map and below the fold at 1400×900, are therefore drawn
-    by a rerun :data:`TABLES_DELAY_S` later (:func:`tables_later` starts it); every later
-    run of the session draws them at once. Without a browser (Streamlit's AppTest: no
-    request headers) there is no paint to wait for and they are drawn at once.
-    """
-    return bool(st.session_state.get(_TABLES_READY)) or not st.context.headers
-
-
-def tables_later() -> None:
-    """A timed fragment whose first tick reruns the page with the tables (see tables_now)."""
-
-    @st.fragment(run_every=TABLES_DELAY_S)
-    def _later() -> None:
-        if st.session_state.get(_TABLES_ARMED):  # the timer's first tick: draw them
-            st.session_state[_TABLES_READY] = True
-            st.rerun()
-        st.session_state[_TABLES_ARMED] = True
-
-    _later()
-
 
 def _init_from_query(basemap_ids: tuple[str, ...], default_basemap: str) -> None:
     """Page widgets start from the URL query (once per session); the basemap from the
@@ -286,14 +254,16 @@ def render() -> None:
         kwargs.pop("zones_all")
         kwargs["intensity"] = None if rendered is None else rendered.intensity
     notes = None if rendered is None else rendered.notes
-    now = tables_now()
+    # a browser session's first view: the map first, the rest by a rerun a moment later
+    now = not appstate.first_view("map")
     left, right = st.columns([4, 1])
     if rendered is not None:
         _prepare_export(kwargs)
         with left:
             _map_view.show(rendered)
-            _export_button(kwargs)
-            _print_downloads.print_map_section(kwargs)
+            if now:  # below the map (and the fold at 1400×900)
+                _export_button(kwargs)
+                _print_downloads.print_map_section(kwargs)
     with right:
         if highlight:
             shown = _highlight_name(highlight, tables)
@@ -308,8 +278,7 @@ def render() -> None:
     st.subheader(tr("项目（选中一行在地图上高亮）", "Projects (select a row to highlight it)"))
     if not now:
         st.caption(tr("项目表随后显示……", "The project table follows…"))
-        tables_later()
-        return
+        return  # app.py reruns the page in a moment (state.finish_first_view)
     _common.show_table(
         appstate.col_labels(_common.present(table, tables)),
         hide_index=True,
