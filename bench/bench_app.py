@@ -16,7 +16,11 @@ Measures
 
 Targets (issue #5): first paint ≤ 2.5 s, filter ≤ 0.4 s, export ≤ 2 MB.
 
-Run: ``python bench/bench_app.py [--cold 5] [--repeat 5]`` (needs /usr/bin/chromium).
+Run: ``python bench/bench_app.py [--cold 5] [--repeat 5] [--view-cache kept|empty]`` (needs
+/usr/bin/chromium). The app keeps the map views it draws on disk (wzgeo.app.viewcache):
+``kept`` (default) gives each app one folder for all its cold starts — server restarts, the
+first start drawing and keeping the views; ``empty`` gives every start an empty folder — the
+first start after an install or a data change. The floor app has no such cache.
 Before/after in one run (cold starts interleaved): check the old commit out beside the
 repository (``git worktree add /tmp/before <commit>``) and add
 ``--app /tmp/before/app.py --app app.py``; each app imports the ``wzgeo`` next to it.
@@ -141,15 +145,17 @@ def _stats(values: list[float]) -> dict[str, Any]:
     }
 
 
-def _cold_start(b: Any, app: Path) -> dict[str, float]:
-    """A new server and a new browser context: server start → map painted."""
+def _cold_start(b: Any, app: Path, views: Path) -> dict[str, float]:
+    """A new server and a new browser context: server start → map painted; ``views`` is
+    the server's folder of drawn map views (``WZGEO_CACHE_DIR``, wzgeo.app.viewcache)."""
     store = Path(tempfile.mkdtemp()) / "store.sqlite"
     ctx = b.new_context(viewport={"width": 1400, "height": 1000})
     ctx.add_init_script(PAINT_STAMP)
     try:
         page = ctx.new_page()  # the browser tab is open before the server starts
         t0 = time.time()
-        with streamlit_server(app, env={"WZGEO_STORE": str(store)}, poll_s=0.02) as url:
+        env = {"WZGEO_STORE": str(store), "WZGEO_CACHE_DIR": str(views)}
+        with streamlit_server(app, env=env, poll_s=0.02) as url:
             t_ready = time.time()
             t_open = time.time()
             page.goto(url + "/?basemap=none")
@@ -165,21 +171,29 @@ def _cold_start(b: Any, app: Path) -> dict[str, float]:
     }
 
 
-def run(repeat: int, cold: int, apps: list[Path]) -> dict[str, Any]:
-    out: dict[str, Any] = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
+def run(repeat: int, cold: int, apps: list[Path], *, view_cache: str = "kept") -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "view_cache": view_cache,
+    }
+    kept = {a: Path(tempfile.mkdtemp()) / "views" for a in apps}
     with browser() as b:
         # cold starts, interleaved across the apps compared
         starts: dict[Path, list[dict[str, float]]] = {a: [] for a in apps}
         for _ in range(cold):
             for app in apps:
-                starts[app].append(_cold_start(b, app))
+                # "kept": one folder per app for all its starts (a server restart; the first
+                # start draws and keeps the views); "empty": a new folder each start
+                views = kept[app] if view_cache == "kept" else Path(tempfile.mkdtemp()) / "views"
+                starts[app].append(_cold_start(b, app, views))
         out["cold_start"] = {
             str(app): {k: _stats([r[k] for r in runs]) for k in runs[0]}
             for app, runs in starts.items()
         }
         app = apps[-1]
         store = Path(tempfile.mkdtemp()) / "store.sqlite"
-        with streamlit_server(app, env={"WZGEO_STORE": str(store)}, poll_s=0.02) as url:
+        env = {"WZGEO_STORE": str(store), "WZGEO_CACHE_DIR": str(kept[app])}
+        with streamlit_server(app, env=env, poll_s=0.02) as url:
             ctx = b.new_context(viewport={"width": 1400, "height": 1000})
             ctx.add_init_script(PAINT_STAMP)
             page = ctx.new_page()
@@ -262,9 +276,18 @@ def main() -> None:
         help="app.py to measure (repeatable: cold starts interleaved; the last one is also "
         "measured for visits, filters and export); default: this repository's app.py",
     )
+    ap.add_argument(
+        "--view-cache",
+        choices=("kept", "empty"),
+        default="kept",
+        help="the drawn map views (wzgeo.app.viewcache) across an app's cold starts: kept "
+        "(server restarts; the first start fills the folder) or empty (each start is the "
+        "first after an install or a data change)",
+    )
     args = ap.parse_args()
     apps = [a.resolve() for a in (args.app or [REPO / "app.py"])]
-    print(json.dumps(run(args.repeat, args.cold, apps), indent=1, ensure_ascii=False))
+    result = run(args.repeat, args.cold, apps, view_cache=args.view_cache)
+    print(json.dumps(result, indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":
