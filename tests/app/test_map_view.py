@@ -48,6 +48,19 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _count_builds(monkeypatch: pytest.MonkeyPatch, setting: str) -> list[str]:
+    """From now on, the ``setting`` of every ``build_map_parts`` call, in a list."""
+    original = webmap.build_map_parts
+    built: list[str] = []
+
+    def counted(**kwargs: Any) -> Any:
+        built.append(str(kwargs.get(setting)))
+        return original(**kwargs)
+
+    monkeypatch.setattr(webmap, "build_map_parts", counted)
+    return built
+
+
 def test_kept_arguments_are_st_folium_own(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(sf, "_component_func", _recorder(calls))
@@ -108,14 +121,7 @@ def test_the_warm_up_draws_the_first_view_a_session_opens(
     st.cache_data.clear()
     assert _map_view.warm_default_views(("none",)) == 1
 
-    original = webmap.build_map_parts
-    built: list[str] = []
-
-    def counted(**kwargs: Any) -> Any:
-        built.append(str(kwargs.get("style")))
-        return original(**kwargs)
-
-    monkeypatch.setattr(webmap, "build_map_parts", counted)
+    built = _count_builds(monkeypatch, "style")
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.query_params["basemap"] = "none"
     at.run()
@@ -174,14 +180,7 @@ def test_a_view_kept_on_disk_is_read_back_not_drawn(
     drawn = _map_view._draw_kept(_sample_kwargs())
     assert len(list((tmp_path / "views").glob("*.view.pickle"))) == 1
 
-    original = webmap.build_map_parts
-    built: list[str] = []
-
-    def counted(**kwargs: Any) -> Any:
-        built.append(str(kwargs.get("lang")))
-        return original(**kwargs)
-
-    monkeypatch.setattr(webmap, "build_map_parts", counted)
+    built = _count_builds(monkeypatch, "lang")
     again = _map_view._draw_kept(_sample_kwargs())
     assert built == []
     assert again.component == drawn.component  # what st_folium sends, to the byte
