@@ -49,6 +49,17 @@ def plot_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, d
     return data.encode(), expected
 
 
+def _checked(data: bytes, *, sector: str | None = None) -> AppTest:
+    """The app on the plot-check page with ``data`` uploaded (and ``sector`` chosen first)."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    if sector is not None:
+        at.selectbox(key="plot_sector_zh").set_value(sector).run()
+    at.file_uploader(key="plot_upload").set_value(("p.geojson", data, "application/json")).run()
+    return at
+
+
 def _tables(at: AppTest) -> list[Any]:
     return [d.value for d in at.dataframe]
 
@@ -59,11 +70,7 @@ def _number(s: str) -> float:
 
 def test_land_tables_in_words_in_both_languages(plot_file: tuple[bytes, Any]) -> None:
     data, expected = plot_file
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
-    at.selectbox(key="plot_sector_zh").set_value("food").run()
-    at.file_uploader(key="plot_upload").set_value(("p.geojson", data, "application/json")).run()
+    at = _checked(data, sector="food")
     assert not at.exception, at.exception
     for lang in ("zh", "en"):
         if lang == "en":
@@ -103,10 +110,7 @@ def test_a_crowded_neighbourhood_is_said_not_drawn(
     from wzgeo.maps import landtiles
 
     monkeypatch.setattr(landtiles, "TILE_MIN_FEATURES", 1)  # the test layer has 2 features
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
-    at.file_uploader(key="plot_upload").set_value(("p.geojson", plot_file[0], "x")).run()
+    at = _checked(plot_file[0])
     assert not at.exception, at.exception
     captions = [c.value for c in at.caption]
     assert any("用地用海（土地利用）图斑过多" in c for c in captions), captions
@@ -137,10 +141,7 @@ def test_nothing_of_the_land_layers_without_an_import(
 ) -> None:
     monkeypatch.setenv("WZGEO_STORE", str(tmp_path / "empty" / "store.sqlite"))
     (tmp_path / "empty").mkdir()
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
-    at.file_uploader(key="plot_upload").set_value(("p.geojson", plot_file[0], "x")).run()
+    at = _checked(plot_file[0])
     assert not at.exception, at.exception
     assert not any("三区三线" in c.value for c in at.caption)
     maps = [h.proto.srcdoc for h in at.get("iframe")]
@@ -155,11 +156,7 @@ def test_a_land_class_edit_reaches_the_plot_check_page(plot_file: tuple[bytes, A
     from wzgeo.store.core import open_store
 
     data, _expected = plot_file
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
-    at.selectbox(key="plot_sector_zh").set_value("food").run()
-    at.file_uploader(key="plot_upload").set_value(("p.geojson", data, "application/json")).run()
+    at = _checked(data, sector="food")
     at.sidebar.radio(key="lang").set_value("en").run()
     assert not at.exception, at.exception
     needed = "Industrial land class needed"
