@@ -815,9 +815,11 @@ def load_query(tables: PlanTables) -> None:
 def render_sidebar(tables: PlanTables, *, filter_widgets: bool = True) -> Filters:
     """Language switch and filter widgets; the filters, also written to the URL.
 
-    Call :func:`load_query` first. With ``filter_widgets=False`` (a browser session's first
-    view of the map page, see :func:`first_view`) the filter widgets are left for the next
-    run and the filters are those the session holds (from the URL query on a first run).
+    The URL query is read first when no run has read it yet (:func:`load_query`; app.py
+    calls that earlier, for the page names). With ``filter_widgets=False`` (a browser
+    session's first view of the map page, see :func:`first_view`) the filter widgets are left
+    for the next run and the filters are those the session holds (from the URL query on a
+    first run).
     """
     ss = st.session_state
     opts = _options(tables)
